@@ -1,0 +1,35 @@
+// swift-tools-version:6.1
+// droidgate: a privilege-separated edge for LLM coding agents.
+// No package dependencies, by design: the daemons hold credentials, so the
+// only code they run is ours and the toolchain's.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+]
+
+let package = Package(
+    name: "droidgate",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "authd", targets: ["authd"]),
+        .executable(name: "edged", targets: ["edged"]),
+        .executable(name: "supervisord", targets: ["supervisord"]),
+        .executable(name: "droidgate", targets: ["droidgate"]),
+        .executable(name: "fake-cli-proxy-api", targets: ["fake-cli-proxy-api"]),
+    ],
+    targets: [
+        .target(name: "Shared", swiftSettings: strict),
+        .target(name: "IPC", dependencies: ["Shared"], swiftSettings: strict),
+        .executableTarget(name: "authd", dependencies: ["Shared", "IPC"], swiftSettings: strict),
+        .executableTarget(name: "edged", dependencies: ["Shared", "IPC"], swiftSettings: strict),
+        .executableTarget(name: "supervisord", dependencies: ["Shared", "IPC"], swiftSettings: strict),
+        .executableTarget(name: "droidgate", dependencies: ["Shared", "IPC"], swiftSettings: strict),
+        .executableTarget(
+            name: "fake-cli-proxy-api", dependencies: ["Shared"],
+            path: "Sources/fakes/cli-proxy-api", swiftSettings: strict),
+        .testTarget(name: "SharedTests", dependencies: ["Shared"], swiftSettings: strict),
+        .testTarget(name: "IPCTests", dependencies: ["IPC", "Shared"], swiftSettings: strict),
+        .testTarget(name: "IntegrationTests", dependencies: ["Shared", "IPC"], swiftSettings: strict),
+    ]
+)
