@@ -19,7 +19,8 @@ let package = Package(
         .executable(name: "fake-cli-proxy-api", targets: ["fake-cli-proxy-api"]),
     ],
     targets: [
-        .target(name: "Shared", swiftSettings: strict),
+        .target(name: "CSystem"),
+        .target(name: "Shared", dependencies: ["CSystem"], swiftSettings: strict),
         .target(name: "IPC", dependencies: ["Shared"], swiftSettings: strict),
         .executableTarget(name: "authd", dependencies: ["Shared", "IPC"], swiftSettings: strict),
         .executableTarget(name: "edged", dependencies: ["Shared", "IPC"], swiftSettings: strict),

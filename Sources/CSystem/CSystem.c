@@ -1,0 +1,130 @@
+#define _GNU_SOURCE 1
+#include <sys/socket.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/un.h>
+#include <signal.h>
+#include "CSystem.h"
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <stddef.h>
+
+int csys_peercred(int fd, pid_t *pid, uid_t *uid, gid_t *gid) {
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return -1;
+    *pid = cred.pid; *uid = cred.uid; *gid = cred.gid;
+    return 0;
+}
+
+int csys_peergroups(int fd, gid_t *groups, int max) {
+    socklen_t len = (socklen_t)(sizeof(gid_t) * (size_t)max);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) != 0) return -1;
+    return (int)(len / sizeof(gid_t));
+}
+
+ssize_t csys_send_datagram(const char *path, const void *buf, size_t len) {
+    struct sockaddr_un addr;
+    memset(&addr, 0, sizeof(addr));
+    addr.sun_family = AF_UNIX;
+    size_t plen = strlen(path);
+    if (plen == 0 || plen >= sizeof(addr.sun_path)) { errno = EINVAL; return -1; }
+    memcpy(addr.sun_path, path, plen);
+    if (path[0] == '@') addr.sun_path[0] = 0;   /* abstract namespace */
+    socklen_t alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen + (path[0] == '@' ? 0 : 1));
+    int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return -1;
+    ssize_t n = sendto(s, buf, len, MSG_NOSIGNAL, (struct sockaddr *)&addr, alen);
+    int saved = errno;
+    close(s);
+    errno = saved;
+    return n;
+}
+
+int csys_accept4(int fd, int flags) { return accept4(fd, NULL, NULL, flags); }
+int csys_accept_flags_nonblock_cloexec(void) { return SOCK_NONBLOCK | SOCK_CLOEXEC; }
+
+int csys_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+int csys_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data) {
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.events = events;
+    ev.data.u64 = data;
+    return epoll_ctl(epfd, op, fd, &ev);
+}
+
+int csys_epoll_wait(int epfd, uint64_t *datas, uint32_t *masks, int max, int timeout_ms) {
+    struct epoll_event evs[256];
+    if (max > 256) max = 256;
+    int n = epoll_wait(epfd, evs, max, timeout_ms);
+    for (int i = 0; i < n; i++) { datas[i] = evs[i].data.u64; masks[i] = evs[i].events; }
+    return n;
+}
+
+uint32_t csys_epollexclusive(void) { return EPOLLEXCLUSIVE; }
+
+int csys_pipe2_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int csys_eventfd(void) { return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }
+
+ssize_t csys_send_with_fds(int sock, const void *buf, size_t len, const int *fds, int nfds) {
+    struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+    struct msghdr msg;
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    char control[CMSG_SPACE(sizeof(int) * 16)];
+    if (nfds > 16) { errno = EINVAL; return -1; }
+    if (nfds > 0) {
+        memset(control, 0, sizeof(control));
+        msg.msg_control = control;
+        msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+        memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+    }
+    return sendmsg(sock, &msg, MSG_NOSIGNAL);
+}
+
+ssize_t csys_recv_with_fds(int sock, void *buf, size_t len, int *fds, int maxfds, int *nfds, int *truncated) {
+    struct iovec iov = { .iov_base = buf, .iov_len = len };
+    struct msghdr msg;
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    char control[CMSG_SPACE(sizeof(int) * 16)];
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    *nfds = 0;
+    *truncated = 0;
+    ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    if (n < 0) return n;
+    if (msg.msg_flags & MSG_CTRUNC) *truncated = 1;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+        int count = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        int *data = (int *)CMSG_DATA(c);
+        for (int i = 0; i < count; i++) {
+            if (*nfds < maxfds) fds[(*nfds)++] = data[i];
+            else { close(data[i]); *truncated = 1; }
+        }
+    }
+    return n;
+}
+
+int csys_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+int csys_pidfd_send_signal(int pidfd, int sig) { return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0); }
+
+short csys_posix_spawn_setsid(void) { return POSIX_SPAWN_SETSID; }
+int csys_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path) {
+    return posix_spawn_file_actions_addchdir_np(actions, path);
+}
+int csys_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, from);
+}

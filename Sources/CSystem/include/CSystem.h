@@ -1,0 +1,47 @@
+// The few Linux interfaces Swift's Glibc module does not import (GNU extensions
+// and macros). Everything here is a thin pass-through; the Swift wrappers in
+// Sources/Shared/System are the only callers.
+#ifndef DROIDGATE_CSYSTEM_H
+#define DROIDGATE_CSYSTEM_H
+
+// No _GNU_SOURCE here: it would change struct layouts that Swift's Glibc
+// module already imported. GNU-only calls live behind these functions in CSystem.c.
+#include <sys/types.h>
+#include <spawn.h>
+#include <stdint.h>
+
+/// SO_PEERCRED of a connected Unix socket. Returns 0 or -1 with errno set.
+int csys_peercred(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
+
+/// SO_PEERGROUPS: the peer's supplementary groups. Returns the count or -1.
+int csys_peergroups(int fd, gid_t *groups, int max);
+
+/// One datagram to a Unix socket path ("@name" is abstract), for sd_notify.
+ssize_t csys_send_datagram(const char *path, const void *buf, size_t len);
+
+int csys_accept4(int fd, int flags);
+int csys_accept_flags_nonblock_cloexec(void);
+
+int csys_epoll_create(void);
+int csys_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
+/// Waits for events; fills parallel arrays of data and event masks.
+int csys_epoll_wait(int epfd, uint64_t *datas, uint32_t *masks, int max, int timeout_ms);
+uint32_t csys_epollexclusive(void);
+
+int csys_eventfd(void);
+int csys_pipe2_cloexec(int fds[2]);
+
+/// sendmsg with SCM_RIGHTS carrying `nfds` descriptors alongside `len` bytes.
+ssize_t csys_send_with_fds(int sock, const void *buf, size_t len, const int *fds, int nfds);
+/// recvmsg that also collects up to `maxfds` passed descriptors (set O_CLOEXEC).
+/// `*nfds` receives how many arrived; `*truncated` is 1 if the kernel dropped some.
+ssize_t csys_recv_with_fds(int sock, void *buf, size_t len, int *fds, int maxfds, int *nfds, int *truncated);
+
+int csys_pidfd_open(pid_t pid);
+int csys_pidfd_send_signal(int pidfd, int sig);
+
+short csys_posix_spawn_setsid(void);
+int csys_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path);
+int csys_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from);
+
+#endif

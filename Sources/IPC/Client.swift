@@ -1,0 +1,261 @@
+import Shared
+import Synchronization
+
+/// A single synchronous connection: connect, hello, then request/reply.
+/// Used by the CLI and tests; daemons use `ReconnectingClient`.
+public final class IPCClient: Sendable {
+    public let path: String
+    public let peerHello: Hello
+    private let framed: FramedConnection
+    private let nextID = Atomic<Int>(1)
+
+    /// Connects and exchanges hellos. Errors say which socket and why.
+    public init(path: String, role: String, timeout: Double = 5) throws(IPCError) {
+        self.path = path
+        let socket: Socket
+        do { socket = try Socket.connectUnix(path: path) } catch { throw .system(error) }
+        let framed = FramedConnection(socket: socket)
+        do {
+            try framed.send(Hello(role: role, pid: Users.currentPID).message)
+            let (reply, _) = try framed.receive(timeout: timeout)
+            self.peerHello = try Hello.parse(reply)
+        } catch {
+            framed.close()
+            if error == .disconnected { throw .badHello("\(path) closed the connection during the handshake") }
+            throw error
+        }
+        self.framed = framed
+    }
+
+    /// Sends a request and waits for its reply (events that arrive meanwhile are skipped).
+    public func call(_ op: String, _ args: JSONObject = JSONObject(), timeout: Double = 10) throws(IPCError) -> IPCReply {
+        let id = nextID.add(1, ordering: .relaxed).oldValue
+        try framed.send(Messages.request(id: id, op: op, args: args))
+        let deadline = Monotonic.seconds() + timeout
+        while true {
+            let (m, fds) = try framed.receive(timeout: max(0.001, deadline - Monotonic.seconds()))
+            if m["event"] != nil { continue }
+            if let reply = try Self.reply(m, fds: fds, expecting: id) { return reply }
+        }
+    }
+
+    /// Sends a request without waiting (for subscribe calls whose events are read with `nextMessage`).
+    public func send(_ op: String, _ args: JSONObject = JSONObject()) throws(IPCError) -> Int {
+        let id = nextID.add(1, ordering: .relaxed).oldValue
+        try framed.send(Messages.request(id: id, op: op, args: args))
+        return id
+    }
+
+    /// The next raw message (reply or event).
+    public func nextMessage(timeout: Double) throws(IPCError) -> JSONObject {
+        try framed.receive(timeout: timeout).message
+    }
+
+    public func close() { framed.close() }
+
+    /// Interprets a reply frame: nil if it answers another id.
+    static func reply(_ m: JSONObject, fds: [FileDescriptor], expecting id: Int?) throws(IPCError) -> IPCReply? {
+        if let err = m["error"]?.objectValue {
+            let mid = m["id"]?.intValue
+            if mid == nil || mid == id {
+                throw .remote(code: err["code"]?.stringValue ?? IPCError.Code.failed,
+                              message: err["message"]?.stringValue ?? "request failed")
+            }
+            return nil
+        }
+        guard let mid = m["id"]?.intValue, mid == id || id == nil else { return nil }
+        return IPCReply(result: m["result"] ?? .null, fds: fds)
+    }
+}
+
+/// A daemon's long-lived client of another daemon: reconnects with capped
+/// exponential backoff, re-subscribes after each reconnect, and routes
+/// replies to waiting callers and events to subscription handlers.
+public final class ReconnectingClient: Sendable {
+    public struct Subscription: Sendable {
+        public let op: String
+        public let args: JSONObject
+        /// Called with the subscribe reply's result, then with each event's data.
+        public let handler: @Sendable (JSONValue) -> Void
+        public init(op: String, args: JSONObject = JSONObject(), handler: @escaping @Sendable (JSONValue) -> Void) {
+            self.op = op
+            self.args = args
+            self.handler = handler
+        }
+    }
+
+    public struct Status: Sendable {
+        public var connected = false
+        /// Successful connections so far (2 or more means it reconnected).
+        public var connects = 0
+        public var lastError: String? = nil
+        public var peerPID: Int32? = nil
+    }
+
+    public let path: String
+    public let role: String
+    public let target: String
+    private let subscriptions: [Subscription]
+    private let state = Mutex<State>(State())
+    private let nextID = Atomic<Int>(1)
+    private let stopped = Atomic<Bool>(false)
+    private let onConnect: @Sendable () -> Void
+
+    public static let initialBackoff = 0.05
+    public static let maxBackoff = 2.0
+
+    private final class Waiter: Sendable {
+        let done = DispatchSemaphoreBox()
+        let outcome = Mutex<Result<IPCReply, IPCError>?>(nil)
+    }
+
+    private struct State {
+        var status = Status()
+        var connection: FramedConnection? = nil
+        var waiters: [Int: Waiter] = [:]
+        var subIDs: [Int: Int] = [:]   // request id → index in subscriptions
+    }
+
+    public init(path: String, role: String, target: String, subscriptions: [Subscription] = [],
+                onConnect: @escaping @Sendable () -> Void = {}) {
+        self.path = path
+        self.role = role
+        self.target = target
+        self.subscriptions = subscriptions
+        self.onConnect = onConnect
+    }
+
+    public var status: Status { state.withLock { $0.status } }
+
+    public func start() {
+        startThread("ipc-client-\(target)") { [self] in run() }
+    }
+
+    public func stop() {
+        stopped.store(true, ordering: .releasing)
+        state.withLock { $0.connection }?.shutdown()
+    }
+
+    /// One request; fails at once with `.notConnected` while the peer is away.
+    public func call(_ op: String, _ args: JSONObject = JSONObject(), timeout: Double = 10) throws(IPCError) -> IPCReply {
+        let id = nextID.add(1, ordering: .relaxed).oldValue
+        let waiter = Waiter()
+        let conn: FramedConnection? = state.withLock { s in
+            guard let c = s.connection else { return nil }
+            s.waiters[id] = waiter
+            return c
+        }
+        guard let conn else {
+            throw .notConnected("\(target) at \(path): \(status.lastError ?? "not connected yet")")
+        }
+        do {
+            try conn.send(Messages.request(id: id, op: op, args: args))
+        } catch {
+            _ = state.withLock { $0.waiters.removeValue(forKey: id) }
+            throw error
+        }
+        if !waiter.done.wait(seconds: timeout) {
+            _ = state.withLock { $0.waiters.removeValue(forKey: id) }
+            throw .timeout("\(target) to answer \(op)")
+        }
+        switch waiter.outcome.withLock({ $0 }) {
+        case .success(let r)?: return r
+        case .failure(let e)?: throw e
+        case nil: throw .disconnected
+        }
+    }
+
+    private func run() {
+        var backoff = Self.initialBackoff
+        while !stopped.load(ordering: .acquiring) {
+            do {
+                let conn = try connect()
+                backoff = Self.initialBackoff
+                readLoop(conn)
+            } catch {
+                state.withLock { $0.status.lastError = error.description }
+            }
+            disconnected()
+            if stopped.load(ordering: .acquiring) { break }
+            sleepSeconds(backoff * Double.random(in: 0.8...1.2))
+            backoff = min(backoff * 2, Self.maxBackoff)
+        }
+    }
+
+    private func connect() throws(IPCError) -> FramedConnection {
+        let socket: Socket
+        do { socket = try Socket.connectUnix(path: path) } catch { throw .system(error) }
+        let conn = FramedConnection(socket: socket)
+        do {
+            try conn.send(Hello(role: role, pid: Users.currentPID).message)
+            let hello = try Hello.parse(try conn.receive(timeout: 5).message)
+            let ids = subscriptions.indices.map { _ in nextID.add(1, ordering: .relaxed).oldValue }
+            let first = state.withLock { s -> Bool in
+                s.connection = conn
+                s.status.connected = true
+                s.status.connects += 1
+                s.status.lastError = nil
+                s.status.peerPID = hello.pid
+                s.subIDs = Dictionary(uniqueKeysWithValues: zip(ids, subscriptions.indices))
+                return s.status.connects == 1
+            }
+            Log.info("connected to \(target)\(first ? "" : " again") (pid \(hello.pid.map(String.init) ?? "?"))")
+            for (id, i) in zip(ids, subscriptions.indices) {
+                try conn.send(Messages.request(id: id, op: subscriptions[i].op, args: subscriptions[i].args))
+            }
+            onConnect()
+            return conn
+        } catch {
+            conn.close()
+            throw error
+        }
+    }
+
+    private func readLoop(_ conn: FramedConnection) {
+        while true {
+            let m: JSONObject, fds: [FileDescriptor]
+            do { (m, fds) = try conn.receive() } catch {
+                state.withLock { $0.status.lastError = error == .disconnected ? "\(target) closed the connection" : error.description }
+                conn.close()
+                return
+            }
+            if let sub = m["sub"]?.intValue, m["event"] != nil {
+                if let i = state.withLock({ $0.subIDs[sub] }) { subscriptions[i].handler(m["data"] ?? .null) }
+                continue
+            }
+            guard let id = m["id"]?.intValue else { continue }
+            if let i = state.withLock({ $0.subIDs[id] }) {
+                if let r = m["result"] { subscriptions[i].handler(r) }
+                else { Log.warning("\(target) refused subscription \(subscriptions[i].op): \(m["error"]?["message"]?.stringValue ?? "no reason given")") }
+                continue
+            }
+            guard let waiter = state.withLock({ $0.waiters.removeValue(forKey: id) }) else {
+                fds.forEach { $0.close() }
+                continue
+            }
+            let outcome: Result<IPCReply, IPCError>
+            do {
+                outcome = .success(try IPCClient.reply(m, fds: fds, expecting: id) ?? IPCReply(result: .null))
+            } catch {
+                outcome = .failure(error)
+            }
+            waiter.outcome.withLock { $0 = outcome }
+            waiter.done.signal()
+        }
+    }
+
+    private func disconnected() {
+        let waiters = state.withLock { s -> [Waiter] in
+            let w = Array(s.waiters.values)
+            s.waiters.removeAll()
+            s.connection = nil
+            s.status.connected = false
+            s.status.peerPID = nil
+            return w
+        }
+        for w in waiters {
+            w.outcome.withLock { $0 = .failure(.disconnected) }
+            w.done.signal()
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import Shared
+
+/// Everything that can go wrong on an IPC connection, typed so callers can
+/// tell "the other daemon is down" from "we sent something wrong".
+public enum IPCError: Error, Sendable, Equatable, CustomStringConvertible {
+    case frameTooLarge(Int)
+    case emptyFrame
+    case invalidJSON(String)
+    case notAnObject
+    case badHello(String)
+    case disconnected
+    case timeout(String)
+    case notConnected(String)
+    /// An error reply from the peer: a stable code plus a message for humans.
+    case remote(code: String, message: String)
+    case system(SystemError)
+
+    public var description: String {
+        switch self {
+        case .frameTooLarge(let n): return "frame of \(n) bytes exceeds the \(Frame.maxPayload)-byte limit"
+        case .emptyFrame: return "empty frame (a frame must carry a JSON object)"
+        case .invalidJSON(let why): return "frame is not valid JSON: \(why)"
+        case .notAnObject: return "frame is not a JSON object"
+        case .badHello(let why): return "handshake failed: \(why)"
+        case .disconnected: return "peer closed the connection"
+        case .timeout(let what): return "timed out waiting for \(what)"
+        case .notConnected(let why): return "not connected: \(why)"
+        case .remote(let code, let message): return "\(message) [\(code)]"
+        case .system(let e): return e.description
+        }
+    }
+
+    /// Codes used in error replies.
+    public enum Code {
+        public static let unknownOp = "unknown_op"
+        public static let forbidden = "forbidden"
+        public static let badRequest = "bad_request"
+        public static let badHello = "bad_hello"
+        public static let unavailable = "unavailable"
+        public static let failed = "failed"
+    }
+}

@@ -1,0 +1,109 @@
+import Shared
+import Synchronization
+
+/// Who may call an op.
+public enum OpAccess: Sendable {
+    /// Any peer the socket's allow-list let in.
+    case anyPeer
+    case edge
+    case admin
+    /// edged or an admin.
+    case edgeOrAdmin
+
+    func allows(_ c: PeerClass) -> Bool {
+        switch self {
+        case .anyPeer: return true
+        case .edge: return c.contains(.edge)
+        case .admin: return c.contains(.admin)
+        case .edgeOrAdmin: return !c.isEmpty
+        }
+    }
+
+    var words: String {
+        switch self {
+        case .anyPeer: "any peer"
+        case .edge: "edged only"
+        case .admin: "root or the droidgate-admin group only"
+        case .edgeOrAdmin: "edged or an admin only"
+        }
+    }
+}
+
+/// What a handler sees of one request.
+public struct OpRequest: Sendable {
+    public let id: Int
+    public let op: String
+    public let args: JSONObject
+    public let peer: PeerCredentials
+    public let peerClass: PeerClass
+    public let hello: Hello
+    /// The connection, for handlers that register a subscription on it.
+    public let connection: ServerConnection
+}
+
+/// One entry of a daemon's op table: name, who may call it, what answers it.
+/// Each daemon lists all of its ops in one table (its whole IPC attack surface
+/// on one screen, as OpenSSH's monitor does).
+public struct Op: Sendable {
+    public let name: String
+    public let access: OpAccess
+    public let handler: @Sendable (OpRequest) throws(IPCError) -> IPCReply
+
+    public init(_ name: String, _ access: OpAccess, _ handler: @escaping @Sendable (OpRequest) throws(IPCError) -> IPCReply) {
+        self.name = name
+        self.access = access
+        self.handler = handler
+    }
+}
+
+/// A server-side connection as handlers and subscriptions see it.
+public final class ServerConnection: Sendable {
+    let framed: FramedConnection
+    public let peer: PeerCredentials
+
+    init(framed: FramedConnection, peer: PeerCredentials) {
+        self.framed = framed
+        self.peer = peer
+    }
+
+    public var isOpen: Bool { !framed.isShutDown }
+
+    /// Pushes an event for subscription `sub`; false once the peer is gone.
+    @discardableResult
+    public func push(event: String, sub: Int, data: JSONValue) -> Bool {
+        do {
+            try framed.send(Messages.event(event, sub: sub, data: data))
+            return true
+        } catch {
+            framed.shutdown()
+            return false
+        }
+    }
+}
+
+/// Fans events out to the connections that subscribed to them.
+public final class Subscribers: Sendable {
+    private struct Entry {
+        let connection: ServerConnection
+        let sub: Int
+    }
+    private let entries = Mutex<[Entry]>([])
+    public let event: String
+
+    public init(event: String) { self.event = event }
+
+    public func add(_ request: OpRequest) {
+        entries.withLock { $0.append(Entry(connection: request.connection, sub: request.id)) }
+    }
+
+    public var count: Int { entries.withLock { $0.count } }
+
+    /// Sends `data` to every live subscriber; drops those that went away.
+    public func publish(_ data: JSONValue) {
+        let targets = entries.withLock { list -> [Entry] in
+            list.removeAll { !$0.connection.isOpen }
+            return list
+        }
+        for t in targets { t.connection.push(event: event, sub: t.sub, data: data) }
+    }
+}

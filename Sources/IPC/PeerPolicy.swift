@@ -1,0 +1,47 @@
+import Shared
+
+/// What a connected peer may do, decided from its SO_PEERCRED identity.
+public struct PeerClass: OptionSet, Sendable, Hashable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    /// edged: may fetch tokens and backend state.
+    public static let edge = PeerClass(rawValue: 1)
+    /// root, members of droidgate-admin, the operator in dev mode: may log in, import, restart.
+    public static let admin = PeerClass(rawValue: 2)
+}
+
+/// A socket's allow-list. A peer that matches no rule is refused before a
+/// single byte is read from it.
+public struct PeerPolicy: Sendable {
+    public var edgeUIDs: Set<UInt32> = []
+    public var adminUIDs: Set<UInt32> = []
+    public var adminGIDs: Set<UInt32> = []
+
+    public init(edgeUIDs: Set<UInt32> = [], adminUIDs: Set<UInt32> = [], adminGIDs: Set<UInt32> = []) {
+        self.edgeUIDs = edgeUIDs
+        self.adminUIDs = adminUIDs
+        self.adminGIDs = adminGIDs
+    }
+
+    /// The classes this peer has; empty means not allowed to connect at all.
+    public func classify(_ peer: PeerCredentials, groups: [UInt32]) -> PeerClass {
+        var c: PeerClass = []
+        if edgeUIDs.contains(peer.uid) { c.insert(.edge) }
+        if adminUIDs.contains(peer.uid) || adminGIDs.contains(peer.gid)
+            || groups.contains(where: { adminGIDs.contains($0) }) {
+            c.insert(.admin)
+        }
+        return c
+    }
+
+    /// The standard policy: root is admin; our own uid is edge and admin (in
+    /// dev mode every daemon runs as the operator); under the unit set the
+    /// `droidgate-edge` user is edge and the `droidgate-admin` group is admin.
+    public static func standard() -> PeerPolicy {
+        let me = Users.currentUID
+        var p = PeerPolicy(edgeUIDs: [me], adminUIDs: [0, me])
+        if let edge = Users.uid(named: "droidgate-edge") { p.edgeUIDs.insert(edge) }
+        if let admin = Users.gid(named: "droidgate-admin") { p.adminGIDs.insert(admin) }
+        return p
+    }
+}

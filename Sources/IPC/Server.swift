@@ -1,0 +1,153 @@
+import Shared
+import Synchronization
+
+/// Serves one Unix socket: checks each peer's credentials against the
+/// socket's allow-list before reading anything, exchanges hellos, then answers
+/// requests from the op table until the peer leaves. One thread per connection:
+/// IPC peers are few (edged, the CLI) and the ops are small.
+public final class IPCServer: Sendable {
+    public let name: String          // our role in hellos: "authd", "supervisord", "edged"
+    private let listener: Socket
+    private let policy: PeerPolicy
+    private let ops: [String: Op]
+    private let stopped = Atomic<Bool>(false)
+    private let live = Mutex<[ServerConnection]>([])
+    public static let helloTimeout = 5.0
+
+    public init(name: String, listener: Socket, policy: PeerPolicy, ops: [Op]) {
+        self.name = name
+        self.listener = listener
+        self.policy = policy
+        var table: [String: Op] = [:]
+        for op in ops {
+            precondition(table[op.name] == nil, "op \(op.name) listed twice")
+            table[op.name] = op
+        }
+        self.ops = table
+    }
+
+    public var opNames: [String] { ops.keys.sorted() }
+
+    public func start() {
+        startThread("ipc-accept-\(name)") { [self] in acceptLoop() }
+    }
+
+    /// Stops accepting and disconnects every peer.
+    public func stop() {
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        listener.shutdown(writing: true, reading: true)
+        for c in live.withLock({ $0 }) { c.framed.shutdown() }
+    }
+
+    private func acceptLoop() {
+        while !stopped.load(ordering: .acquiring) {
+            let client: Socket
+            do {
+                guard let c = try listener.accept() else { continue }
+                client = c
+            } catch {
+                if stopped.load(ordering: .acquiring) { break }
+                Log.error("\(name) IPC: \(error)")
+                sleepSeconds(0.1)   // e.g. EMFILE: do not spin
+                continue
+            }
+            startThread("ipc-conn-\(name)") { [self] in serve(client) }
+        }
+        listener.close()
+    }
+
+    private func serve(_ socket: Socket) {
+        let framed = FramedConnection(socket: socket)
+        defer { framed.close() }
+        let peer: PeerCredentials
+        do { peer = try socket.peerCredentials() } catch {
+            Log.warning("\(name) IPC: could not read the peer's credentials: \(error)")
+            return
+        }
+        // The allow-list comes first: nothing is read from a peer it refuses.
+        let peerClass = policy.classify(peer, groups: socket.peerGroups())
+        if peerClass.isEmpty {
+            Log.warning("\(name) IPC: refused a connection from \(Users.name(of: peer.uid)) (uid \(peer.uid), pid \(peer.pid)): not on this socket's allow-list")
+            try? framed.send(Messages.error(id: nil, code: IPCError.Code.forbidden,
+                                            message: "uid \(peer.uid) may not connect to \(name)"))
+            return
+        }
+        let hello: Hello
+        do {
+            let (first, _) = try framed.receive(timeout: Self.helloTimeout)
+            hello = try Hello.parse(first)
+            try framed.send(Hello(role: name, pid: Users.currentPID).message)
+        } catch {
+            Log.warning("\(name) IPC: dropped a connection from pid \(peer.pid): \(error)")
+            try? framed.send(Messages.error(id: nil, code: IPCError.Code.badHello, message: error.description))
+            return
+        }
+        let connection = ServerConnection(framed: framed, peer: peer)
+        live.withLock { $0.append(connection) }
+        defer { live.withLock { $0.removeAll { $0 === connection } } }
+        if stopped.load(ordering: .acquiring) { return }
+        Log.debug("\(name) IPC: \(hello.role) connected (pid \(peer.pid))")
+
+        while true {
+            let message: JSONObject
+            do {
+                (message, _) = try framed.receive()
+            } catch {
+                if error != .disconnected && !framed.isShutDown {
+                    Log.warning("\(name) IPC: closing the connection from \(hello.role) (pid \(peer.pid)): \(error)")
+                    try? framed.send(Messages.error(id: nil, code: IPCError.Code.badRequest, message: error.description))
+                }
+                return
+            }
+            guard let reply = answer(message, peer: peer, peerClass: peerClass, hello: hello, connection: connection) else {
+                return
+            }
+            do { try framed.send(reply.message, fds: reply.fds) } catch { return }
+            reply.afterSend()
+        }
+    }
+
+    private struct Outgoing {
+        let message: JSONValue
+        var fds: [FileDescriptor] = []
+        var afterSend: () -> Void = {}
+    }
+
+    /// Answers one request; nil closes the connection (a message that is not a request).
+    private func answer(_ m: JSONObject, peer: PeerCredentials, peerClass: PeerClass, hello: Hello,
+                        connection: ServerConnection) -> Outgoing? {
+        guard let id = m["id"]?.intValue, let opName = m["op"]?.stringValue else {
+            Log.warning("\(name) IPC: closing the connection from \(hello.role): a request needs an integer \"id\" and a string \"op\"")
+            try? connection.framed.send(Messages.error(id: m["id"]?.intValue, code: IPCError.Code.badRequest,
+                                                       message: "a request needs an integer \"id\" and a string \"op\""))
+            return nil
+        }
+        guard let op = ops[opName] else {
+            return Outgoing(message: Messages.error(id: id, code: IPCError.Code.unknownOp,
+                                                    message: "\(name) has no op \"\(opName)\" (it has: \(opNames.joined(separator: ", ")))"))
+        }
+        guard op.access.allows(peerClass) else {
+            Log.warning("\(name) IPC: refused op \(opName) to uid \(peer.uid) (\(op.access.words))")
+            return Outgoing(message: Messages.error(id: id, code: IPCError.Code.forbidden,
+                                                    message: "op \"\(opName)\" is for \(op.access.words)"))
+        }
+        let args: JSONObject
+        switch m["args"] {
+        case nil, .null?: args = JSONObject()
+        case .object(let o)?: args = o
+        default:
+            return Outgoing(message: Messages.error(id: id, code: IPCError.Code.badRequest, message: "\"args\" must be an object"))
+        }
+        let request = OpRequest(id: id, op: opName, args: args, peer: peer, peerClass: peerClass, hello: hello, connection: connection)
+        do {
+            let reply = try op.handler(request)
+            // Descriptors we pass are copies for the peer; ours are closed once sent.
+            return Outgoing(message: Messages.result(id: id, reply.result, fdCount: reply.fds.count), fds: reply.fds,
+                            afterSend: { for fd in reply.fds { fd.close() } })
+        } catch {
+            let (code, message): (String, String)
+            if case .remote(let c, let msg) = error { (code, message) = (c, msg) } else { (code, message) = (IPCError.Code.failed, error.description) }
+            return Outgoing(message: Messages.error(id: id, code: code, message: message))
+        }
+    }
+}

@@ -1,0 +1,69 @@
+/// droidgate's configuration: one JSON file (default /etc/droidgate/droidgate.json),
+/// every key optional, unknown keys rejected. Each daemon reads the sections it needs.
+/// Secrets never live in the file: they come from the environment (or systemd
+/// credentials) and are held only by authd.
+public struct Config: Sendable {
+    public var file: String?                 // nil when running on built-in defaults
+    public var listen: SocketAddress
+    public var logLevel: Log.Level
+    public var paths: PathsConfig
+    public var clients: ClientsConfig
+    public var limits: LimitsConfig
+    public var backend: BackendConfig
+    public var auth: AuthConfig
+    public var edged: EdgedConfig
+
+    public static let defaultListen = SocketAddress(parsing: "127.0.0.1:8317")!
+    public static let defaultPath = "/etc/droidgate/droidgate.json"
+}
+
+public struct PathsConfig: Sendable {
+    public var runtimeDir: String = "/run/droidgate"
+    public var stateDir: String = "/var/lib/droidgate"
+}
+
+public struct ClientsConfig: Sendable {
+    /// "sha256:<hex>" digests of the API keys clients must present (empty: no key needed,
+    /// which is only allowed on a loopback listener).
+    public var apiKeyDigests: [String] = []
+}
+
+public struct LimitsConfig: Sendable {
+    public var maxBodyBytes = 64 << 20
+    public var headerTimeoutSeconds = 10.0
+    public var idleTimeoutSeconds = 75.0
+    public var upstreamTimeoutSeconds = 600.0
+    public var backendHoldSeconds = 5.0
+    public var drainTimeoutSeconds = 30.0
+}
+
+public struct BackendConfig: Sendable {
+    /// The cli-proxy-api executable (absolute path or a name looked up on PATH).
+    public var command: String = "cli-proxy-api"
+    public var port = 8318
+    public var stopTimeoutSeconds = 10.0
+    public var extraConfig = JSONObject()
+}
+
+public struct AuthConfig: Sendable {
+    public var workosBaseURL = "https://api.workos.com"
+    public var clientID = "client_01HNM792M5G5G1A2THWPXKFMXB"
+    /// From FACTORY_API_KEY (never from the file).
+    public var factoryAPIKey: String? = nil
+    /// From DROID_REFRESH_KEY (never from the file).
+    public var refreshTokenSeed: String? = nil
+}
+
+public struct EdgedConfig: Sendable {
+    /// Event-loop threads; 0 means one per core.
+    public var workers = 0
+}
+
+extension Config {
+    /// Why listening on `address` is not allowed, if it is not: a listener
+    /// reachable from other hosts needs client API keys.
+    public func exposureProblem(listeningOn address: SocketAddress) -> String? {
+        guard !address.isLoopback, clients.apiKeyDigests.isEmpty else { return nil }
+        return "refusing to listen on \(address), which is not a loopback address, without client API keys; set clients.apiKeys in the config (sha256 digests of the keys clients will send) or listen on 127.0.0.1"
+    }
+}

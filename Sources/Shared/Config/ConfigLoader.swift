@@ -1,0 +1,142 @@
+/// Loads the config file (or built-in defaults), validates every key, then
+/// applies the environment overrides. Either everything is valid or nothing
+/// starts: there is no half-configured daemon.
+public enum ConfigLoader {
+    public static let maxFileBytes = 1 << 20
+
+    public static func load(path: String?, environment: [String: String]) throws(ConfigError) -> Config {
+        var config: Config
+        if let path {
+            let bytes: [UInt8]
+            do {
+                bytes = try Files.read(path, maxBytes: maxFileBytes)
+            } catch {
+                let why = error.errno == 27 ? "file is larger than \(maxFileBytes) bytes" : "cannot read: \(error.errnoName)"
+                throw ConfigError(file: path, key: "", problem: why)
+            }
+            config = try parse(bytes, file: path)
+        } else {
+            config = try parse(Array("{}".utf8), file: "(built-in defaults)")
+            config.file = nil
+        }
+        try applyEnvironment(&config, environment)
+        return config
+    }
+
+    public static func parse(_ bytes: [UInt8], file: String) throws(ConfigError) -> Config {
+        let root: JSONValue
+        do {
+            root = try JSONValue(parsing: bytes, maxDepth: 64)
+        } catch {
+            let at = error.keyPath.isEmpty ? "" : " (in \"\(error.keyPath)\")"
+            throw ConfigError(file: file, key: "", problem: "syntax error at line \(error.line), column \(error.column)\(at): \(error.message)")
+        }
+        guard let object = root.objectValue else {
+            throw ConfigError(file: file, key: "", problem: "expected a JSON object at the top level, got \(root.typeName)")
+        }
+        var r = ConfigReader(file: file, path: "", object: object)
+        let config = try read(&r, file: file)
+        try r.finish()
+        return config
+    }
+
+    private static func read(_ r: inout ConfigReader, file: String) throws(ConfigError) -> Config {
+        let listenText = try r.string("listen", default: Config.defaultListen.description)
+        guard let listen = SocketAddress(parsing: listenText) else {
+            throw r.error("listen", "expected \"host:port\" with a numeric IPv4 or [IPv6] address, got \"\(listenText)\"")
+        }
+
+        var logSection = try r.section("log")
+        let levelName = try logSection.string("level", default: "info")
+        guard let level = Log.Level(name: levelName) else {
+            throw logSection.error("level", "expected one of error, warning, notice, info, debug; got \"\(levelName)\"")
+        }
+        try logSection.finish()
+
+        var p = try r.section("paths")
+        var paths = PathsConfig()
+        paths.runtimeDir = try absolutePath(&p, "runtimeDir", default: paths.runtimeDir, file: file)
+        paths.stateDir = try absolutePath(&p, "stateDir", default: paths.stateDir, file: file)
+        try p.finish()
+
+        var c = try r.section("clients")
+        var clients = ClientsConfig()
+        clients.apiKeyDigests = try c.stringArray("apiKeys", default: [])
+        for (i, d) in clients.apiKeyDigests.enumerated() where !isDigest(d) {
+            throw ConfigError(file: file, key: "clients.apiKeys[\(i)]",
+                              problem: "expected \"sha256:<64 hex digits>\" (the digest of a key, never the key itself; make one with `droidgate hash-key`)")
+        }
+        try c.finish()
+
+        var l = try r.section("limits")
+        var limits = LimitsConfig()
+        limits.maxBodyBytes = try l.int("maxBodyBytes", default: limits.maxBodyBytes, range: 1024...(1 << 32))
+        limits.headerTimeoutSeconds = try l.double("headerTimeoutSeconds", default: limits.headerTimeoutSeconds, range: 0.1...3600)
+        limits.idleTimeoutSeconds = try l.double("idleTimeoutSeconds", default: limits.idleTimeoutSeconds, range: 0.1...86400)
+        limits.upstreamTimeoutSeconds = try l.double("upstreamTimeoutSeconds", default: limits.upstreamTimeoutSeconds, range: 1...86400)
+        limits.backendHoldSeconds = try l.double("backendHoldSeconds", default: limits.backendHoldSeconds, range: 0...300)
+        limits.drainTimeoutSeconds = try l.double("drainTimeoutSeconds", default: limits.drainTimeoutSeconds, range: 0...3600)
+        try l.finish()
+
+        var b = try r.section("backend")
+        var backend = BackendConfig()
+        backend.command = try b.string("command", default: backend.command)
+        if backend.command.isEmpty { throw b.error("command", "must not be empty") }
+        backend.port = try b.int("port", default: backend.port, range: 1...65535)
+        backend.stopTimeoutSeconds = try b.double("stopTimeoutSeconds", default: backend.stopTimeoutSeconds, range: 0...3600)
+        backend.extraConfig = try b.object("extraConfig") ?? JSONObject()
+        try b.finish()
+
+        var a = try r.section("auth")
+        var auth = AuthConfig()
+        auth.workosBaseURL = try a.string("workosBaseURL", default: auth.workosBaseURL)
+        if !(auth.workosBaseURL.hasPrefix("https://") || auth.workosBaseURL.hasPrefix("http://")) {
+            throw a.error("workosBaseURL", "expected an http:// or https:// URL, got \"\(auth.workosBaseURL)\"")
+        }
+        auth.clientID = try a.string("clientId", default: auth.clientID)
+        try a.finish()
+
+        var e = try r.section("edged")
+        var edged = EdgedConfig()
+        edged.workers = try e.int("workers", default: 0, range: 0...256)
+        try e.finish()
+
+        return Config(file: file, listen: listen, logLevel: level, paths: paths, clients: clients,
+                      limits: limits, backend: backend, auth: auth, edged: edged)
+    }
+
+    private static func absolutePath(_ r: inout ConfigReader, _ key: String, default d: String, file: String) throws(ConfigError) -> String {
+        let v = try r.string(key, default: d)
+        if v.isEmpty { throw r.error(key, "must not be empty") }
+        // Relative paths are relative to the config file's folder.
+        return Files.absolute(v, relativeTo: Files.absolute(Files.directoryName(file)))
+    }
+
+    static func isDigest(_ s: String) -> Bool {
+        guard s.hasPrefix("sha256:") else { return false }
+        let hex = s.dropFirst(7)
+        return hex.count == 64 && hex.allSatisfy { $0.isHexDigit && !$0.isUppercase }
+    }
+
+    /// FACTORY_API_KEY, DROID_REFRESH_KEY, DROIDGATE_LISTEN, DROIDGATE_BACKEND_COMMAND
+    /// (`droidgate up --demo`), and the dev root / runtime dir the launcher or systemd sets.
+    static func applyEnvironment(_ config: inout Config, _ env: [String: String]) throws(ConfigError) {
+        if let v = env["DROIDGATE_LISTEN"], !v.isEmpty {
+            guard let a = SocketAddress(parsing: v) else {
+                throw ConfigError(file: "environment", key: "DROIDGATE_LISTEN",
+                                  problem: "expected \"host:port\" with a numeric IPv4 or [IPv6] address, got \"\(v)\"")
+            }
+            config.listen = a
+        }
+        if let v = env["DROIDGATE_BACKEND_COMMAND"], !v.isEmpty { config.backend.command = v }
+        if let v = env["FACTORY_API_KEY"], !v.isEmpty { config.auth.factoryAPIKey = v }
+        if let v = env["DROID_REFRESH_KEY"], !v.isEmpty { config.auth.refreshTokenSeed = v }
+        if let root = env["DROIDGATE_ROOT"], !root.isEmpty {
+            let r = Files.absolute(root)
+            config.paths.runtimeDir = r + "/run"
+            config.paths.stateDir = r + "/state"
+        } else if let run = env["DROIDGATE_RUNTIME_DIR"], !run.isEmpty {
+            config.paths.runtimeDir = Files.absolute(run)
+        }
+    }
+}

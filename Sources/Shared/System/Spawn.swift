@@ -1,0 +1,127 @@
+import CSystem
+import Glibc
+
+/// How a spawned child's descriptors are laid out.
+public struct SpawnOptions: Sendable {
+    /// Descriptors placed at fixed numbers in the child (source in our process → target number).
+    /// Everything else is closed in the child.
+    public var fdMap: [(source: FileDescriptor, target: Int32)] = []
+    public var workingDirectory: String? = nil
+    /// Start the child in a new session (its own process group), so a Ctrl-C
+    /// at the launcher's terminal reaches the launcher only, which stops children in order.
+    public var newSession: Bool = false
+
+    public init() {}
+}
+
+/// posix_spawn wrapper. Environment is given explicitly, never inherited implicitly.
+public enum Spawn {
+    public static func run(
+        _ executable: String, arguments: [String], environment: [String: String],
+        options: SpawnOptions = SpawnOptions()
+    ) throws(SystemError) -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+
+        // Move sources out of the way first, so that mapping a → 3 and 3 → 4 works.
+        let high: Int32 = 1000
+        for (i, m) in options.fdMap.enumerated() {
+            try checkReturn("posix_spawn_file_actions_adddup2",
+                            posix_spawn_file_actions_adddup2(&actions, m.source.rawValue, high + Int32(i)))
+        }
+        for (i, m) in options.fdMap.enumerated() {
+            try checkReturn("posix_spawn_file_actions_adddup2",
+                            posix_spawn_file_actions_adddup2(&actions, high + Int32(i), m.target))
+        }
+        let maxTarget = options.fdMap.map(\.target).max() ?? 2
+        try checkReturn("posix_spawn_file_actions_addclosefrom_np", csys_spawn_addclosefrom(&actions, max(maxTarget, 2) + 1))
+        if let dir = options.workingDirectory {
+            try checkReturn("posix_spawn_file_actions_addchdir_np", csys_spawn_addchdir(&actions, dir), subject: dir)
+        }
+
+        // Children start with default signal handling and an empty mask, whatever ours are.
+        var all = sigset_t()
+        sigfillset(&all)
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigdefault(&attr, &all)
+        posix_spawnattr_setsigmask(&attr, &none)
+        var flags = Int16(POSIX_SPAWN_SETSIGDEF) | Int16(POSIX_SPAWN_SETSIGMASK)
+        if options.newSession { flags |= csys_posix_spawn_setsid() }
+        posix_spawnattr_setflags(&attr, flags)
+
+        let argv = [executable] + arguments
+        let envp = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        var pid: pid_t = 0
+        let r = withCStrings(argv) { cArgv in
+            withCStrings(envp) { cEnv in
+                posix_spawn(&pid, executable, &actions, &attr, cArgv, cEnv)
+            }
+        }
+        try checkReturn("posix_spawn", r, subject: executable)
+        return pid
+    }
+
+    private static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+        let ptrs: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) } + [nil]
+        defer { ptrs.forEach { free($0) } }
+        return ptrs.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+}
+
+/// How a child ended, in words an operator can act on.
+public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
+    case exited(Int32)
+    case signaled(Int32)
+
+    public init(waitStatus s: Int32) {
+        if s & 0x7f == 0 { self = .exited((s >> 8) & 0xff) } else { self = .signaled(s & 0x7f) }
+    }
+
+    public var description: String {
+        switch self {
+        case .exited(let c): return "exited with status \(c)"
+        case .signaled(let sig): return "killed by signal \(sig) (\(String(cString: strsignal(sig))))"
+        }
+    }
+}
+
+public enum Processes {
+    /// waitpid; nil when `noHang` and the child is still running.
+    public static func wait(_ pid: pid_t, noHang: Bool = false) throws(SystemError) -> ExitStatus? {
+        var status: Int32 = 0
+        let r = try syscall("waitpid") { waitpid(pid, &status, noHang ? WNOHANG : 0) }
+        return r == 0 ? nil : ExitStatus(waitStatus: status)
+    }
+
+    /// kill(2) for a pid we started ourselves. ESRCH (already gone) is not an error.
+    public static func signal(_ pid: pid_t, _ sig: Int32) {
+        _ = Glibc.kill(pid, sig)
+    }
+
+    public static func isAlive(_ pid: pid_t) -> Bool {
+        Glibc.kill(pid, 0) == 0 || Glibc.errno == EPERM
+    }
+}
+
+/// A pidfd: a handle on one process that cannot be confused with a later
+/// process reusing the same pid (Linux 5.3+).
+public struct Pidfd: Sendable {
+    public let fd: FileDescriptor
+    public let pid: pid_t
+
+    public static func open(_ pid: pid_t) throws(SystemError) -> Pidfd {
+        let fd = try syscall("pidfd_open") { csys_pidfd_open(pid) }
+        return Pidfd(fd: FileDescriptor(rawValue: fd), pid: pid)
+    }
+
+    public func signal(_ sig: Int32) throws(SystemError) {
+        _ = try syscall("pidfd_send_signal") { csys_pidfd_send_signal(fd.rawValue, sig) }
+    }
+
+    public func close() { fd.close() }
+}

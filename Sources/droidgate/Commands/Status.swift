@@ -1,0 +1,75 @@
+import IPC
+import Shared
+
+/// `droidgate status`: one line per daemon, from each daemon's own `status` op.
+enum StatusCommand {
+    static let help = """
+    Usage: droidgate status [--config PATH] [--root DIR] [--json]
+
+    Asks authd, supervisord and edged over IPC how they are doing and prints one
+    line each: state, pid, uptime and what each is waiting for. Exits 1 if any
+    daemon does not answer.
+
+    The sockets are looked up in the dev root's run/ folder when it exists
+    (what `droidgate up` uses), else in the config's paths.runtimeDir
+    (/run/droidgate under systemd).
+    """
+
+    static func run(_ args: [String]) -> Never {
+        let options = CommandOptions.parse(args, command: "status", help: help, switches: ["--json"])
+        let config = options.loadConfig(command: "status")
+        var paths = config.paths
+        let dev = options.devRoot + "/run"
+        if Files.exists(dev) || options.root != nil { paths.runtimeDir = dev }
+
+        var all: JSONObject = [:]
+        var allUp = true
+        for daemon in DaemonName.allCases {
+            let socket = paths.socket(daemon)
+            do {
+                let client = try IPCClient(path: socket, role: "cli", timeout: 3)
+                defer { client.close() }
+                let reply = try client.call("status", timeout: 5)
+                all[daemon.rawValue] = reply.result
+                if !options.switches.contains("--json") { printOut(line(daemon, reply.result)) }
+            } catch {
+                allUp = false
+                all[daemon.rawValue] = ["state": "down", "error": .string(error.description)]
+                if !options.switches.contains("--json") {
+                    printOut(pad(daemon.rawValue) + "down     (\(error))")
+                }
+            }
+        }
+        if options.switches.contains("--json") { printOut(JSONValue.object(all).prettyPrinted()) }
+        exitProcess(allUp ? 0 : 1)
+    }
+
+    static func pad(_ s: String, _ n: Int = 13) -> String { s.padding(toLength: max(n, s.count + 1), withPad: " ", startingAt: 0) }
+
+    static func line(_ daemon: DaemonName, _ s: JSONValue) -> String {
+        var parts = [pad(daemon.rawValue) + pad(s["state"]?.stringValue ?? "?", 9)]
+        if let pid = s["pid"]?.intValue { parts.append("pid \(pid)") }
+        if let up = s["uptimeSeconds"]?.intValue { parts.append("up \(duration(up))") }
+        switch daemon {
+        case .authd:
+            if let t = s["tier"]?.stringValue { parts.append("tier \(t)") }
+        case .supervisord:
+            if let b = s["backend"]?["state"]?.stringValue { parts.append("backend \(b)") }
+        case .edged:
+            if let l = s["listen"]?.stringValue { parts.append("listening on \(l)") }
+            for peer in ["authd", "supervisord"] {
+                guard let p = s["ipc"]?[peer] else { continue }
+                let connected = p["connected"]?.boolValue == true
+                parts.append("\(peer) \(connected ? "connected" : "disconnected") (\(p["connects"]?.intValue ?? 0)x)")
+            }
+        }
+        if let w = s["waitingFor"]?.stringValue { parts.append("waiting for: \(w)") }
+        return parts.joined(separator: "  ")
+    }
+
+    static func duration(_ s: Int) -> String {
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m\(s % 60)s" }
+        return "\(s / 3600)h\(s % 3600 / 60)m"
+    }
+}

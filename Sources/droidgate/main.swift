@@ -1,0 +1,34 @@
+// droidgate: the operator CLI (dev launcher, status, and later login and setup).
+import Shared
+
+let argv = Array(CommandLine.arguments.dropFirst())
+let usage = """
+Usage: droidgate <command> [options]
+
+Commands:
+  up        run the whole stack locally (authd, supervisord, edged) under a dev root
+  status    ask each daemon how it is doing
+
+Options for every command:
+  --config PATH   the droidgate config file
+  --root DIR      the dev root (default: .droidgate next to the config file, or ./.droidgate)
+  -h, --help      help for a command
+  --version       print the version
+
+Run 'droidgate <command> --help' for a command's options.
+"""
+
+guard let command = argv.first else {
+    printError(usage)
+    exitProcess(2)
+}
+let rest = Array(argv.dropFirst())
+switch command {
+case "up": UpCommand.run(rest)
+case "status": StatusCommand.run(rest)
+case "-h", "--help", "help": printOut(usage); exitProcess(0)
+case "--version": printOut("droidgate \(Droidgate.version)"); exitProcess(0)
+default:
+    printError("droidgate: unknown command '\(command)'\n\n\(usage)")
+    exitProcess(2)
+}

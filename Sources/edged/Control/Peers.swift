@@ -1,0 +1,45 @@
+import IPC
+import Shared
+
+/// edged's long-lived IPC links to authd and supervisord. Both reconnect on
+/// their own; the latest backend state pushed by supervisord is kept here.
+final class Peers: Sendable {
+    let authd: ReconnectingClient
+    let supervisord: ReconnectingClient
+    private let backendState = Locked<JSONValue>(.null)
+
+    init(paths: PathsConfig) {
+        authd = ReconnectingClient(path: paths.socket(.authd), role: "edged", target: "authd")
+        let state = backendState
+        supervisord = ReconnectingClient(
+            path: paths.socket(.supervisord), role: "edged", target: "supervisord",
+            subscriptions: [.init(op: "backend.subscribe") { info in state.value = info }])
+    }
+
+    func start() {
+        authd.start()
+        supervisord.start()
+    }
+
+    func stop() {
+        authd.stop()
+        supervisord.stop()
+    }
+
+    var backend: JSONValue { backendState.value }
+
+    static func describe(_ s: ReconnectingClient.Status) -> JSONValue {
+        var o: JSONObject = ["connected": .bool(s.connected), "connects": .int(s.connects)]
+        o["peerPid"] = s.peerPID.map { .int(Int($0)) } ?? .null
+        o["lastError"] = s.lastError.map { .string($0) } ?? .null
+        return .object(o)
+    }
+
+    /// What edged is still waiting for, in words.
+    var waitingFor: String? {
+        var missing: [String] = []
+        if !authd.status.connected { missing.append("authd") }
+        if !supervisord.status.connected { missing.append("supervisord") }
+        return missing.isEmpty ? nil : "IPC connection to \(missing.joined(separator: " and "))"
+    }
+}

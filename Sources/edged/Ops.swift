@@ -1,0 +1,17 @@
+import IPC
+import Shared
+
+/// edged's whole IPC surface: op, who may call it, what answers it.
+enum EdgeOps {
+    static func table(host: DaemonHost, listener: EdgeListener, peers: Peers) -> [Op] {
+        [
+            Op("status", .anyPeer) { _ in
+                var s = host.baseStatus(state: "running", waitingFor: peers.waitingFor)
+                s["listen"] = .string(listener.address)
+                s["ipc"] = ["authd": Peers.describe(peers.authd.status), "supervisord": Peers.describe(peers.supervisord.status)]
+                s["backend"] = peers.backend
+                return IPCReply(result: .object(s))
+            },
+        ]
+    }
+}
