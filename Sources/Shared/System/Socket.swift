@@ -219,11 +219,14 @@ public struct UnixAddress {
             throw SystemError("bind", errno: ENAMETOOLONG, subject: path)
         }
         storage.sun_family = sa_family_t(AF_UNIX)
+        // "@name" is Linux's abstract namespace: a leading NUL and no terminator.
+        let abstract = bytes[0] == UInt8(ascii: "@")
         withUnsafeMutableBytes(of: &storage.sun_path) { raw in
             raw.copyBytes(from: bytes)
             raw[bytes.count] = 0
+            if abstract { raw[0] = 0 }
         }
-        length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + 1)
+        length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + (abstract ? 0 : 1))
     }
 
     mutating func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
@@ -245,5 +248,34 @@ extension Socket {
         _ = try syscall("sendto", subject: path) {
             bytes.withUnsafeBytes { csys_send_datagram(path, $0.baseAddress, $0.count) }
         }
+    }
+}
+
+extension Socket {
+    /// A bound Unix datagram socket (a NOTIFY_SOCKET for children, or tests).
+    public static func bindDatagram(path: String) throws(SystemError) -> Socket {
+        let fd = try syscall("socket", subject: path) {
+            Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        }
+        let s = Socket(fd: FileDescriptor(rawValue: fd))
+        do throws(SystemError) {
+            var addr = try UnixAddress(path: path)
+            if !path.hasPrefix("@") { _ = Glibc.unlink(path) }
+            _ = try syscall("bind", subject: path) { addr.withSockaddr { Glibc.bind(fd, $0, $1) } }
+            return s
+        } catch {
+            s.close()
+            throw error
+        }
+    }
+
+    /// One datagram, or nil if none arrives within `timeoutMs`.
+    public func receiveDatagram(timeoutMs: Int32) throws(SystemError) -> [UInt8]? {
+        guard try Poll.readable(fd, timeoutMs: timeoutMs) else { return nil }
+        var buf = [UInt8](repeating: 0, count: 4096)
+        let n = try buf.withMutableBytes { (b) throws(SystemError) in
+            try syscall("recv") { Glibc.recv(fd.rawValue, b.baseAddress, b.count, 0) }
+        }
+        return Array(buf[0..<n])
     }
 }
