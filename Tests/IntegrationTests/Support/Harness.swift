@@ -1,0 +1,109 @@
+import Foundation
+import Shared
+import XCTest
+
+/// Where the built executables are: DROIDGATE_BIN_DIR, else next to the test bundle
+/// (SwiftPM puts products and the .xctest in the same folder).
+enum Binaries {
+    static let dir: String = {
+        if let d = ProcessInfo.processInfo.environment["DROIDGATE_BIN_DIR"] { return d }
+        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+            return (bundle.bundlePath as NSString).deletingLastPathComponent
+        }
+        return (CommandLine.arguments[0] as NSString).deletingLastPathComponent
+    }()
+
+    static func path(_ name: String) -> String { "\(dir)/\(name)" }
+}
+
+/// A temp dir removed at the end of the test.
+final class TempDir {
+    let path: String
+    init() {
+        path = NSTemporaryDirectory() + "droidgate-it-\(UInt32.random(in: 0...UInt32.max))"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    func write(_ name: String, _ text: String) -> String {
+        let p = "\(path)/\(name)"
+        try! text.write(toFile: p, atomically: true, encoding: .utf8)
+        return p
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// A process started by a test, its output collected into a buffer.
+final class RunningProcess: @unchecked Sendable {
+    let process = Process()
+    private let output = Locked<Data>(Data())
+    private let pipe = Pipe()
+
+    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], cwd: String? = nil) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for k in ["NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "DROIDGATE_ROOT", "DROIDGATE_LISTEN"] { env[k] = nil }
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        let out = output
+        pipe.fileHandleForReading.readabilityHandler = { h in
+            let d = h.availableData
+            if !d.isEmpty { out.withLock { $0.append(d) } }
+        }
+        try process.run()
+    }
+
+    var text: String { String(decoding: output.value, as: UTF8.self) }
+    var pid: Int32 { process.processIdentifier }
+
+    /// Waits for exit up to `timeout`; returns the status or nil if still running.
+    func waitForExit(timeout: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning { return nil }
+        usleep(50_000)   // let the output drain
+        return process.terminationStatus
+    }
+
+    func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        pipe.fileHandleForReading.readabilityHandler = nil
+    }
+}
+
+/// Runs a command to completion and returns (status, combined output).
+func runToEnd(_ executable: String, _ arguments: [String], environment: [String: String] = [:], timeout: Double = 60) throws -> (Int32, String) {
+    let p = try RunningProcess(executable, arguments, environment: environment)
+    guard let status = p.waitForExit(timeout: timeout) else {
+        p.signal(SIGKILL)
+        throw TimedOut(what: "\(executable) \(arguments.joined(separator: " "))", seconds: timeout)
+    }
+    return (status, p.text)
+}
+
+struct TimedOut: Error, CustomStringConvertible {
+    let what: String
+    let seconds: Double
+    var description: String { "\(what) did not finish within \(seconds) s" }
+}
+
+/// A loopback port that was free a moment ago.
+func freePort() -> UInt16 {
+    let s = try! Socket.listenTCP(SocketAddress(parsing: "127.0.0.1:0")!)
+    defer { s.close() }
+    return s.localAddress()!.port
+}
+
+func eventually(timeout: Double = 10, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if try condition() { return true }
+        usleep(50_000)
+    }
+    return try condition()
+}
