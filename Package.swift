@@ -23,7 +23,10 @@ let package = Package(
         .target(name: "Shared", dependencies: ["CSystem"], swiftSettings: strict),
         .target(name: "IPC", dependencies: ["Shared"], swiftSettings: strict),
         .executableTarget(name: "authd", dependencies: ["Shared", "IPC"], swiftSettings: strict),
-        .executableTarget(name: "edged", dependencies: ["Shared", "IPC"], swiftSettings: strict),
+        // The request path's pure logic (HTTP parsing, the body scanner, rewrite rules):
+        // a library so unit tests and fuzz targets can use it directly.
+        .target(name: "EdgeCore", swiftSettings: strict),
+        .executableTarget(name: "edged", dependencies: ["Shared", "IPC", "EdgeCore"], swiftSettings: strict),
         .executableTarget(name: "supervisord", dependencies: ["Shared", "IPC"], swiftSettings: strict),
         .executableTarget(name: "droidgate", dependencies: ["Shared", "IPC"], swiftSettings: strict),
         .executableTarget(
@@ -31,6 +34,7 @@ let package = Package(
             path: "Sources/fakes/cli-proxy-api", swiftSettings: strict),
         .testTarget(name: "SharedTests", dependencies: ["Shared"], swiftSettings: strict),
         .testTarget(name: "IPCTests", dependencies: ["IPC", "Shared"], swiftSettings: strict),
+        .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore"], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["Shared", "IPC"], swiftSettings: strict),
     ]
 )

@@ -19,6 +19,19 @@ do {
 
 let peers = Peers(paths: config.paths)
 peers.start()
+let workers = config.edged.workers > 0 ? config.edged.workers : Processes.cpuCount
+let server: EdgeServer
+do {
+    server = try EdgeServer(listener: listener.socket, context: EdgeContext(config: config, peers: peers, loops: workers), workers: workers)
+} catch {
+    Log.error("edged: cannot start the event loops: \(error)")
+    exitProcess(1)
+}
+server.start()
 host.run(ops: EdgeOps.table(host: host, listener: listener, peers: peers),
-         readyStatus: "listening on \(listener.address)",
-         stop: { peers.stop() })
+         readyStatus: "listening on \(listener.address) with \(workers) event loop\(workers == 1 ? "" : "s")",
+         stop: {
+             let left = server.drain(timeout: config.limits.drainTimeoutSeconds)
+             if left > 0 { Log.warning("edged: drain timeout reached with \(left) request(s) still running") }
+             peers.stop()
+         })

@@ -125,3 +125,8 @@ public struct Pidfd: Sendable {
 
     public func close() { fd.close() }
 }
+
+extension Processes {
+    /// Online CPUs (for one event loop per core).
+    public static var cpuCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+}

@@ -1,0 +1,52 @@
+/// A parsed request head: every field is a range into the buffer it was
+/// parsed from, so nothing is copied.
+public struct RequestHead: Sendable {
+    public struct Header: Sendable {
+        public var name: ByteRange
+        public var value: ByteRange       // trimmed of surrounding spaces and tabs
+        public var line: ByteRange        // the whole line including its CRLF
+    }
+
+    public enum BodyFraming: Sendable, Equatable {
+        case none
+        case length(Int)
+        case chunked
+    }
+
+    public var method: ByteRange
+    public var target: ByteRange
+    /// 0 for HTTP/1.0, 1 for HTTP/1.1.
+    public var minorVersion: Int
+    public var headers: [Header]
+    /// Offset just past the blank line that ends the head.
+    public var headLength: Int
+    public var framing: BodyFraming
+    public var keepAlive: Bool
+    public var expectContinue: Bool
+    public var requestLine: ByteRange   // without its CRLF
+
+    public init() {
+        method = ByteRange(0, 0)
+        target = ByteRange(0, 0)
+        minorVersion = 1
+        headers = []
+        headLength = 0
+        framing = .none
+        keepAlive = true
+        expectContinue = false
+        requestLine = ByteRange(0, 0)
+    }
+
+    /// The target's path part (before `?`).
+    public func path(in buf: UnsafeRawBufferPointer) -> ByteRange {
+        if let q = buf.firstIndex(of: UInt8(ascii: "?"), from: target.start, to: target.end) {
+            return ByteRange(target.start, q)
+        }
+        return target
+    }
+
+    /// First header with this (lowercase) name.
+    public func header(_ lowercaseName: StaticString, in buf: UnsafeRawBufferPointer) -> Header? {
+        headers.first { buf.equalsLowercase($0.name, lowercaseName) }
+    }
+}

@@ -1,0 +1,110 @@
+import Shared
+import Synchronization
+
+/// Something a loop wakes up for. Handlers live on one loop and are only
+/// ever touched from its thread.
+protocol LoopHandler: AnyObject {
+    func handleEvent(_ mask: UInt32)
+}
+
+/// One event-loop thread: epoll, an eventfd for wake-ups, a task inbox for
+/// work handed over from other threads, and a periodic tick for timeouts.
+///
+/// `@unchecked Sendable`: everything except `inbox` and `wake` is used only on
+/// the loop's own thread (handlers are registered and called there); other
+/// threads only call `execute`, which goes through the Mutex and the eventfd.
+final class EventLoop: @unchecked Sendable {
+    let index: Int
+    private let epoll: Epoll
+    private let wake: EventFD
+    private var handlers: [LoopHandler?] = []
+    private let inbox = Mutex<[@Sendable () -> Void]>([])
+    private var tickers: [() -> Void] = []
+    private static let wakeData = UInt64.max
+    static let tickMilliseconds: Int32 = 100
+
+    /// A read buffer shared by every connection of this loop: a read lands
+    /// here and is usually forwarded straight from it, without a copy.
+    let scratch: UnsafeMutableRawBufferPointer
+
+    init(index: Int) throws(SystemError) {
+        self.index = index
+        epoll = try Epoll.create()
+        wake = try EventFD.create()
+        try epoll.add(wake.fd, events: Epoll.readable, data: Self.wakeData)
+        scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 64)
+    }
+
+    // MARK: Registration (loop thread only)
+
+    func register(_ fd: FileDescriptor, events: UInt32, handler: LoopHandler) throws(SystemError) {
+        let i = Int(fd.rawValue)
+        if i >= handlers.count { handlers.append(contentsOf: repeatElement(nil, count: i - handlers.count + 1024)) }
+        handlers[i] = handler
+        do throws(SystemError) {
+            try epoll.add(fd, events: events, data: UInt64(i))
+        } catch {
+            handlers[i] = nil
+            throw error
+        }
+    }
+
+    func modify(_ fd: FileDescriptor, events: UInt32) {
+        try? epoll.modify(fd, events: events, data: UInt64(fd.rawValue))
+    }
+
+    /// Stops watching `fd` (call before closing it).
+    func unregister(_ fd: FileDescriptor) {
+        epoll.remove(fd)
+        let i = Int(fd.rawValue)
+        if i < handlers.count { handlers[i] = nil }
+    }
+
+    /// Called every tick (~100 ms) on the loop thread.
+    func onTick(_ body: @escaping () -> Void) { tickers.append(body) }
+
+    // MARK: Cross-thread
+
+    /// Runs `task` on the loop thread soon.
+    func execute(_ task: @escaping @Sendable () -> Void) {
+        inbox.withLock { $0.append(task) }
+        wake.signal()
+    }
+
+    // MARK: Running
+
+    func run() -> Never {
+        let capacity = 256
+        let datas = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
+        let masks = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
+        var nextTick = Monotonic.nanoseconds() + UInt64(Self.tickMilliseconds) * 1_000_000
+        while true {
+            let now = Monotonic.nanoseconds()
+            let wait = now >= nextTick ? 0 : Int32((nextTick - now) / 1_000_000) + 1
+            let n = (try? epoll.wait(datas: datas, masks: masks, capacity: capacity, timeoutMs: wait)) ?? 0
+            for i in 0..<n {
+                let data = datas[i]
+                if data == Self.wakeData {
+                    wake.drain()
+                    runInbox()
+                    continue
+                }
+                let slot = Int(data)
+                if slot < handlers.count, let h = handlers[slot] { h.handleEvent(masks[i]) }
+            }
+            if Monotonic.nanoseconds() >= nextTick {
+                for t in tickers { t() }
+                nextTick = Monotonic.nanoseconds() + UInt64(Self.tickMilliseconds) * 1_000_000
+            }
+        }
+    }
+
+    private func runInbox() {
+        let tasks = inbox.withLock { list -> [@Sendable () -> Void] in
+            let t = list
+            list.removeAll(keepingCapacity: true)
+            return t
+        }
+        for t in tasks { t() }
+    }
+}

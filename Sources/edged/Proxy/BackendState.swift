@@ -1,0 +1,30 @@
+import Shared
+
+/// The backend's state as supervisord last pushed it, in words a client can act on.
+struct BackendState {
+    let state: String?
+    let message: String?
+    let retryInSeconds: Int?
+
+    init(_ info: JSONValue) {
+        state = info["state"]?.stringValue
+        message = info["message"]?.stringValue
+        retryInSeconds = info["retryInSeconds"]?.intValue
+    }
+
+    /// No point holding the request: nothing will come back on its own.
+    var isHopeless: Bool { state == "missing" || state == "stopped" }
+
+    var description: String {
+        switch state {
+        case nil: return "backend state unknown (supervisord is not reachable)"
+        case "missing"?: return "cli-proxy-api is not installed" + (message.map { " — \($0)" } ?? "")
+        case "starting"?: return "the backend is starting"
+        case "backoff"?: return "the backend crashed and is restarting" + (retryInSeconds.map { " in \($0) s" } ?? "")
+        case "unhealthy"?: return "the backend stopped answering health checks and is being restarted"
+        case "stopped"?: return "the backend is stopped"
+        case "ready"?: return "supervisord reports the backend ready"
+        case let s?: return "backend state \(s)"
+        }
+    }
+}

@@ -1,0 +1,520 @@
+import EdgeCore
+import Glibc
+import Shared
+
+/// One client connection on one loop: reads a request, answers it locally or
+/// forwards it upstream, relays the response as it arrives, then takes the
+/// next (pipelined or keep-alive) request. Lives on its loop's thread only.
+final class ClientConnection: LoopHandler {
+    enum State {
+        case idle            // between requests, nothing buffered
+        case readingHead
+        case readingBody
+        case forwarding      // upstream request in progress
+        case closing         // flushing the last bytes, then close
+        case closed
+    }
+
+    let socket: Socket
+    unowned let loop: EventLoop
+    unowned let server: LoopServer
+    let context: EdgeContext
+    var state: State = .idle
+
+    private var inBuf = ByteBuffer()
+    private var outBuf = ByteBuffer()
+    private(set) var head = RequestHead()
+    private var chunkedBody: [UInt8] = []
+    private var chunked: ChunkedDecoder? = nil
+    private var bodyReceivedFromChunks = 0
+    private var sentContinue = false
+    private var keepAlive = true
+
+    /// The head sent upstream, rebuilt per request in a reused array.
+    var upstreamHead: [UInt8] = []
+    private var upstream: UpstreamConnection? = nil
+    private var upstreamRetried = false
+    private var holdUntil: UInt64 = 0
+    private var retryAt: UInt64 = 0
+
+    // Per-request bookkeeping for metrics and the access log.
+    private var requestStart: UInt64 = 0
+    private var forwardStart: UInt64 = 0
+    private var upstreamLatency: Double? = nil
+    private var responseStatus = 0
+    private var responseBytes = 0
+    private var requestBodyBytes = 0
+    private var inFlight = false
+    /// Deadline for the current phase (header read, body read, idle, upstream), monotonic ns.
+    var deadline: UInt64 = 0
+    var slot = -1   // index in the server's connection list
+    private var interest: UInt32 = 0
+
+    static let readChunk = 64 * 1024
+    /// Stop reading the upstream while this much is queued for a slow client.
+    static let outHighWater = 1 << 20
+
+    init(socket: Socket, loop: EventLoop, server: LoopServer, context: EdgeContext) {
+        self.socket = socket
+        self.loop = loop
+        self.server = server
+        self.context = context
+        deadline = Monotonic.nanoseconds() + context.headerTimeoutNanos
+    }
+
+    deinit {
+        inBuf.release()
+        outBuf.release()
+    }
+
+    func start() throws(SystemError) {
+        interest = Epoll.readable | Epoll.peerClosedWriting
+        try loop.register(socket.fd, events: interest, handler: self)
+    }
+
+    // MARK: Events
+
+    func handleEvent(_ mask: UInt32) {
+        if mask & Epoll.writable != 0 { flush() }
+        if state == .closed { return }
+        if mask & (Epoll.readable | Epoll.peerClosedWriting | Epoll.hangUp | Epoll.error) != 0 {
+            if state == .forwarding {
+                // We are not reading during forwarding; a hang-up means the client left.
+                if mask & (Epoll.peerClosedWriting | Epoll.hangUp | Epoll.error) != 0 { clientGone() }
+                return
+            }
+            readAvailable()
+        }
+    }
+
+    private func setInterest(_ events: UInt32) {
+        guard events != interest, state != .closed else { return }
+        interest = events
+        loop.modify(socket.fd, events: events)
+    }
+
+    // MARK: Reading requests
+
+    private func readAvailable() {
+        while state == .idle || state == .readingHead || state == .readingBody {
+            inBuf.reserve(Self.readChunk)
+            let n: Int?
+            do { n = try socket.fd.readNonBlocking(into: inBuf.writable) } catch {
+                close()
+                return
+            }
+            guard let n else { break }
+            if n == 0 {
+                // The client closed its side. A partial request is abandoned.
+                close()
+                return
+            }
+            inBuf.didWrite(n)
+            processInput()
+            if n < Self.readChunk / 2 { break }
+        }
+    }
+
+    /// Advances the request state machine with whatever is buffered.
+    private func processInput() {
+        while true {
+            switch state {
+            case .idle:
+                guard !inBuf.isEmpty else { return }
+                state = .readingHead
+                requestStart = Monotonic.nanoseconds()
+                deadline = requestStart + context.headerTimeoutNanos
+            case .readingHead:
+                let result = RequestParser.parse(inBuf.readable, maxBody: context.config.limits.maxBodyBytes)
+                switch result {
+                case .incomplete:
+                    return
+                case .failed(let e):
+                    reject(e)
+                    return
+                case .complete(let h):
+                    head = h
+                    keepAlive = h.keepAlive
+                    sentContinue = false
+                    state = .readingBody
+                    chunked = nil
+                    chunkedBody.removeAll(keepingCapacity: true)
+                    bodyReceivedFromChunks = 0
+                    if case .chunked = h.framing { chunked = ChunkedDecoder(maxBody: context.config.limits.maxBodyBytes) }
+                    let expected: Int
+                    if case .length(let n) = h.framing { expected = n } else { expected = 1 << 20 }
+                    deadline = Monotonic.nanoseconds() + context.headerTimeoutNanos + UInt64(expected / 16384) * 1_000_000_000
+                }
+            case .readingBody:
+                guard bodyComplete() else {
+                    if head.expectContinue && !sentContinue {
+                        sentContinue = true
+                        send(Responses.continue100)
+                    }
+                    return
+                }
+                dispatch()
+                return
+            case .forwarding, .closing, .closed:
+                return
+            }
+        }
+    }
+
+    /// True once the whole body is buffered (decoding chunks as they come).
+    private func bodyComplete() -> Bool {
+        switch head.framing {
+        case .none: return true
+        case .length(let n): return inBuf.readableCount >= head.headLength + n
+        case .chunked:
+            let raw = inBuf.readable
+            let start = head.headLength + bodyReceivedFromChunks
+            guard raw.count > start else { return chunked!.isComplete }
+            do {
+                let used = try chunked!.decode(UnsafeRawBufferPointer(rebasing: raw[start...]), into: &chunkedBody)
+                bodyReceivedFromChunks += used
+            } catch {
+                reject(error)
+                return false
+            }
+            return chunked!.isComplete
+        }
+    }
+
+    /// Bytes of the request (head plus raw body) in `inBuf`.
+    private var requestWireLength: Int {
+        switch head.framing {
+        case .none: return head.headLength
+        case .length(let n): return head.headLength + n
+        case .chunked: return head.headLength + bodyReceivedFromChunks
+        }
+    }
+
+    func withHeadMethod(_ body: (UnsafeRawBufferPointer, ByteRange) -> Bool) -> Bool {
+        body(inBuf.readable, head.method)
+    }
+
+    /// The request body as received (de-chunked when it was chunked).
+    func withBody<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        switch head.framing {
+        case .none: return body(UnsafeRawBufferPointer(start: nil, count: 0))
+        case .length(let n):
+            return body(UnsafeRawBufferPointer(rebasing: inBuf.readable[head.headLength..<(head.headLength + n)]))
+        case .chunked: return chunkedBody.withUnsafeBytes { body($0) }
+        }
+    }
+
+    // MARK: Routing
+
+    private func dispatch() {
+        server.metrics.requestStarted()
+        inFlight = true
+        responseStatus = 0
+        responseBytes = 0
+        upstreamLatency = nil
+        requestBodyBytes = withBody { $0.count }
+        let buf = inBuf.readable
+        let path = head.path(in: buf)
+
+        if buf.equals(head.method, "GET") && buf.equals(path, "/healthz") {
+            answer(status: 200, contentType: "application/json", body: server.healthBody(), route: "local")
+            return
+        }
+        if !context.clientKeyDigests.isEmpty && !ClientKeys.isAllowed(buf, head, digests: context.clientKeyDigests) {
+            answer(status: 401, contentType: "application/json",
+                   body: Responses.errorBody(type: "authentication_error",
+                                             message: "missing or unknown API key: send one of the keys configured in clients.apiKeys as \"Authorization: Bearer <key>\", \"x-api-key\" or \"x-goog-api-key\""),
+                   route: "local")
+            return
+        }
+        if buf.equals(head.method, "GET") && buf.equals(path, "/metrics") {
+            answer(status: 200, contentType: "text/plain; version=0.0.4", body: Array(MetricsText.render(context.loopMetrics).utf8), route: "local")
+            return
+        }
+        forwardToBackend()
+    }
+
+    /// A locally generated response; the connection continues if keep-alive.
+    private func answer(status: Int, contentType: String, body: [UInt8], route: String) {
+        responseStatus = status
+        let bytes = Responses.make(status: status, contentType: contentType, body: body, close: !keepAlive)
+        send(bytes)
+        finishRequest(route: route, reusable: keepAlive)
+    }
+
+    // MARK: Forwarding
+
+    private func forwardToBackend() {
+        let bodyLength: Int?
+        switch head.framing {
+        case .none:
+            let buf = inBuf.readable
+            bodyLength = head.header("content-length", in: buf) != nil ? 0 : nil
+        case .length(let n): bodyLength = n
+        case .chunked: bodyLength = chunkedBody.count
+        }
+        ForwardHead.build(inBuf.readable, head, host: context.backendHost, bodyLength: bodyLength, into: &upstreamHead)
+        state = .forwarding
+        setInterest(Epoll.peerClosedWriting)   // not reading until this response is done
+        forwardStart = Monotonic.nanoseconds()
+        upstreamRetried = false
+        holdUntil = 0
+        startUpstream()
+    }
+
+    private func startUpstream() {
+        deadline = Monotonic.nanoseconds() + context.upstreamTimeoutNanos
+        do throws(SystemError) {
+            let u = try server.pool.acquire()
+            upstream = u
+            u.send(request: self)
+        } catch {
+            upstreamUnreachable(error)
+        }
+    }
+
+    /// The upstream could not be reached. Hold the request while the backend
+    /// may be coming back, then fail with 503 naming the backend's state.
+    func upstreamUnreachable(_ error: SystemError) {
+        upstream = nil
+        let now = Monotonic.nanoseconds()
+        let backend = BackendState(context.peers.backend)
+        if holdUntil == 0 {
+            holdUntil = now + context.holdNanos
+        }
+        if backend.isHopeless || now >= holdUntil {
+            fail(503, type: "backend_unavailable",
+                 message: "the backend at \(context.backend) is not reachable (\(error.errnoName)): \(backend.description)")
+            return
+        }
+        retryAt = now + 100_000_000
+        deadline = holdUntil
+    }
+
+    /// A pooled connection failed before any response byte: retry once on a fresh one.
+    func upstreamStaleConnection() -> Bool {
+        guard !upstreamRetried else { return false }
+        upstreamRetried = true
+        upstream = nil
+        startUpstream()
+        return true
+    }
+
+    /// Called by the tick for requests waiting to retry the backend.
+    func tick(now: UInt64) {
+        if retryAt != 0 && now >= retryAt && state == .forwarding && upstream == nil {
+            retryAt = 0
+            startUpstream()
+            return
+        }
+        guard now >= deadline else { return }
+        switch state {
+        case .idle:
+            close()
+        case .readingHead, .readingBody:
+            let message = state == .readingHead ? "request head not received within \(context.config.limits.headerTimeoutSeconds) s" : "request body not received in time"
+            reject(HTTPError(408, "request_timeout", message))
+        case .forwarding:
+            if upstream == nil && holdUntil != 0 {
+                retryAt = 0
+                upstreamUnreachable(SystemError("connect", errno: ECONNREFUSED))
+            } else if responseStatus == 0 {
+                upstream?.abort()
+                upstream = nil
+                fail(504, type: "upstream_timeout", message: "the backend sent no response within \(context.config.limits.upstreamTimeoutSeconds) s")
+            } else {
+                // Mid-stream silence past the upstream timeout: give up on both sides.
+                upstream?.abort()
+                upstream = nil
+                abortResponse()
+            }
+        case .closing:
+            close()
+        case .closed:
+            break
+        }
+    }
+
+    // MARK: Response relay (called by the upstream)
+
+    func upstreamResponseStarted(status: Int) {
+        responseStatus = status
+        upstreamLatency = Double(Monotonic.nanoseconds() - forwardStart) / 1e9
+    }
+
+    /// Response bytes from the upstream, relayed as they are. Returns false
+    /// when the upstream should pause (the client is slow).
+    func relay(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        deadline = Monotonic.nanoseconds() + context.upstreamTimeoutNanos
+        responseBytes += bytes.count
+        send(bytes)
+        return outBuf.readableCount < Self.outHighWater
+    }
+
+    /// The response ended cleanly. `reusable`: the upstream asked for no close.
+    func upstreamFinished(closeClient: Bool) {
+        upstream = nil
+        if closeClient { keepAlive = false }
+        finishRequest(route: "backend", reusable: keepAlive)
+    }
+
+    /// The upstream failed. Before any response byte: 502. After: the client's
+    /// response is cut off so it can tell it is incomplete.
+    func upstreamFailed(_ why: String) {
+        upstream = nil
+        if responseStatus == 0 {
+            fail(502, type: "bad_gateway", message: "the backend at \(context.backend) failed: \(why)")
+        } else {
+            Log.warning("edged: backend response cut off mid-stream: \(why)")
+            abortResponse()
+        }
+    }
+
+    private func abortResponse() {
+        logAccess(route: "backend", note: "aborted")
+        endRequestMetrics(route: "backend")
+        close()
+    }
+
+    private func clientGone() {
+        if let u = upstream {
+            u.abort()
+            upstream = nil
+        }
+        if inFlight {
+            logAccess(route: "backend", note: "client closed")
+            endRequestMetrics(route: "backend")
+        }
+        close()
+    }
+
+    // MARK: Finishing
+
+    private func fail(_ status: Int, type: String, message: String) {
+        responseStatus = status
+        keepAlive = false
+        send(Responses.error(status, type: type, message: message, close: true))
+        finishRequest(route: "backend", reusable: false)
+    }
+
+    private func reject(_ e: HTTPError) {
+        if !inFlight {
+            server.metrics.requestStarted()
+            inFlight = true
+        }
+        responseStatus = e.status
+        keepAlive = false
+        send(Responses.error(e))
+        Log.info("edged: refused a request: \(e.status) \(e.message)")
+        endRequestMetrics(route: "local")
+        beginClosing()
+    }
+
+    private func finishRequest(route: String, reusable: Bool) {
+        logAccess(route: route, note: nil)
+        endRequestMetrics(route: route)
+        guard reusable, state != .closed, !server.draining else {
+            beginClosing()
+            return
+        }
+        inBuf.consume(requestWireLength)
+        head = RequestHead()
+        chunked = nil
+        chunkedBody.removeAll(keepingCapacity: false)
+        state = .idle
+        deadline = Monotonic.nanoseconds() + context.idleTimeoutNanos
+        if inBuf.isEmpty && outBuf.isEmpty {
+            inBuf.release()
+            outBuf.release()
+        }
+        setInterest(Epoll.readable | Epoll.peerClosedWriting | (outBuf.isEmpty ? 0 : Epoll.writable))
+        // A pipelined request may already be buffered; the kernel may hold more.
+        processInput()
+        if state == .idle || state == .readingHead { readAvailable() }
+    }
+
+    private func endRequestMetrics(route: String) {
+        guard inFlight else { return }
+        inFlight = false
+        server.metrics.requestFinished(route: route, status: responseStatus, bytesIn: requestBodyBytes,
+                                       bytesOut: responseBytes, upstreamSeconds: upstreamLatency)
+    }
+
+    private func logAccess(route: String, note: String?) {
+        guard Log.enabled(.info) else { return }
+        let buf = inBuf.readable
+        guard head.headLength > 0, head.headLength <= buf.count else { return }
+        let method = buf.string(head.method)
+        let path = buf.string(head.path(in: buf))
+        let total = Double(Monotonic.nanoseconds() - requestStart) / 1e6
+        let up = upstreamLatency.map { String(Int($0 * 1000)) } ?? "-"
+        Log.info("\(method) \(path) model=- route=\(route) status=\(responseStatus) bytes=\(responseBytes) upstream_ms=\(up) total_ms=\(Int(total))\(note.map { " (\($0))" } ?? "")")
+    }
+
+    // MARK: Writing
+
+    /// Writes to the client now if possible; queues the rest.
+    private func send(_ bytes: UnsafeRawBufferPointer) {
+        guard state != .closed, bytes.count > 0 else { return }
+        var offset = 0
+        if outBuf.isEmpty {
+            while offset < bytes.count {
+                let n: Int?
+                do { n = try socket.fd.sendNonBlocking(UnsafeRawBufferPointer(rebasing: bytes[offset...])) } catch {
+                    clientGone()
+                    return
+                }
+                guard let n else { break }
+                offset += n
+            }
+        }
+        if offset < bytes.count {
+            outBuf.append(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+            setInterest(interest | Epoll.writable)
+        }
+    }
+
+    private func send(_ bytes: [UInt8]) { bytes.withUnsafeBytes { send($0) } }
+
+    private func flush() {
+        while !outBuf.isEmpty {
+            let n: Int?
+            do { n = try socket.fd.sendNonBlocking(outBuf.readable) } catch {
+                clientGone()
+                return
+            }
+            guard let n else { return }
+            outBuf.consume(n)
+        }
+        setInterest(interest & ~Epoll.writable)
+        if state == .closing { close(); return }
+        upstream?.resume()
+    }
+
+    private func beginClosing() {
+        state = .closing
+        deadline = Monotonic.nanoseconds() + 5_000_000_000
+        if outBuf.isEmpty { close() } else { setInterest(Epoll.writable) }
+    }
+
+    func close() {
+        guard state != .closed else { return }
+        if let u = upstream {
+            u.abort()
+            upstream = nil
+        }
+        endRequestMetrics(route: "backend")
+        state = .closed
+        loop.unregister(socket.fd)
+        socket.close()
+        inBuf.release()
+        outBuf.release()
+        server.remove(self)
+    }
+}
+
+extension Responses {
+    static func errorBody(type: String, message: String) -> [UInt8] {
+        JSONValue.object(["error": ["type": .string(type), "message": .string(message)]]).serialized()
+    }
+}

@@ -1,0 +1,104 @@
+import EdgeCore
+import Glibc
+import Shared
+
+/// One loop's share of the server: accepts from the shared listener
+/// (EPOLLEXCLUSIVE spreads accepts over the loops), owns its client
+/// connections and its upstream pool, and sweeps timeouts on each tick.
+final class LoopServer: LoopHandler {
+    let loop: EventLoop
+    let context: EdgeContext
+    let pool: UpstreamPool
+    let metrics: LoopMetrics
+    private let listener: Socket
+    private var connections: [ClientConnection] = []
+    private var accepting = true
+    /// Set when edged is stopping: no new requests on kept-alive connections.
+    private(set) var draining = false
+
+    init(loop: EventLoop, listener: Socket, context: EdgeContext) {
+        self.loop = loop
+        self.listener = listener
+        self.context = context
+        self.pool = UpstreamPool(loop: loop, address: context.backend)
+        self.metrics = context.loopMetrics[loop.index]
+    }
+
+    func start() throws(SystemError) {
+        try loop.register(listener.fd, events: Epoll.readable | Epoll.exclusive, handler: self)
+        loop.onTick { [unowned self] in tick() }
+    }
+
+    var activeRequests: Int { connections.reduce(0) { $0 + ($1.state == .idle ? 0 : 1) } }
+    var connectionCount: Int { connections.count }
+
+    /// Accepts a batch of pending connections.
+    func handleEvent(_ mask: UInt32) {
+        guard accepting else { return }
+        for _ in 0..<64 {
+            let client: Socket?
+            do { client = try listener.accept(nonBlocking: true) } catch {
+                Log.warning("edged: accept failed: \(error)")
+                return
+            }
+            guard let client else { return }
+            try? client.setOption(Int32(IPPROTO_TCP), TCP_NODELAY, 1)
+            let c = ClientConnection(socket: client, loop: loop, server: self, context: context)
+            do { try c.start() } catch {
+                client.close()
+                continue
+            }
+            c.slot = connections.count
+            connections.append(c)
+            metrics.connectionOpened()
+        }
+    }
+
+    func remove(_ c: ClientConnection) {
+        let i = c.slot
+        guard i >= 0, i < connections.count, connections[i] === c else { return }
+        let last = connections.removeLast()
+        if last !== c {
+            connections[i] = last
+            last.slot = i
+        }
+        c.slot = -1
+        metrics.connectionClosed()
+    }
+
+    /// Stops accepting (the listener stays open for whoever takes over).
+    func stopAccepting() {
+        draining = true
+        closeIdle()
+        guard accepting else { return }
+        accepting = false
+        loop.unregister(listener.fd)
+    }
+
+    /// Closes idle keep-alive connections (used when draining).
+    func closeIdle() {
+        for c in connections where c.state == .idle { c.close() }
+    }
+
+    private func tick() {
+        let now = Monotonic.nanoseconds()
+        var i = 0
+        while i < connections.count {
+            let c = connections[i]
+            c.tick(now: now)
+            if i < connections.count && connections[i] === c { i += 1 }
+        }
+    }
+
+    func healthBody() -> [UInt8] {
+        let peers = context.peers
+        let body: JSONValue = [
+            "status": "ok",
+            "edged": ["pid": .int(Int(Users.currentPID)), "uptimeSeconds": .int(Int(Monotonic.seconds() - context.startedAt))],
+            "authd": Peers.describe(peers.authd.status),
+            "supervisord": Peers.describe(peers.supervisord.status),
+            "backend": peers.backend,
+        ]
+        return body.serialized()
+    }
+}

@@ -1,0 +1,48 @@
+import EdgeCore
+import Shared
+
+/// Responses edged writes itself: errors (JSON bodies saying what to fix)
+/// and its own endpoints.
+enum Responses {
+    static func reason(_ status: Int) -> String {
+        switch status {
+        case 100: "Continue"
+        case 200: "OK"
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 404: "Not Found"
+        case 408: "Request Timeout"
+        case 413: "Content Too Large"
+        case 417: "Expectation Failed"
+        case 431: "Request Header Fields Too Large"
+        case 500: "Internal Server Error"
+        case 501: "Not Implemented"
+        case 502: "Bad Gateway"
+        case 503: "Service Unavailable"
+        case 504: "Gateway Timeout"
+        case 505: "HTTP Version Not Supported"
+        default: "Status \(status)"
+        }
+    }
+
+    /// A complete response with a body.
+    static func make(status: Int, contentType: String, body: [UInt8], close: Bool, extraHeaders: String = "") -> [UInt8] {
+        var head = "HTTP/1.1 \(status) \(reason(status))\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n"
+        head += extraHeaders
+        if close { head += "Connection: close\r\n" }
+        head += "\r\n"
+        return Array(head.utf8) + body
+    }
+
+    /// `{"error":{"type":...,"message":...}}`
+    static func error(_ status: Int, type: String, message: String, close: Bool) -> [UInt8] {
+        let body: JSONValue = ["error": ["type": .string(type), "message": .string(message)]]
+        return make(status: status, contentType: "application/json", body: body.serialized(), close: close)
+    }
+
+    static func error(_ e: HTTPError) -> [UInt8] {
+        error(e.status, type: e.type, message: e.message, close: true)
+    }
+
+    static let continue100 = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+}

@@ -1,0 +1,353 @@
+import EdgeCore
+import Glibc
+import Shared
+
+/// One connection to the backend. Carries one request at a time: writes the
+/// request head and body, reads the response head to learn its framing, and
+/// relays every byte to the client as it arrives. Kept alive in the loop's
+/// pool between requests.
+final class UpstreamConnection: LoopHandler {
+    enum State { case connecting, writing, awaitingHead, relaying, idle, closed }
+
+    let socket: Socket
+    unowned let loop: EventLoop
+    unowned let pool: UpstreamPool
+    var state: State
+    private(set) var reused = false
+    private weak var client: ClientConnection?
+    private var written = 0
+    private var headBuf = ByteBuffer()
+    private var framing: ResponseFraming = .noBody
+    private var remaining = 0
+    private var chunks = ChunkedEndTracker()
+    private var closeAfter = false
+    private var requestWasHead = false
+    private var paused = false
+    private var interest: UInt32 = 0
+
+    init(socket: Socket, loop: EventLoop, pool: UpstreamPool, connecting: Bool) {
+        self.socket = socket
+        self.loop = loop
+        self.pool = pool
+        self.state = connecting ? .connecting : .writing
+    }
+
+    deinit { headBuf.release() }
+
+    func register() throws(SystemError) {
+        interest = Epoll.writable | Epoll.readable | Epoll.peerClosedWriting
+        try loop.register(socket.fd, events: interest, handler: self)
+    }
+
+    private func setInterest(_ e: UInt32) {
+        guard e != interest, state != .closed else { return }
+        interest = e
+        loop.modify(socket.fd, events: e)
+    }
+
+    // MARK: Sending a request
+
+    func send(request: ClientConnection) {
+        client = request
+        written = 0
+        headBuf.clear()
+        chunks = ChunkedEndTracker()
+        closeAfter = false
+        paused = false
+        requestWasHead = request.withHeadMethod { $0.equals($1, "HEAD") }
+        if state == .idle {
+            reused = true
+            state = .writing
+        }
+        if state == .writing {
+            writeRequest()
+        }
+        // .connecting: the write starts when the connect completes.
+    }
+
+    private func writeRequest() {
+        guard let c = client else { return abort() }
+        let headCount = c.upstreamHead.count
+        while true {
+            let done: Bool = c.upstreamHead.withUnsafeBytes { headBytes in
+                c.withBody { body in
+                    let total = headCount + body.count
+                    if written >= total { return true }
+                    let a = written < headCount ? UnsafeRawBufferPointer(rebasing: headBytes[written...]) : UnsafeRawBufferPointer(start: nil, count: 0)
+                    let b = written < headCount ? body : UnsafeRawBufferPointer(rebasing: body[(written - headCount)...])
+                    do throws(SystemError) {
+                        guard let n = try (a.count > 0 ? socket.fd.writevNonBlocking(a, b) : socket.fd.sendNonBlocking(b)) else {
+                            return false   // socket full: wait for writable
+                        }
+                        written += n
+                        return written >= total
+                    } catch {
+                        failBeforeResponse(error)
+                        return true
+                    }
+                }
+            }
+            if state == .closed { return }
+            if done {
+                if state == .writing {
+                    state = .awaitingHead
+                    setInterest(Epoll.readable | Epoll.peerClosedWriting)
+                }
+                return
+            }
+            setInterest(Epoll.writable | Epoll.readable | Epoll.peerClosedWriting)
+            return
+        }
+    }
+
+    // MARK: Events
+
+    func handleEvent(_ mask: UInt32) {
+        switch state {
+        case .connecting:
+            let err = socket.pendingError()
+            if err != 0 {
+                return connectFailed(SystemError("connect", errno: err, subject: pool.address.description))
+            }
+            if mask & (Epoll.writable | Epoll.readable) == 0 && mask & (Epoll.error | Epoll.hangUp) != 0 {
+                return connectFailed(SystemError("connect", errno: ECONNREFUSED, subject: pool.address.description))
+            }
+            state = .writing
+            writeRequest()
+        case .writing:
+            if mask & Epoll.readable != 0 { readResponse() }      // an early response (e.g. 413) or EOF
+            if state == .writing && mask & Epoll.writable != 0 { writeRequest() }
+            if state == .writing && mask & (Epoll.error | Epoll.hangUp) != 0 { failBeforeResponse(nil) }
+        case .awaitingHead, .relaying:
+            if paused { return }
+            readResponse()
+        case .idle:
+            // An idle pooled connection that becomes readable was closed (or
+            // sent something unasked): it is no longer usable.
+            pool.discard(self)
+        case .closed:
+            break
+        }
+    }
+
+    // MARK: Reading the response
+
+    private func readResponse() {
+        let scratch = loop.scratch
+        while state == .awaitingHead || state == .relaying || state == .writing {
+            if paused { return }
+            let n: Int?
+            do { n = try socket.fd.readNonBlocking(into: scratch) } catch {
+                return endOfStream(error: error)
+            }
+            guard let n else { return }
+            if n == 0 { return endOfStream(error: nil) }
+            let bytes = UnsafeRawBufferPointer(rebasing: scratch[0..<n])
+            if state == .writing || state == .awaitingHead {
+                guard consumeHead(bytes) else { return }
+            } else {
+                relayBody(bytes)
+            }
+            if n < scratch.count { return }
+        }
+    }
+
+    /// Feeds bytes while the head is incomplete; relays the head and any body bytes once known.
+    private func consumeHead(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let source: UnsafeRawBufferPointer
+        if headBuf.isEmpty { source = bytes } else { headBuf.append(bytes); source = headBuf.readable }
+        switch ResponseParser.parse(source, requestWasHead: requestWasHead) {
+        case .incomplete:
+            if headBuf.isEmpty { headBuf.append(bytes) }
+            return true
+        case .failed(let why):
+            failBeforeResponse(nil, why: "invalid response: \(why)")
+            return false
+        case .complete(let h):
+            state = .relaying
+            framing = h.framing
+            closeAfter = h.close
+            if case .length(let n) = h.framing { remaining = n }
+            client?.upstreamResponseStarted(status: h.status)
+            // Relay the head, then treat the rest as body.
+            let headPart = UnsafeRawBufferPointer(rebasing: source[0..<h.headLength])
+            let rest = UnsafeRawBufferPointer(rebasing: source[h.headLength...])
+            guard let c = client else { abort(); return false }
+            _ = c.relay(headPart)
+            if state == .closed { return false }
+            if (100...199).contains(h.status) {
+                // An interim response: another head follows.
+                state = .awaitingHead
+                let leftover = Array(rest)
+                headBuf.clear()
+                if !leftover.isEmpty { return leftover.withUnsafeBytes { consumeHead($0) } }
+                return true
+            }
+            if framing == .noBody {
+                headBuf.clear()
+                finish(extra: rest.count)
+                return false
+            }
+            if rest.count > 0 { relayBody(rest) }
+            headBuf.clear()
+            return state == .relaying
+        }
+    }
+
+    private func relayBody(_ bytes: UnsafeRawBufferPointer) {
+        guard let c = client else { return abort() }
+        var take = bytes.count
+        var complete = false
+        switch framing {
+        case .length:
+            take = min(remaining, bytes.count)
+            remaining -= take
+            complete = remaining == 0
+        case .chunked:
+            do { take = try chunks.consume(bytes) } catch {
+                _ = c.relay(UnsafeRawBufferPointer(rebasing: bytes[0..<0]))
+                state = .closed
+                close()
+                c.upstreamFailed("malformed chunked response body")
+                return
+            }
+            complete = chunks.isComplete
+        case .untilClose, .noBody:
+            break
+        }
+        let keepGoing = c.relay(UnsafeRawBufferPointer(rebasing: bytes[0..<take]))
+        if state == .closed { return }
+        if complete { return finish(extra: bytes.count - take) }
+        if !keepGoing { pause() }
+    }
+
+    private func finish(extra: Int) {
+        let c = client
+        client = nil
+        let reusable = !closeAfter && extra == 0
+        if reusable { pool.release(self) } else { close() }
+        c?.upstreamFinished(closeClient: closeAfter && framing == .untilClose)
+    }
+
+    private func endOfStream(error: SystemError?) {
+        switch state {
+        case .relaying where framing == .untilClose:
+            close()
+            let c = client
+            client = nil
+            c?.upstreamFinished(closeClient: true)
+        case .relaying:
+            close()
+            let c = client
+            client = nil
+            c?.upstreamFailed(error.map { "connection error: \($0.errnoName)" } ?? "the backend closed the connection mid-response")
+        default:
+            failBeforeResponse(error)
+        }
+    }
+
+    /// Nothing of the response arrived. A reused pooled connection may simply
+    /// have been closed by the backend meanwhile: the client retries once.
+    private func failBeforeResponse(_ error: SystemError?, why: String? = nil) {
+        let wasReused = reused
+        close()
+        guard let c = client else { return }
+        client = nil
+        if wasReused && why == nil && c.upstreamStaleConnection() { return }
+        c.upstreamFailed(why ?? error.map { "connection error: \($0.errnoName)" } ?? "the backend closed the connection before answering")
+    }
+
+    private func connectFailed(_ error: SystemError) {
+        close()
+        let c = client
+        client = nil
+        c?.upstreamUnreachable(error)
+    }
+
+    // MARK: Flow control and teardown
+
+    private func pause() {
+        paused = true
+        setInterest(Epoll.peerClosedWriting)
+    }
+
+    func resume() {
+        guard paused, state == .relaying else { return }
+        paused = false
+        setInterest(Epoll.readable | Epoll.peerClosedWriting)
+        readResponse()
+    }
+
+    /// The client went away: this connection's response can't be delivered, drop it.
+    func abort() {
+        client = nil
+        close()
+    }
+
+    func becomeIdle() {
+        state = .idle
+        client = nil
+        paused = false
+        headBuf.release()
+        setInterest(Epoll.readable | Epoll.peerClosedWriting)
+    }
+
+    func close() {
+        guard state != .closed else { return }
+        state = .closed
+        loop.unregister(socket.fd)
+        socket.close()
+        headBuf.release()
+        pool.forget(self)
+    }
+}
+
+/// Each loop's keep-alive connections to the backend.
+final class UpstreamPool {
+    unowned let loop: EventLoop
+    let address: SocketAddress
+    private var idle: [UpstreamConnection] = []
+    private var busy: Set<ObjectIdentifier> = []
+    static let maxIdle = 64
+
+    init(loop: EventLoop, address: SocketAddress) {
+        self.loop = loop
+        self.address = address
+    }
+
+    var idleCount: Int { idle.count }
+
+    /// An idle connection, or a new one (possibly still connecting).
+    /// Throws when the connect fails at once (nothing listening).
+    func acquire() throws(SystemError) -> UpstreamConnection {
+        if let u = idle.popLast() {
+            busy.insert(ObjectIdentifier(u))
+            return u
+        }
+        let (s, inProgress) = try Socket.connectTCPNonBlocking(address)
+        let u = UpstreamConnection(socket: s, loop: loop, pool: self, connecting: inProgress)
+        do throws(SystemError) {
+            try u.register()
+        } catch {
+            s.close()
+            throw error
+        }
+        busy.insert(ObjectIdentifier(u))
+        return u
+    }
+
+    func release(_ u: UpstreamConnection) {
+        busy.remove(ObjectIdentifier(u))
+        if idle.count >= Self.maxIdle { u.close(); return }
+        u.becomeIdle()
+        idle.append(u)
+    }
+
+    func discard(_ u: UpstreamConnection) { u.close() }
+
+    /// Called by a connection as it closes.
+    func forget(_ u: UpstreamConnection) {
+        busy.remove(ObjectIdentifier(u))
+        idle.removeAll { $0 === u }
+    }
+}
