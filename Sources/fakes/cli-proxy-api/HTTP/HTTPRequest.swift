@@ -45,7 +45,7 @@ struct HTTPRequest: Sendable {
     /// HTTP/1.1 keeps the connection unless told to close; HTTP/1.0 only when asked.
     var wantsKeepAlive: Bool {
         let tokens = (header("Connection") ?? "").lowercased().split(separator: ",").map {
-            $0.trimmingCharacters(in: " \t")
+            $0.trimming(" \t")
         }
         if tokens.contains("close") { return false }
         if version == "HTTP/1.0" { return tokens.contains("keep-alive") }
@@ -80,7 +80,8 @@ func hexValue(_ b: UInt8) -> UInt8? {
 }
 
 extension StringProtocol {
-    func trimmingCharacters(in set: String) -> String {
+    /// Drops the given characters from both ends.
+    func trimming(_ set: String) -> String {
         let chars = Set(set)
         var s = Substring(self)
         while let f = s.first, chars.contains(f) { s = s.dropFirst() }

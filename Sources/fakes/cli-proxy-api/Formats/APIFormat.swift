@@ -1,0 +1,39 @@
+import Shared
+
+/// What the fake needs to know about a request to shape its reply.
+struct RequestShape: Sendable {
+    var model: String = ""
+    var stream = false
+    /// The tool to call: set when the request offers tools and its last
+    /// message is the user's (not a tool result).
+    var toolName: String?
+    /// The request asked for visible reasoning.
+    var thinking = false
+    /// OpenAI chat: `stream_options.include_usage`.
+    var includeUsage = false
+}
+
+/// One wire format (OpenAI chat, Anthropic messages, OpenAI Responses, Gemini).
+protocol APIFormat {
+    static func inspect(_ body: JSONValue) -> RequestShape
+    static func response(_ plan: ReplyPlan) -> JSONValue
+    /// Every event of the stream, each framed and ready to write.
+    static func streamEvents(_ plan: ReplyPlan, shape: RequestShape) -> [[UInt8]]
+    static func error(status: Int, message: String) -> JSONValue
+}
+
+extension JSONValue {
+    /// `tool_choice` says not to call tools ("none", or {"type":"none"}).
+    var forbidsTools: Bool {
+        guard let choice = self["tool_choice"] else { return false }
+        return choice.stringValue == "none" || choice["type"]?.stringValue == "none"
+    }
+
+    /// The last element of an array member, if any.
+    func last(_ key: String) -> JSONValue? { self[key]?.arrayValue?.last }
+
+    func nonEmptyArray(_ key: String) -> [JSONValue]? {
+        guard let a = self[key]?.arrayValue, !a.isEmpty else { return nil }
+        return a
+    }
+}
