@@ -25,7 +25,7 @@ let package = Package(
         .executableTarget(name: "authd", dependencies: ["Shared", "IPC"], swiftSettings: strict),
         // The request path's pure logic (HTTP parsing, the body scanner, rewrite rules):
         // a library so unit tests and fuzz targets can use it directly.
-        .target(name: "EdgeCore", swiftSettings: strict),
+        .target(name: "EdgeCore", dependencies: ["Shared"], swiftSettings: strict),
         .executableTarget(name: "edged", dependencies: ["Shared", "IPC", "EdgeCore"], swiftSettings: strict),
         .executableTarget(name: "supervisord", dependencies: ["Shared", "IPC"], swiftSettings: strict),
         .executableTarget(name: "droidgate", dependencies: ["Shared", "IPC"], swiftSettings: strict),
@@ -34,7 +34,7 @@ let package = Package(
             path: "Sources/fakes/cli-proxy-api", swiftSettings: strict),
         .testTarget(name: "SharedTests", dependencies: ["Shared"], swiftSettings: strict),
         .testTarget(name: "IPCTests", dependencies: ["IPC", "Shared"], swiftSettings: strict),
-        .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore"], swiftSettings: strict),
+        .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore", "Shared"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["Shared", "IPC"], swiftSettings: strict),
     ]
 )

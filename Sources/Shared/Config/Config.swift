@@ -12,6 +12,7 @@ public struct Config: Sendable {
     public var backend: BackendConfig
     public var auth: AuthConfig
     public var edged: EdgedConfig
+    public var rewrites: RewritesConfig
 
     public static let defaultListen = SocketAddress(parsing: "127.0.0.1:8317")!
     public static let defaultPath = "/etc/droidgate/droidgate.json"
@@ -52,6 +53,23 @@ public struct AuthConfig: Sendable {
     public var factoryAPIKey: String? = nil
     /// From DROID_REFRESH_KEY (never from the file).
     public var refreshTokenSeed: String? = nil
+}
+
+/// The backend route's byte-splice rules (spec/rewrites.md).
+public struct RewritesConfig: Sendable {
+    public var modelAliases: [(String, String)] = [
+        ("ag-c46s-thinking", "claude-sonnet-4-6"),
+        ("ag-c46o-thinking", "claude-opus-4-6-thinking"),
+    ]
+    public var fastModeModels: [String] = []
+    public var visibleThinkingBetas: [String] = [
+        "claude-code-20250219", "oauth-2025-04-20", "interleaved-thinking-2025-05-14",
+        "context-management-2025-06-27", "prompt-caching-scope-2026-01-05",
+        "structured-outputs-2025-12-15", "fast-mode-2026-02-01", "token-efficient-tools-2026-03-28",
+    ]
+    public var stripBetaPrefixes: [String] = []
+
+    public init() {}
 }
 
 public struct EdgedConfig: Sendable {

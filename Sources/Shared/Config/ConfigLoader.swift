@@ -101,8 +101,41 @@ public enum ConfigLoader {
         edged.workers = try e.int("workers", default: 0, range: 0...256)
         try e.finish()
 
+        var w = try r.section("rewrites")
+        let rewrites = try readRewrites(&w)
+        try w.finish()
+
         return Config(file: file, listen: listen, logLevel: level, paths: paths, clients: clients,
-                      limits: limits, backend: backend, auth: auth, edged: edged)
+                      limits: limits, backend: backend, auth: auth, edged: edged, rewrites: rewrites)
+    }
+
+    private static func readRewrites(_ w: inout ConfigReader) throws(ConfigError) -> RewritesConfig {
+        var rw = RewritesConfig()
+        rw.modelAliases = try w.stringMap("modelAliases", default: rw.modelAliases)
+        for (from, to) in rw.modelAliases where from.isEmpty || to.isEmpty || !isModelName(from) || !isModelName(to) {
+            throw w.error("modelAliases", "alias \"\(from)\" -> \"\(to)\": model names must be non-empty, without control characters or quotes")
+        }
+        rw.fastModeModels = try w.stringArray("fastModeModels", default: rw.fastModeModels)
+        for m in rw.fastModeModels where !isModelName(m) {
+            throw w.error("fastModeModels", "\"\(m)\" is not a model name")
+        }
+        rw.visibleThinkingBetas = try w.stringArray("visibleThinkingBetas", default: rw.visibleThinkingBetas)
+        rw.stripBetaPrefixes = try w.stringArray("stripBetaPrefixes", default: rw.stripBetaPrefixes)
+        for b in rw.visibleThinkingBetas + rw.stripBetaPrefixes where !isBetaToken(b) {
+            throw w.error(rw.visibleThinkingBetas.contains(b) ? "visibleThinkingBetas" : "stripBetaPrefixes",
+                          "\"\(b)\" is not a beta name (letters, digits, '-', '_', '.'; no commas or spaces)")
+        }
+        return rw
+    }
+
+    static func isModelName(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.allSatisfy { $0 >= 0x20 && $0 != 0x22 && $0 != 0x5c && $0 != 0x7f }
+    }
+
+    static func isBetaToken(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x2d || c == 0x5f || c == 0x2e
+        }
     }
 
     private static func absolutePath(_ r: inout ConfigReader, _ key: String, default d: String, file: String) throws(ConfigError) -> String {

@@ -25,6 +25,10 @@ final class ClientConnection: LoopHandler {
     private var outBuf = ByteBuffer()
     private(set) var head = RequestHead()
     private var chunkedBody: [UInt8] = []
+    /// The body after the rewrite rules' splices (empty array unused when `rewritten` is false).
+    private var rewrittenBody: [UInt8] = []
+    private var rewritten = false
+    private var routedModel: String? = nil
     private var chunked: ChunkedDecoder? = nil
     private var bodyReceivedFromChunks = 0
     private var sentContinue = false
@@ -196,6 +200,11 @@ final class ClientConnection: LoopHandler {
 
     /// The request body as received (de-chunked when it was chunked).
     func withBody<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        if rewritten { return rewrittenBody.withUnsafeBytes { body($0) } }
+        return withOriginalBody(body)
+    }
+
+    private func withOriginalBody<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
         switch head.framing {
         case .none: return body(UnsafeRawBufferPointer(start: nil, count: 0))
         case .length(let n):
@@ -245,15 +254,32 @@ final class ClientConnection: LoopHandler {
     // MARK: Forwarding
 
     private func forwardToBackend() {
-        let bodyLength: Int?
-        switch head.framing {
-        case .none:
-            let buf = inBuf.readable
-            bodyLength = head.header("content-length", in: buf) != nil ? 0 : nil
-        case .length(let n): bodyLength = n
-        case .chunked: bodyLength = chunkedBody.count
+        let buf = inBuf.readable
+        let plan = withOriginalBody { RequestRewriter.plan(buf, head, body: $0, context.rewrites) }
+        routedModel = plan.model
+        if let b = plan.body {
+            rewrittenBody = b
+            rewritten = true
         }
-        ForwardHead.build(inBuf.readable, head, host: context.backendHost, bodyLength: bodyLength, into: &upstreamHead)
+        for rule in plan.applied { server.metrics.rewriteApplied(rule.rawValue) }
+        for note in plan.notes { Log.info("edged: \(note)") }
+        if Log.enabled(.debug) && buf.equals(head.method, "POST"), let line = withOriginalBody({ ReasoningLog.line($0) }) {
+            Log.debug("REQUEST REASONING \(line)")
+        }
+
+        var bodyLength: Int? = withBody { $0.count }
+        if case .none = head.framing, head.header("content-length", in: buf) == nil { bodyLength = nil }
+        var extra: [UInt8] = []
+        let dropBetas: Bool
+        if case .replace(let value) = plan.beta {
+            dropBetas = true
+            if let value { extra = Array("Anthropic-Beta: \(value)\r\n".utf8) }
+        } else {
+            dropBetas = false
+        }
+        ForwardHead.build(buf, head, target: plan.target, host: context.backendHost, bodyLength: bodyLength,
+                          omitting: { dropBetas && buf.equalsLowercase($0, "anthropic-beta") },
+                          appending: extra, into: &upstreamHead)
         state = .forwarding
         setInterest(Epoll.peerClosedWriting)   // not reading until this response is done
         forwardStart = Monotonic.nanoseconds()
@@ -421,6 +447,9 @@ final class ClientConnection: LoopHandler {
         head = RequestHead()
         chunked = nil
         chunkedBody.removeAll(keepingCapacity: false)
+        rewrittenBody.removeAll(keepingCapacity: false)
+        rewritten = false
+        routedModel = nil
         state = .idle
         deadline = Monotonic.nanoseconds() + context.idleTimeoutNanos
         if inBuf.isEmpty && outBuf.isEmpty {
@@ -448,7 +477,7 @@ final class ClientConnection: LoopHandler {
         let path = buf.string(head.path(in: buf))
         let total = Double(Monotonic.nanoseconds() - requestStart) / 1e6
         let up = upstreamLatency.map { String(Int($0 * 1000)) } ?? "-"
-        Log.info("\(method) \(path) model=- route=\(route) status=\(responseStatus) bytes=\(responseBytes) upstream_ms=\(up) total_ms=\(Int(total))\(note.map { " (\($0))" } ?? "")")
+        Log.info("\(method) \(path) model=\(routedModel ?? "-") route=\(route) status=\(responseStatus) bytes=\(responseBytes) upstream_ms=\(up) total_ms=\(Int(total))\(note.map { " (\($0))" } ?? "")")
     }
 
     // MARK: Writing

@@ -12,6 +12,7 @@ final class EdgeContext: Sendable {
     let clientKeyDigests: [[UInt8]]
     let startedAt = Monotonic.seconds()
     let loopMetrics: [LoopMetrics]
+    let rewrites: RewriteSettings
 
     init(config: Config, peers: Peers, loops: Int) {
         self.config = config
@@ -20,6 +21,7 @@ final class EdgeContext: Sendable {
         self.peers = peers
         self.clientKeyDigests = config.clients.apiKeyDigests.compactMap { ClientKeys.decodeDigest($0) }
         self.loopMetrics = (0..<loops).map { _ in LoopMetrics() }
+        self.rewrites = RewriteSettings(config.rewrites)
     }
 
     var headerTimeoutNanos: UInt64 { UInt64(config.limits.headerTimeoutSeconds * 1e9) }

@@ -1,0 +1,19 @@
+/// Fast mode: for the configured models on the Responses API, ask for the
+/// priority tier by inserting `,"service_tier":"priority"` right after the
+/// model value — unless the client already chose a tier (even `null`).
+public enum FastModeRule {
+    public static let insertion = Array(#","service_tier":"priority""#.utf8)
+
+    public static func applies(path: UnsafeRawBufferPointer, model: [UInt8], serviceTierPresent: Bool, _ settings: RewriteSettings) -> Bool {
+        guard !serviceTierPresent, ResponsesPath.isResponses(path) else { return false }
+        return settings.fastModeModels.contains(model)
+    }
+}
+
+/// The Responses API paths the rules look at (path without its query, exact).
+public enum ResponsesPath {
+    public static func isResponses(_ path: UnsafeRawBufferPointer) -> Bool {
+        let all = ByteRange(0, path.count)
+        return path.equals(all, "/v1/responses") || path.equals(all, "/api/v1/responses")
+    }
+}

@@ -1,0 +1,85 @@
+/// Applies the backend route's rules, in the spec's order, to one request:
+/// 1 model alias, 2 fast mode, 3 Claude thinking sanitizer, 4 Gemini path,
+/// 5 Anthropic-Beta. Never adds or changes a reasoning field.
+public enum RequestRewriter {
+    public enum Rule: String, Sendable, CaseIterable {
+        case alias, fastMode = "fast_mode", sanitize, geminiPath = "gemini_path", beta
+    }
+
+    public struct Plan: Sendable {
+        /// New request target (path and query), nil: unchanged.
+        public var target: [UInt8]? = nil
+        /// New body, nil: unchanged.
+        public var body: [UInt8]? = nil
+        public var beta: AnthropicBetaRule.Outcome = .unchanged
+        public var applied: [Rule] = []
+        /// One info line per rule applied (names, never body content).
+        public var notes: [String] = []
+        /// The model as routed (after aliasing), for logs.
+        public var model: String? = nil
+        public var scan: RoutingScan? = nil
+    }
+
+    /// - buf/head: the request head as parsed; body: the request body.
+    public static func plan(_ buf: UnsafeRawBufferPointer, _ head: RequestHead, body: UnsafeRawBufferPointer,
+                            _ settings: RewriteSettings) -> Plan {
+        var plan = Plan()
+        guard body.count > 0, let scan = RoutingScan.scan(body) else { return plan }
+        plan.scan = scan
+        let isPost = buf.equals(head.method, "POST")
+        let pathRange = head.path(in: buf)
+        let path = UnsafeRawBufferPointer(rebasing: buf[pathRange.start..<pathRange.end])
+        var splice = Splice()
+
+        // The model as later rules see it.
+        var model: [UInt8]? = scan.modelContents.map { Array(UnsafeRawBufferPointer(rebasing: body[$0.start..<$0.end])) }
+        plan.model = model.map { String(decoding: $0, as: UTF8.self) }
+
+        if isPost, let value = scan.modelValue, let current = model {
+            // 1. Alias
+            let target = current.withUnsafeBytes { ModelAliasRule.target(for: $0, settings) }
+            if let target {
+                splice.replace(value, with: ModelAliasRule.jsonString(target))
+                plan.applied.append(.alias)
+                plan.notes.append("rewrite alias: model \(String(decoding: current, as: UTF8.self)) -> \(String(decoding: target, as: UTF8.self))")
+                model = target
+                plan.model = String(decoding: target, as: UTF8.self)
+            }
+            // 2. Fast mode
+            if FastModeRule.applies(path: path, model: model!, serviceTierPresent: scan.serviceTierPresent, settings) {
+                splice.insert(FastModeRule.insertion, at: value.end)
+                plan.applied.append(.fastMode)
+                plan.notes.append("rewrite fast_mode: service_tier priority for \(plan.model!)")
+            }
+        }
+
+        let isClaude = model.map { $0.withUnsafeBytes { ClaudeThinkingSanitizer.appliesTo(model: $0) } } ?? false
+        // 3. Thinking sanitizer
+        if isPost && isClaude {
+            let removed = ClaudeThinkingSanitizer.sanitize(body, into: &splice)
+            if removed > 0 {
+                plan.applied.append(.sanitize)
+                plan.notes.append("rewrite sanitize: removed \(removed) stale thinking block\(removed == 1 ? "" : "s") for \(plan.model!)")
+            }
+        }
+        // 4. Gemini path
+        if isPost, let m = model, m.withUnsafeBytes({ GeminiPathRule.applies(path: path, model: $0) }) {
+            let target = UnsafeRawBufferPointer(rebasing: buf[head.target.start..<head.target.end])
+            plan.target = GeminiPathRule.rewrite(target: target, pathLength: pathRange.count)
+            plan.applied.append(.geminiPath)
+            plan.notes.append("rewrite gemini_path: /responses -> /chat/completions for \(plan.model!)")
+        }
+        // 5. Anthropic-Beta (any method with a body)
+        let thinkingType = scan.thinkingType.map { String(decoding: UnsafeRawBufferPointer(rebasing: body[$0.start..<$0.end]), as: UTF8.self) }
+        let outcome = AnthropicBetaRule.decide(current: AnthropicBetaRule.currentValues(buf, head), isClaude: isClaude,
+                                               thinkingType: thinkingType, settings)
+        if outcome != .unchanged {
+            plan.beta = outcome
+            plan.applied.append(.beta)
+            plan.notes.append("rewrite beta: anthropic-beta rebuilt for \(plan.model ?? "?")")
+        }
+
+        if !splice.isEmpty { plan.body = splice.apply(to: body) }
+        return plan
+    }
+}

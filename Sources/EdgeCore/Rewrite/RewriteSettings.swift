@@ -1,0 +1,27 @@
+import Shared
+
+/// The rewrite rules' configuration, as bytes ready for comparison
+/// (config keys `rewrites.*`; defaults from the spec).
+public struct RewriteSettings: Sendable {
+    public var modelAliases: [(from: [UInt8], to: [UInt8])]
+    public var fastModeModels: [[UInt8]]
+    public var visibleThinkingBetas: [String]
+    public var stripBetaPrefixes: [String]
+
+    /// From the config's `rewrites` section (defaults there).
+    public init(_ config: RewritesConfig = RewritesConfig()) {
+        self.modelAliases = config.modelAliases.map { (Array($0.0.utf8), Array($0.1.utf8)) }
+        self.fastModeModels = config.fastModeModels.map { Array($0.utf8) }
+        self.visibleThinkingBetas = config.visibleThinkingBetas
+        self.stripBetaPrefixes = config.stripBetaPrefixes
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    @inline(__always)
+    func equalsBytes(_ r: ByteRange, _ bytes: [UInt8]) -> Bool {
+        guard r.count == bytes.count else { return false }
+        for i in 0..<bytes.count where self[r.start + i] != bytes[i] { return false }
+        return true
+    }
+}
