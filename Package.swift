@@ -17,6 +17,10 @@ let package = Package(
         .executable(name: "supervisord", targets: ["supervisord"]),
         .executable(name: "droidgate", targets: ["droidgate"]),
         .executable(name: "fake-cli-proxy-api", targets: ["fake-cli-proxy-api"]),
+        // For fuzz/ (a separate package so plain builds never link libFuzzer).
+        .library(name: "EdgeCore", targets: ["EdgeCore"]),
+        .library(name: "IPC", targets: ["IPC"]),
+        .library(name: "Shared", targets: ["Shared"]),
     ],
     targets: [
         .target(name: "CSystem"),

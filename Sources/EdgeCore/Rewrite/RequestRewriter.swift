@@ -18,6 +18,8 @@ public enum RequestRewriter {
         /// The model as routed (after aliasing), for logs.
         public var model: String? = nil
         public var scan: RoutingScan? = nil
+        /// The body edits, in the original body's coordinates (for checks).
+        public var splice = Splice()
     }
 
     /// - buf/head: the request head as parsed; body: the request body.
@@ -80,6 +82,7 @@ public enum RequestRewriter {
         }
 
         if !splice.isEmpty { plan.body = splice.apply(to: body) }
+        plan.splice = splice
         return plan
     }
 }

@@ -25,12 +25,16 @@ public struct Splice: Sendable {
         edits.append(Edit(range: range, replacement: []))
     }
 
-    /// The edited body. Edits must not overlap; at equal offsets, edits apply
-    /// in the order they were added.
-    public func apply(to body: UnsafeRawBufferPointer) -> [UInt8] {
-        let ordered = edits.enumerated().sorted {
+    /// Edits by position; at equal offsets, in the order they were added.
+    public var sortedEdits: [Edit] {
+        edits.enumerated().sorted {
             $0.element.range.start != $1.element.range.start ? $0.element.range.start < $1.element.range.start : $0.offset < $1.offset
         }.map(\.element)
+    }
+
+    /// The edited body. Edits must not overlap.
+    public func apply(to body: UnsafeRawBufferPointer) -> [UInt8] {
+        let ordered = sortedEdits
         var out: [UInt8] = []
         out.reserveCapacity(body.count + ordered.reduce(0) { $0 + $1.replacement.count })
         var at = 0
