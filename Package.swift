@@ -29,7 +29,8 @@ let package = Package(
         .executableTarget(name: "authd", dependencies: ["Shared", "IPC"], swiftSettings: strict),
         // The request path's pure logic (HTTP parsing, the body scanner, rewrite rules):
         // a library so unit tests and fuzz targets can use it directly.
-        .target(name: "EdgeCore", dependencies: ["Shared"], swiftSettings: strict),
+        .target(name: "CFastScan", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "EdgeCore", dependencies: ["Shared", "CFastScan"], swiftSettings: strict),
         .executableTarget(name: "edged", dependencies: ["Shared", "IPC", "EdgeCore"], swiftSettings: strict),
         .executableTarget(name: "supervisord", dependencies: ["Shared", "IPC"], swiftSettings: strict),
         .executableTarget(name: "droidgate", dependencies: ["Shared", "IPC"], swiftSettings: strict),

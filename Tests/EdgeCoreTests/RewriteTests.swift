@@ -298,3 +298,40 @@ final class RuleTests: XCTestCase {
         XCTAssertNil(Array(#"{"model":1,"thinking":{}}"#.utf8).withUnsafeBytes { ReasoningLog.line($0) })
     }
 }
+
+final class VectorisedSkipTests: XCTestCase {
+    /// The vectorised skipper and the byte walk agree on many shapes, including
+    /// escapes and strings that cross 64-byte block boundaries.
+    func testAgreesWithTheByteWalk() {
+        var seed: UInt64 = 7
+        func next() -> Int { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return Int(seed >> 33) }
+        let pieces = ["\"a\"", "\"\\\"\"", "\"\\\\\"", "\"\\\\\\\"]\"", "[", "]", "{\"k\":", "}", ",", "1", "\"[{]}\"", "\"x\\\\\\\\\"", " ", "\"" + String(repeating: "\\\\", count: 33) + "\""]
+        for round in 0..<2000 {
+            // Build a balanced random document of varied length.
+            var s = "["
+            var stack: [Character] = ["]"]
+            let n = 5 + next() % 300
+            for _ in 0..<n {
+                switch next() % 6 {
+                case 0: s += "["; stack.append("]")
+                case 1: s += "{\"k\":["; stack.append("}"); stack.append("]")
+                case 2 where stack.count > 1: s += String(stack.removeLast())
+                default: s += pieces[next() % pieces.count] + ","
+                }
+            }
+            while let c = stack.popLast() { s += String(c) }
+            s += String(repeating: " ", count: next() % 70)
+            let bytes = Array(s.utf8)
+            bytes.withUnsafeBytes { b in
+                let walked = JSONScan.endOfContainerBytewise(b, 0)
+                if let walked { XCTAssertEqual(JSONScan.endOfContainerVectorised(b, 0), walked, "round \(round): \(s)") }
+            }
+        }
+    }
+
+    func testUnterminatedContainersAndStrings() {
+        for s in ["[1,2", "[\"abc]", "{\"a\":[}", String(repeating: "[", count: 100), "[\"\\\"]"] {
+            Array(s.utf8).withUnsafeBytes { XCTAssertNil(JSONScan.endOfContainerVectorised($0, 0), s) }
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import CFastScan
 import Glibc
 
 /// Byte-level JSON navigation for forwarded bodies: find where things are,
@@ -82,8 +83,23 @@ public enum JSONScan {
     }
 
     /// Skips an object or array at `i` by depth counting; brackets inside
-    /// strings are skipped with the strings. Bracket kinds must match.
+    /// strings are skipped with the strings. Large containers go through the
+    /// vectorised skipper (64 bytes per step); small ones are walked here.
     public static func endOfContainer(_ buf: UnsafeRawBufferPointer, _ i: Int) -> Int? {
+        if buf.count - i >= 4096 { return endOfContainerVectorised(buf, i) }
+        return endOfContainerBytewise(buf, i)
+    }
+
+    /// The vectorised skipper (depth counting only; bracket kinds not matched).
+    public static func endOfContainerVectorised(_ buf: UnsafeRawBufferPointer, _ i: Int) -> Int? {
+        guard let base = buf.baseAddress else { return nil }
+        let r = fastscan_skip_container(base.assumingMemoryBound(to: UInt8.self), buf.count, i)
+        return r < 0 ? nil : Int(r)
+    }
+
+    /// The byte-at-a-time walk (memchr inside strings), which also checks that
+    /// bracket kinds match.
+    public static func endOfContainerBytewise(_ buf: UnsafeRawBufferPointer, _ i: Int) -> Int? {
         var stack: UInt64 = 0          // bit per level: 1 = object, 0 = array (first 64 levels)
         var depth = 0
         var deepStack: [Bool] = []     // levels beyond 64
