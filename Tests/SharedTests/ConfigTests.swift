@@ -115,3 +115,34 @@ final class ConfigTests: XCTestCase {
         XCTAssertNil(open.exposureProblem(listeningOn: SocketAddress(parsing: "127.0.0.9:1")!))
     }
 }
+
+final class RewritesConfigTests: XCTestCase {
+    func parse(_ text: String) throws -> Config { try ConfigLoader.parse(Array(text.utf8), file: "t.json") }
+
+    func testDefaultsFromTheSpec() throws {
+        let r = try parse("{}").rewrites
+        XCTAssertEqual(r.modelAliases.map { "\($0.0)=\($0.1)" }, ["ag-c46s-thinking=claude-sonnet-4-6", "ag-c46o-thinking=claude-opus-4-6-thinking"])
+        XCTAssertEqual(r.fastModeModels, [])
+        XCTAssertEqual(r.visibleThinkingBetas.count, 8)
+        XCTAssertEqual(r.visibleThinkingBetas.first, "claude-code-20250219")
+        XCTAssertEqual(r.stripBetaPrefixes, [])
+    }
+
+    func testValuesAndValidation() throws {
+        let r = try parse(#"{"rewrites": {"modelAliases": {"a": "b"}, "fastModeModels": ["gpt-5"], "stripBetaPrefixes": ["fast-mode-"]}}"#).rewrites
+        XCTAssertEqual(r.modelAliases.map { $0.0 + ">" + $0.1 }, ["a>b"])
+        XCTAssertEqual(r.fastModeModels, ["gpt-5"])
+        XCTAssertEqual(r.stripBetaPrefixes, ["fast-mode-"])
+        let bad: [(String, String)] = [
+            (#"{"rewrites": {"modelAliases": {"a": ""}}}"#, "rewrites.modelAliases"),
+            (#"{"rewrites": {"modelAliases": {"a": 1}}}"#, "rewrites.modelAliases.a"),
+            (#"{"rewrites": {"visibleThinkingBetas": ["a,b"]}}"#, "rewrites.visibleThinkingBetas"),
+            (#"{"rewrites": {"stripBetaPrefixes": ["x y"]}}"#, "rewrites.stripBetaPrefixes"),
+            (#"{"rewrites": {"fastModeModels": ["q\"x"]}}"#, "rewrites.fastModeModels"),
+            (#"{"rewrites": {"aliases": {}}}"#, "rewrites.aliases"),
+        ]
+        for (text, key) in bad {
+            XCTAssertThrowsError(try parse(text), text) { XCTAssertEqual(($0 as? ConfigError)?.key, key, text) }
+        }
+    }
+}
