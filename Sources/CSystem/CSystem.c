@@ -118,6 +118,9 @@ ssize_t csys_recv_with_fds(int sock, void *buf, size_t len, int *fds, int maxfds
     return n;
 }
 
+#include <sys/random.h>
+ssize_t csys_getrandom(void *buf, size_t len) { return getrandom(buf, len, 0); }
+
 int csys_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 int csys_pidfd_send_signal(int pidfd, int sig) { return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0); }
 

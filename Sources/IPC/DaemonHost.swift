@@ -61,6 +61,7 @@ public final class DaemonHost: Sendable {
         server.withLock { $0 = s }
         s.start()
 
+        reloadHandler.value = reload
         let signals = SignalHandlers { [self] event in
             switch event {
             case .reload: reloadConfig(reload)
@@ -83,6 +84,13 @@ public final class DaemonHost: Sendable {
         }
         Log.info("\(name): stopped")
         exitProcess(0)
+    }
+
+    private let reloadHandler = Locked<(@Sendable (Config) -> Void)?>(nil)
+
+    /// Re-reads the config as SIGHUP does (for an IPC `reload` op).
+    public func reload() {
+        if let apply = reloadHandler.value { reloadConfig(apply) }
     }
 
     private func reloadConfig(_ apply: @Sendable (Config) -> Void) {

@@ -4,18 +4,26 @@ import Shared
 
 let arguments = DaemonArguments.parse(
     Array(CommandLine.arguments.dropFirst()), name: "supervisord",
-    summary: "Runs the cli-proxy-api backend for droidgate and reports its state over IPC.")
+    summary: "Runs the cli-proxy-api backend for droidgate, keeps it healthy, and reports its state over IPC.",
+    flagHelp: [("--keep-backend", "leave the backend running when supervisord stops (default under systemd)"),
+               ("--stop-backend", "stop the backend when supervisord stops (default otherwise)")])
 let config = arguments.loadConfigOrExit(name: "supervisord")
 let host = DaemonHost(name: .supervisord, arguments: arguments, config: config, listenFDs: ListenFDs.takeFromEnvironment())
 
-let stateDir = Environment.get("STATE_DIRECTORY") ?? config.paths.backendStateDir
+// Under systemd (INVOCATION_ID set) a supervisord restart must not restart the backend.
+let keepBackend = arguments.flags.contains("--keep-backend")
+    || (Environment.get("INVOCATION_ID") != nil && !arguments.flags.contains("--stop-backend"))
+
+let files = BackendFiles(dir: Environment.get("STATE_DIRECTORY") ?? config.paths.backendStateDir)
+let supervisor: Supervisor
 do {
-    if !Files.exists(stateDir) { try Files.makeDirectory(stateDir, mode: 0o700) }
+    supervisor = try Supervisor(config: config.backend, files: files)
 } catch {
-    Log.error("supervisord: cannot create the backend state dir: \(error)")
+    Log.error("supervisord: cannot prepare the backend state dir \(files.dir): \(error)")
     exitProcess(1)
 }
-
-let backend = Backend(config: config.backend)
-host.run(ops: SupervisorOps.table(host: host, backend: backend), readyStatus: backend.summary,
-         reload: { backend.update(config: $0.backend) })
+supervisor.start()
+host.run(ops: SupervisorOps.table(host: host, supervisor: supervisor),
+         readyStatus: "supervising the backend (\(config.backend.command), port \(config.backend.port))",
+         reload: { supervisor.post(.reload($0.backend)) },
+         stop: { supervisor.shutdown(keepBackend: keepBackend) })

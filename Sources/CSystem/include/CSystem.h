@@ -38,6 +38,7 @@ ssize_t csys_send_with_fds(int sock, const void *buf, size_t len, const int *fds
 ssize_t csys_recv_with_fds(int sock, void *buf, size_t len, int *fds, int maxfds, int *nfds, int *truncated);
 
 int csys_pidfd_open(pid_t pid);
+ssize_t csys_getrandom(void *buf, size_t len);
 int csys_pidfd_send_signal(int pidfd, int sig);
 
 short csys_posix_spawn_setsid(void);

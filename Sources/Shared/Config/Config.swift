@@ -44,6 +44,13 @@ public struct BackendConfig: Sendable {
     public var port = 8318
     public var stopTimeoutSeconds = 10.0
     public var extraConfig = JSONObject()
+
+    /// Top-level keys of cli-proxy-api's config.yaml that droidgate writes
+    /// itself; `backend.extraConfig` may not set them.
+    public static let managedKeys: Set<String> = [
+        "host", "port", "auth-dir", "api-keys", "remote-management", "request-retry", "request-timeout",
+        "disable-cooling", "routing", "quota-exceeded", "oauth-excluded-models",
+    ]
 }
 
 public struct AuthConfig: Sendable {

@@ -17,3 +17,13 @@ public enum Poll {
         return n > 0
     }
 }
+
+extension Poll {
+    /// Waits until any of `fds` is readable; returns the readable ones (empty on timeout).
+    public static func anyReadable(_ fds: [FileDescriptor], timeoutMs: Int32) throws(SystemError) -> [FileDescriptor] {
+        var set = fds.map { pollfd(fd: $0.rawValue, events: Int16(POLLIN), revents: 0) }
+        let n = try syscall("poll") { Glibc.poll(&set, nfds_t(set.count), timeoutMs) }
+        guard n > 0 else { return [] }
+        return set.filter { $0.revents != 0 }.map { FileDescriptor(rawValue: $0.fd) }
+    }
+}

@@ -7,13 +7,19 @@ final class Peers: Sendable {
     let authd: ReconnectingClient
     let supervisord: ReconnectingClient
     private let backendState = Locked<JSONValue>(.null)
+    /// The backend's own API key (from supervisord), as header value bytes.
+    private let backendKeyBytes = Locked<[UInt8]?>(nil)
 
     init(paths: PathsConfig) {
         authd = ReconnectingClient(path: paths.socket(.authd), role: "edged", target: "authd")
         let state = backendState
+        let key = backendKeyBytes
         supervisord = ReconnectingClient(
             path: paths.socket(.supervisord), role: "edged", target: "supervisord",
-            subscriptions: [.init(op: "backend.subscribe") { info in state.value = info }])
+            subscriptions: [.init(op: "backend.subscribe") { info in
+                state.value = info
+                if let k = info["apiKey"]?.stringValue { key.value = Array(k.utf8) }
+            }])
     }
 
     func start() {
@@ -27,6 +33,7 @@ final class Peers: Sendable {
     }
 
     var backend: JSONValue { backendState.value }
+    var backendKey: [UInt8]? { backendKeyBytes.value }
 
     static func describe(_ s: ReconnectingClient.Status) -> JSONValue {
         var o: JSONObject = ["connected": .bool(s.connected), "connects": .int(s.connects)]

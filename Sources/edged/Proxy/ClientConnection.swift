@@ -277,7 +277,15 @@ final class ClientConnection: LoopHandler {
         } else {
             dropBetas = false
         }
-        ForwardHead.build(buf, head, target: plan.target, host: context.backendHost, bodyLength: bodyLength,
+        // The backend wants its own key, not the client's.
+        var replacements: [ForwardHead.Replacement] = []
+        if let key = context.peers.backendKey {
+            replacements = [.init("authorization", Array("Bearer ".utf8) + key), .init("x-api-key", key), .init("x-goog-api-key", key)]
+            if ClientKeys.presented(buf, head) == nil && head.header("authorization", in: buf) == nil {
+                extra = Array("Authorization: Bearer ".utf8) + key + [0x0d, 0x0a] + extra
+            }
+        }
+        ForwardHead.build(buf, head, target: plan.target, host: context.backendHost, bodyLength: bodyLength, replacing: replacements,
                           omitting: { dropBetas && buf.equalsLowercase($0, "anthropic-beta") },
                           appending: extra, into: &upstreamHead)
         state = .forwarding

@@ -1,3 +1,4 @@
+import FakeKit
 import Shared
 
 /// Start-up: the order of output and exits mirrors the real binary closely
@@ -81,7 +82,7 @@ enum App {
             + (settings.apiKeys.isEmpty ? "" : " (\(settings.apiKeys.count) api key(s) required)")
             + (settings.record ? ", recording requests" : ""))
         withExtendedLifetime(signals) {
-            HTTPServer(listener: listener, backend: backend).run()
+            HTTPServer(listener: listener, service: backend).run()
         }
     }
 }

@@ -1,3 +1,4 @@
+import FakeKit
 import Shared
 
 /// What the fake takes from a cli-proxy-api config.yaml. Unknown keys are ignored.

@@ -1,3 +1,4 @@
+import FakeKit
 import Shared
 
 /// Settings the request path needs, fixed at start-up.
@@ -10,7 +11,7 @@ struct ServerSettings: Sendable {
 }
 
 /// The state shared by every connection thread.
-final class FakeBackend: Sendable {
+final class FakeBackend: FakeService {
     let settings: ServerSettings
     let stats = Stats()
     let recorder = Recorder()
@@ -19,6 +20,28 @@ final class FakeBackend: Sendable {
     init(settings: ServerSettings, hang: HangSwitch) {
         self.settings = settings
         self.hang = hang
+    }
+
+    /// What gin's CORS middleware in cli-proxy-api adds to every response.
+    static let corsHeaders = [
+        HTTPHeader(name: "Access-Control-Allow-Origin", value: "*"),
+        HTTPHeader(name: "Access-Control-Allow-Methods", value: "GET, POST, PUT, PATCH, DELETE, OPTIONS"),
+        HTTPHeader(name: "Access-Control-Allow-Headers", value: "*"),
+    ]
+
+    // MARK: FakeService
+
+    var maxBodyBytes: Int { settings.maxBodyBytes }
+    var keepsRawRequests: Bool { settings.record }
+    var baseHeaders: [HTTPHeader] { Self.corsHeaders }
+    func checkpoint() { hang.checkpoint() }
+
+    func received(_ request: HTTPRequest) {
+        if settings.record && !request.path.hasPrefix("/_fake/") { recorder.add(request) }
+    }
+
+    func handle(_ request: HTTPRequest, _ writer: ResponseWriter) -> Disposition {
+        Router(backend: self).handle(request, writer)
     }
 
     /// What cli-proxy-api's config-access provider does with `api-keys`:

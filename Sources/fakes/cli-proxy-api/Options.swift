@@ -1,3 +1,4 @@
+import FakeKit
 import Shared
 
 /// The command line, parsed the way Go's `flag` package does it (as the real

@@ -1,10 +1,5 @@
+import FakeKit
 import Shared
-
-/// What the connection loop does after a response.
-enum Disposition {
-    case keepOpen
-    case close
-}
 
 /// Maps a request to its handler: the routes cli-proxy-api serves
 /// (`internal/api/server.go`) plus the fake's own `/_fake/*` controls.
@@ -13,8 +8,6 @@ struct Router {
 
     func handle(_ req: HTTPRequest, _ w: ResponseWriter) -> Disposition {
         let path = req.path
-        w.headOnly = req.method == "HEAD"
-        w.chunkedAllowed = req.version != "HTTP/1.0"
         let keepAlive = req.wantsKeepAlive
         if path.hasPrefix("/_fake/") { return control(req, w, close: !keepAlive) }
 
@@ -51,7 +44,7 @@ struct Router {
             let message = "fake error: status \(status) injected by x-fake-status"
             return reply.json(status, route.errorBody(status: status, message: message))
         }
-        let api = APIServer(backend: backend, request: req, knobs: knobs, reply: reply)
+        let api = APIServer(stats: backend.stats, hang: backend.hang, request: req, knobs: knobs, reply: reply)
         switch route {
         case .models:
             let claude = (req.header("User-Agent") ?? "").hasPrefix("claude-cli")
@@ -132,21 +125,5 @@ enum APIRoute {
         case .geminiModels, .geminiModel, .gemini: Gemini.error(status: status, message: message)
         case .models, .chatCompletions, .responses: OpenAIChat.error(status: status, message: message)
         }
-    }
-}
-
-/// Writes one response and says whether the connection may go on.
-struct Reply {
-    let writer: ResponseWriter
-    let close: Bool
-
-    func json(_ status: Int, _ value: JSONValue) -> Disposition {
-        do { try writer.sendJSON(status: status, value, close: close) } catch { return .close }
-        return close ? .close : .keepOpen
-    }
-
-    func raw(_ status: Int, contentType: String?, _ body: [UInt8]) -> Disposition {
-        do { try writer.send(status: status, contentType: contentType, body: body, close: close) } catch { return .close }
-        return close ? .close : .keepOpen
     }
 }

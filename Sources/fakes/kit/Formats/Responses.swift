@@ -1,8 +1,8 @@
 import Shared
 
 /// OpenAI Responses: `POST /v1/responses`.
-enum Responses: APIFormat {
-    static func inspect(_ body: JSONValue) -> RequestShape {
+public enum Responses: APIFormat {
+    public static func inspect(_ body: JSONValue) -> RequestShape {
         var s = RequestShape()
         s.model = body["model"]?.stringValue ?? ""
         s.stream = body["stream"]?.boolValue ?? false
@@ -86,15 +86,15 @@ enum Responses: APIFormat {
         }
     }
 
-    static func textPart(_ text: String) -> JSONValue {
+    public static func textPart(_ text: String) -> JSONValue {
         ["type": "output_text", "annotations": [], "logprobs": [], "text": .string(text)]
     }
 
-    static func response(_ reply: ReplyPlan) -> JSONValue {
+    public static func response(_ reply: ReplyPlan) -> JSONValue {
         Plan(reply).response(done: true)
     }
 
-    static func streamEvents(_ reply: ReplyPlan, shape: RequestShape) -> [[UInt8]] {
+    public static func streamEvents(_ reply: ReplyPlan, shape: RequestShape) -> [[UInt8]] {
         let p = Plan(reply)
         var events: [[UInt8]] = []
         var seq = 0
@@ -137,7 +137,7 @@ enum Responses: APIFormat {
         return events
     }
 
-    static func error(status: Int, message: String) -> JSONValue {
+    public static func error(status: Int, message: String) -> JSONValue {
         OpenAIChat.error(status: status, message: message)
     }
 }

@@ -1,29 +1,34 @@
 import Shared
 
 /// What one fake reply says, independent of the wire format that carries it.
-struct ReplyPlan: Sendable {
-    struct ToolCall: Sendable {
-        let name: String
+public struct ReplyPlan: Sendable {
+    public struct ToolCall: Sendable {
+        public let name: String
         /// Arguments as a JSON text (always "{}": the fake does not invent values).
-        let arguments: String
+        public let arguments: String
+
+        public init(name: String, arguments: String) {
+            self.name = name
+            self.arguments = arguments
+        }
     }
 
-    let model: String
+    public let model: String
     /// Set: the reply calls this tool instead of answering with text.
-    let toolCall: ToolCall?
+    public let toolCall: ToolCall?
     /// Set: a reasoning/thinking part precedes the answer.
-    let thinking: String?
+    public let thinking: String?
     /// The answer text, in the pieces a stream sends (one piece when not streaming).
-    let deltas: [String]
-    let inputTokens: Int
+    public let deltas: [String]
+    public let inputTokens: Int
 
-    var text: String { deltas.joined() }
-    var outputTokens: Int { max(1, (text.utf8.count + (toolCall?.arguments.utf8.count ?? 0) + 3) / 4) }
+    public var text: String { deltas.joined() }
+    public var outputTokens: Int { max(1, (text.utf8.count + (toolCall?.arguments.utf8.count ?? 0) + 3) / 4) }
 
-    static let defaultText = "Hello from the fake backend."
-    static let thinkingText = "The user greeted me; a short friendly answer fits."
+    public static let defaultText = "Hello from the fake backend."
+    public static let thinkingText = "The user greeted me; a short friendly answer fits."
 
-    init(model: String, toolCall: ToolCall?, thinking: Bool, streaming: Bool, knobs: Knobs, requestBytes: Int) {
+    public init(model: String, toolCall: ToolCall?, thinking: Bool, streaming: Bool, knobs: Knobs, requestBytes: Int) {
         self.model = model
         self.toolCall = toolCall
         self.thinking = thinking ? Self.thinkingText : nil
@@ -38,7 +43,7 @@ struct ReplyPlan: Sendable {
     /// The reply text cut into `events` pieces. Without a size the default
     /// sentence is spread over the pieces by words (cycling when there are
     /// more pieces than words); with one, `size` bytes are cut evenly.
-    static func pieces(events: Int, size: Int?) -> [String] {
+    public static func pieces(events: Int, size: Int?) -> [String] {
         if let size {
             let text = sized(size)
             let n = max(1, min(events, max(size, 1)))
@@ -59,7 +64,7 @@ struct ReplyPlan: Sendable {
     }
 
     /// `size` bytes of ASCII text made of the default sentence repeated.
-    static func sized(_ size: Int) -> String {
+    public static func sized(_ size: Int) -> String {
         guard size > 0 else { return "" }
         let unit = Array((defaultText + " ").utf8)
         var out = [UInt8]()
@@ -70,21 +75,21 @@ struct ReplyPlan: Sendable {
 }
 
 /// Server-sent event framing.
-enum SSE {
-    static func event(_ name: String, _ data: JSONValue) -> [UInt8] {
+public enum SSE {
+    public static func event(_ name: String, _ data: JSONValue) -> [UInt8] {
         Array("event: \(name)\ndata: ".utf8) + data.serialized() + Array("\n\n".utf8)
     }
 
-    static func data(_ data: JSONValue) -> [UInt8] {
+    public static func data(_ data: JSONValue) -> [UInt8] {
         Array("data: ".utf8) + data.serialized() + Array("\n\n".utf8)
     }
 
-    static let done = Array("data: [DONE]\n\n".utf8)
+    public static let done = Array("data: [DONE]\n\n".utf8)
 }
 
 extension ReplyPlan {
     /// `text` cut into `n` pieces of about equal size (for thinking deltas).
-    static func split(_ text: String, into n: Int) -> [String] {
+    public static func split(_ text: String, into n: Int) -> [String] {
         let chars = Array(text)
         let n = max(1, min(n, chars.count))
         return (0..<n).map { String(chars[(chars.count * $0 / n)..<(chars.count * ($0 + 1) / n)]) }

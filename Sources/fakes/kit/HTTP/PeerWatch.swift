@@ -4,9 +4,9 @@ import Shared
 /// Waits that notice a vanished client, so a stream paced by
 /// `x-fake-event-delay-ms` ends (and frees its connection) as soon as the
 /// client hangs up rather than at the next write.
-enum PeerWatch {
+public enum PeerWatch {
     /// Sleeps `milliseconds`; returns false early if the peer closed its end.
-    static func pause(_ socket: Socket, milliseconds: Int) -> Bool {
+    public static func pause(_ socket: Socket, milliseconds: Int) -> Bool {
         guard milliseconds > 0 else { return !peerClosed(socket) }
         let deadline = Monotonic.nanoseconds() + UInt64(milliseconds) * 1_000_000
         while true {
@@ -26,8 +26,8 @@ enum PeerWatch {
     }
 
     /// True when a non-blocking peek sees end of stream or a socket error.
-    /// (No Shared wrapper peeks; this is the one direct recv in the fake.)
-    static func peerClosed(_ socket: Socket) -> Bool {
+    /// (No Shared wrapper peeks; this is the one direct recv in the fakes.)
+    public static func peerClosed(_ socket: Socket) -> Bool {
         var byte: UInt8 = 0
         while true {
             let n = recv(socket.fd.rawValue, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
@@ -42,19 +42,19 @@ enum PeerWatch {
 
 /// `--hang-after-ms`: once the deadline passes, every request (and every
 /// stream between events) stops here forever, with its socket left open.
-struct HangSwitch: Sendable {
-    let deadline: UInt64?
+public struct HangSwitch: Sendable {
+    public let deadline: UInt64?
 
-    init(afterMilliseconds: Int?, start: UInt64 = Monotonic.nanoseconds()) {
+    public init(afterMilliseconds: Int?, start: UInt64 = Monotonic.nanoseconds()) {
         deadline = afterMilliseconds.map { start + UInt64(max($0, 0)) * 1_000_000 }
     }
 
-    var isHanging: Bool {
+    public var isHanging: Bool {
         guard let deadline else { return false }
         return Monotonic.nanoseconds() >= deadline
     }
 
-    func checkpoint() {
+    public func checkpoint() {
         guard isHanging else { return }
         while true { sleepSeconds(3600) }
     }

@@ -1,8 +1,8 @@
 import Shared
 
 /// Anthropic messages: `POST /v1/messages`.
-enum Anthropic: APIFormat {
-    static func inspect(_ body: JSONValue) -> RequestShape {
+public enum Anthropic: APIFormat {
+    public static func inspect(_ body: JSONValue) -> RequestShape {
         var s = RequestShape()
         s.model = body["model"]?.stringValue ?? ""
         s.stream = body["stream"]?.boolValue ?? false
@@ -16,7 +16,7 @@ enum Anthropic: APIFormat {
         return s
     }
 
-    static func response(_ plan: ReplyPlan) -> JSONValue {
+    public static func response(_ plan: ReplyPlan) -> JSONValue {
         var content: [JSONValue] = []
         if let t = plan.thinking {
             content.append(["type": "thinking", "thinking": .string(t), "signature": .string(signature())])
@@ -34,7 +34,7 @@ enum Anthropic: APIFormat {
         ]
     }
 
-    static func streamEvents(_ plan: ReplyPlan, shape: RequestShape) -> [[UInt8]] {
+    public static func streamEvents(_ plan: ReplyPlan, shape: RequestShape) -> [[UInt8]] {
         var events: [[UInt8]] = [
             SSE.event("message_start", [
                 "type": "message_start",
@@ -81,7 +81,7 @@ enum Anthropic: APIFormat {
         return events
     }
 
-    static func error(status: Int, message: String) -> JSONValue {
+    public static func error(status: Int, message: String) -> JSONValue {
         let type =
             switch status {
             case 400: "invalid_request_error"

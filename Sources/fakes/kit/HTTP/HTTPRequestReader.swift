@@ -3,8 +3,8 @@ import Shared
 /// Reads HTTP/1.1 requests one after another from a blocking socket:
 /// heads up to 64 KiB, bodies by Content-Length or chunked, `Expect: 100-continue`,
 /// and pipelined requests (bytes past one request stay buffered for the next).
-final class HTTPRequestReader {
-    enum Outcome {
+public final class HTTPRequestReader {
+    public enum Outcome {
         case request(HTTPRequest)
         /// The peer closed (or the socket failed) between requests.
         case closed
@@ -12,7 +12,7 @@ final class HTTPRequestReader {
         case reject(status: Int, message: String)
     }
 
-    static let maxHeadBytes = 64 << 10
+    public static let maxHeadBytes = 64 << 10
 
     private let socket: Socket
     private let maxBodyBytes: Int
@@ -22,7 +22,7 @@ final class HTTPRequestReader {
     private var consumed = 0
     private var scratch = [UInt8](repeating: 0, count: 64 << 10)
 
-    init(socket: Socket, maxBodyBytes: Int, keepRaw: Bool) {
+    public init(socket: Socket, maxBodyBytes: Int, keepRaw: Bool) {
         self.socket = socket
         self.maxBodyBytes = maxBodyBytes
         self.keepRaw = keepRaw
@@ -36,7 +36,7 @@ final class HTTPRequestReader {
 
     /// Reads the next request. `sendContinue` is called when the client asked
     /// for `100 Continue` and its body has not started arriving yet.
-    func next(sendContinue: () -> Void) -> Outcome {
+    public func next(sendContinue: () -> Void) -> Outcome {
         if consumed > 0 {
             buffer.removeSubrange(0..<consumed)
             consumed = 0

@@ -3,8 +3,11 @@ import Shared
 
 /// `--record`: the last 256 requests exactly as received, for tests that
 /// check what droidgate forwarded byte for byte.
-final class Recorder: Sendable {
-    static let capacity = 256
+public final class Recorder: Sendable {
+    public static let capacity = 256
+
+    /// Also describe each request by `path` and its body as UTF-8 text (`body_text`).
+    private let withText: Bool
 
     private struct Entry: Sendable {
         let seq: Int
@@ -18,7 +21,11 @@ final class Recorder: Sendable {
 
     private let state = Locked(State())
 
-    func add(_ request: HTTPRequest) {
+    public init(withText: Bool = false) {
+        self.withText = withText
+    }
+
+    public func add(_ request: HTTPRequest) {
         state.withLock { s in
             s.entries.append(Entry(seq: s.nextSeq, request: request))
             s.nextSeq += 1
@@ -26,24 +33,27 @@ final class Recorder: Sendable {
         }
     }
 
-    func reset() {
+    public func reset() {
         state.withLock { $0.entries.removeAll() }
     }
 
-    var json: JSONValue {
+    public var json: JSONValue {
         let entries = state.withLock { $0.entries }
-        return ["requests": .array(entries.map(Self.describe))]
+        return ["requests": .array(entries.map(describe))]
     }
 
-    private static func describe(_ e: Entry) -> JSONValue {
+    private func describe(_ e: Entry) -> JSONValue {
         let r = e.request
-        return [
+        var o: JSONObject = [
             "seq": .int(e.seq),
             "raw_base64": .string(Data(r.raw).base64EncodedString()),
             "method": .string(r.method),
             "target": .string(r.target),
-            "headers": .array(r.headers.map { [.string($0.name), .string($0.value)] }),
-            "body_base64": .string(Data(r.body).base64EncodedString()),
         ]
+        if withText { o["path"] = .string(r.target) }
+        o["headers"] = .array(r.headers.map { [.string($0.name), .string($0.value)] })
+        o["body_base64"] = .string(Data(r.body).base64EncodedString())
+        if withText { o["body_text"] = .string(String(decoding: r.body, as: UTF8.self)) }
+        return .object(o)
     }
 }

@@ -1,33 +1,35 @@
 /// Per-request behaviour switches, read from `x-fake-*` request headers
 /// (edged forwards client headers, so tests set them on the client request),
 /// with defaults from the command line.
-struct Knobs: Sendable {
-    struct Defaults: Sendable {
-        var latencyMs = 0
-        var events = 3
-        var eventDelayMs = 0
-        var size: Int?
+public struct Knobs: Sendable {
+    public struct Defaults: Sendable {
+        public var latencyMs = 0
+        public var events = 3
+        public var eventDelayMs = 0
+        public var size: Int?
+
+        public init() {}
     }
 
-    static let maxEvents = 100_000
-    static let maxSize = 256 << 20
+    public static let maxEvents = 100_000
+    public static let maxSize = 256 << 20
 
     /// Answer this status with an error body in the API's own shape.
-    var status: Int?
+    public var status: Int?
     /// Wait before writing the response head.
-    var latencyMs: Int
+    public var latencyMs: Int
     /// Content deltas in a stream.
-    var events: Int
+    public var events: Int
     /// Pause between stream events.
-    var eventDelayMs: Int
+    public var eventDelayMs: Int
     /// Reply text of about this many bytes.
-    var size: Int?
+    public var size: Int?
     /// In a stream, close the socket abruptly after this many events.
-    var dieAfterEvents: Int?
+    public var dieAfterEvents: Int?
     /// Close the connection after the response.
-    var close: Bool
+    public var close: Bool
 
-    init(_ request: HTTPRequest, defaults: Defaults) {
+    public init(_ request: HTTPRequest, defaults: Defaults) {
         func int(_ name: String, _ range: ClosedRange<Int>) -> Int? {
             guard let v = request.header(name).flatMap({ Int($0.trimming(" \t")) }) else { return nil }
             return min(max(v, range.lowerBound), range.upperBound)

@@ -2,32 +2,28 @@ import Shared
 
 /// Writes HTTP/1.1 responses on one connection: whole bodies with
 /// Content-Length, or chunked bodies written (and sent) one chunk at a time.
-final class ResponseWriter {
-    let socket: Socket
+public final class ResponseWriter {
+    public let socket: Socket
+    /// Written first in every response head (e.g. the CORS headers a real server adds).
+    public let baseHeaders: [HTTPHeader]
     /// HEAD requests get the head only.
-    var headOnly = false
+    public var headOnly = false
     /// HTTP/1.0 clients know no chunked coding: their streams are raw bytes ended by closing.
-    var chunkedAllowed = true
+    public var chunkedAllowed = true
     /// The status of the response head last written (for the access log).
-    private(set) var status = 0
+    public private(set) var status = 0
 
-    init(socket: Socket) {
+    public init(socket: Socket, baseHeaders: [HTTPHeader] = []) {
         self.socket = socket
+        self.baseHeaders = baseHeaders
     }
 
-    /// What gin's CORS middleware in cli-proxy-api adds to every response.
-    static let corsHeaders = [
-        HTTPHeader(name: "Access-Control-Allow-Origin", value: "*"),
-        HTTPHeader(name: "Access-Control-Allow-Methods", value: "GET, POST, PUT, PATCH, DELETE, OPTIONS"),
-        HTTPHeader(name: "Access-Control-Allow-Headers", value: "*"),
-    ]
-
-    func sendContinue() throws(SystemError) {
+    public func sendContinue() throws(SystemError) {
         try send(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
     }
 
     /// A complete response. `close` adds `Connection: close`.
-    func send(status: Int, contentType: String?, body: [UInt8], headers: [HTTPHeader] = [], close: Bool) throws(SystemError) {
+    public func send(status: Int, contentType: String?, body: [UInt8], headers: [HTTPHeader] = [], close: Bool) throws(SystemError) {
         var all = headers
         if let contentType { all.append(HTTPHeader(name: "Content-Type", value: contentType)) }
         // 1xx, 204 and 304 responses carry no body and no Content-Length.
@@ -39,19 +35,19 @@ final class ResponseWriter {
         try send(bytes)
     }
 
-    func sendJSON(status: Int, _ value: JSONValue, headers: [HTTPHeader] = [], close: Bool) throws(SystemError) {
+    public func sendJSON(status: Int, _ value: JSONValue, headers: [HTTPHeader] = [], close: Bool) throws(SystemError) {
         try send(status: status, contentType: "application/json; charset=utf-8", body: value.serialized(),
                  headers: headers, close: close)
     }
 
     /// Starts a chunked response; follow with `writeChunk` calls and `endChunked`.
-    func beginChunked(status: Int, headers: [HTTPHeader], close: Bool) throws(SystemError) {
+    public func beginChunked(status: Int, headers: [HTTPHeader], close: Bool) throws(SystemError) {
         var all = headers
         if chunkedAllowed { all.append(HTTPHeader(name: "Transfer-Encoding", value: "chunked")) }
         try send(head(status: status, headers: all, close: close || !chunkedAllowed))
     }
 
-    func writeChunk(_ data: [UInt8]) throws(SystemError) {
+    public func writeChunk(_ data: [UInt8]) throws(SystemError) {
         guard !data.isEmpty else { return }
         guard chunkedAllowed else { return try send(data) }
         var bytes = Array(String(data.count, radix: 16).utf8)
@@ -61,7 +57,7 @@ final class ResponseWriter {
         try send(bytes)
     }
 
-    func endChunked() throws(SystemError) {
+    public func endChunked() throws(SystemError) {
         guard chunkedAllowed else { return }
         try send(Array("0\r\n\r\n".utf8))
     }
@@ -69,7 +65,7 @@ final class ResponseWriter {
     private func head(status: Int, headers: [HTTPHeader], close: Bool) -> [UInt8] {
         self.status = status
         var text = "HTTP/1.1 \(status) \(Self.reason(status))\r\n"
-        for h in Self.corsHeaders + headers { text += "\(h.name): \(h.value)\r\n" }
+        for h in baseHeaders + headers { text += "\(h.name): \(h.value)\r\n" }
         if close { text += "Connection: close\r\n" }
         text += "\r\n"
         return Array(text.utf8)
@@ -79,7 +75,7 @@ final class ResponseWriter {
         try bytes.withBytes { (b) throws(SystemError) in try socket.sendAll(b) }
     }
 
-    static func reason(_ status: Int) -> String {
+    public static func reason(_ status: Int) -> String {
         switch status {
         case 100: "Continue"
         case 200: "OK"

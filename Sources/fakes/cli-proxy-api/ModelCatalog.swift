@@ -1,3 +1,4 @@
+import FakeKit
 import Shared
 
 /// The model list the fake advertises (a handful, one family per provider).

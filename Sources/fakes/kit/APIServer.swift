@@ -2,13 +2,22 @@ import Shared
 
 /// Answers one model request in a given wire format: a whole JSON body, or
 /// a chunked SSE stream written and sent one event at a time.
-struct APIServer {
-    let backend: FakeBackend
-    let request: HTTPRequest
-    let knobs: Knobs
-    let reply: Reply
+public struct APIServer {
+    public let stats: Stats
+    public let hang: HangSwitch
+    public let request: HTTPRequest
+    public let knobs: Knobs
+    public let reply: Reply
 
-    func serve<F: APIFormat>(_ format: F.Type, model: String? = nil, stream: Bool? = nil) -> Disposition {
+    public init(stats: Stats, hang: HangSwitch = HangSwitch(afterMilliseconds: nil), request: HTTPRequest, knobs: Knobs, reply: Reply) {
+        self.stats = stats
+        self.hang = hang
+        self.request = request
+        self.knobs = knobs
+        self.reply = reply
+    }
+
+    public func serve<F: APIFormat>(_ format: F.Type, model: String? = nil, stream: Bool? = nil) -> Disposition {
         guard let (shape, plan) = plan(format, model: model, stream: stream) else {
             return reply.json(400, F.error(status: 400, message: "Invalid request: body is not valid JSON"))
         }
@@ -18,7 +27,7 @@ struct APIServer {
 
     /// Gemini `streamGenerateContent` without `alt=sse`: the chunks as one
     /// JSON array, still sent chunk by chunk.
-    func serveGeminiJSONStream(model: String) -> Disposition {
+    public func serveGeminiJSONStream(model: String) -> Disposition {
         guard let (_, plan) = plan(Gemini.self, model: model, stream: true) else {
             return reply.json(400, Gemini.error(status: 400, message: "Invalid request: body is not valid JSON"))
         }
@@ -28,7 +37,7 @@ struct APIServer {
         return send(events: events, headers: [HTTPHeader(name: "Content-Type", value: "application/json; charset=utf-8")])
     }
 
-    func countTokens<F: APIFormat>(_ format: F.Type, _ body: (Int) -> JSONValue) -> Disposition {
+    public func countTokens<F: APIFormat>(_ format: F.Type, _ body: (Int) -> JSONValue) -> Disposition {
         guard (try? JSONValue(parsing: request.body)) != nil else {
             return reply.json(400, F.error(status: 400, message: "Invalid request: body is not valid JSON"))
         }
@@ -46,7 +55,7 @@ struct APIServer {
         return (shape, plan)
     }
 
-    static let sseHeaders = [
+    public static let sseHeaders = [
         HTTPHeader(name: "Content-Type", value: "text/event-stream"),
         HTTPHeader(name: "Cache-Control", value: "no-cache"),
     ]
@@ -55,7 +64,6 @@ struct APIServer {
     /// `x-fake-die-after-events` cuts the connection without the last chunk.
     private func send(events: [[UInt8]], headers: [HTTPHeader]) -> Disposition {
         let w = reply.writer
-        let stats = backend.stats
         stats.streamOpened()
         defer { stats.streamClosed() }
         var all = headers
@@ -67,7 +75,7 @@ struct APIServer {
                 if i > 0 && knobs.eventDelayMs > 0 {
                     guard PeerWatch.pause(w.socket, milliseconds: knobs.eventDelayMs) else { return .close }
                 }
-                backend.hang.checkpoint()
+                hang.checkpoint()
                 try w.writeChunk(event)
             }
             if let die = knobs.dieAfterEvents, events.count >= die { return .close }

@@ -1,8 +1,8 @@
 import Shared
 
 /// OpenAI chat completions: `POST /v1/chat/completions`.
-enum OpenAIChat: APIFormat {
-    static func inspect(_ body: JSONValue) -> RequestShape {
+public enum OpenAIChat: APIFormat {
+    public static func inspect(_ body: JSONValue) -> RequestShape {
         var s = RequestShape()
         s.model = body["model"]?.stringValue ?? ""
         s.stream = body["stream"]?.boolValue ?? false
@@ -14,7 +14,7 @@ enum OpenAIChat: APIFormat {
         return s
     }
 
-    static func response(_ plan: ReplyPlan) -> JSONValue {
+    public static func response(_ plan: ReplyPlan) -> JSONValue {
         let message: JSONValue
         if let call = plan.toolCall {
             message = [
@@ -41,7 +41,7 @@ enum OpenAIChat: APIFormat {
         ]
     }
 
-    static func streamEvents(_ plan: ReplyPlan, shape: RequestShape) -> [[UInt8]] {
+    public static func streamEvents(_ plan: ReplyPlan, shape: RequestShape) -> [[UInt8]] {
         let id = "chatcmpl-" + IDs.random(29)
         let created = IDs.unixTime
         func chunk(_ delta: JSONValue, finish: JSONValue = nil) -> [UInt8] {
@@ -78,7 +78,7 @@ enum OpenAIChat: APIFormat {
     }
 
     /// The shape cli-proxy-api's own handlers use (`BuildErrorResponseBody`).
-    static func error(status: Int, message: String) -> JSONValue {
+    public static func error(status: Int, message: String) -> JSONValue {
         let (type, code): (String, String?) =
             switch status {
             case 401: ("authentication_error", "invalid_api_key")

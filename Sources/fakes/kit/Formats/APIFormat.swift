@@ -1,20 +1,22 @@
 import Shared
 
 /// What the fake needs to know about a request to shape its reply.
-struct RequestShape: Sendable {
-    var model: String = ""
-    var stream = false
+public struct RequestShape: Sendable {
+    public var model: String = ""
+    public var stream = false
     /// The tool to call: set when the request offers tools and its last
     /// message is the user's (not a tool result).
-    var toolName: String?
+    public var toolName: String?
     /// The request asked for visible reasoning.
-    var thinking = false
+    public var thinking = false
     /// OpenAI chat: `stream_options.include_usage`.
-    var includeUsage = false
+    public var includeUsage = false
+
+    public init() {}
 }
 
 /// One wire format (OpenAI chat, Anthropic messages, OpenAI Responses, Gemini).
-protocol APIFormat {
+public protocol APIFormat {
     static func inspect(_ body: JSONValue) -> RequestShape
     static func response(_ plan: ReplyPlan) -> JSONValue
     /// Every event of the stream, each framed and ready to write.
@@ -24,15 +26,15 @@ protocol APIFormat {
 
 extension JSONValue {
     /// `tool_choice` says not to call tools ("none", or {"type":"none"}).
-    var forbidsTools: Bool {
+    public var forbidsTools: Bool {
         guard let choice = self["tool_choice"] else { return false }
         return choice.stringValue == "none" || choice["type"]?.stringValue == "none"
     }
 
     /// The last element of an array member, if any.
-    func last(_ key: String) -> JSONValue? { self[key]?.arrayValue?.last }
+    public func last(_ key: String) -> JSONValue? { self[key]?.arrayValue?.last }
 
-    func nonEmptyArray(_ key: String) -> [JSONValue]? {
+    public func nonEmptyArray(_ key: String) -> [JSONValue]? {
         guard let a = self[key]?.arrayValue, !a.isEmpty else { return nil }
         return a
     }

@@ -3,23 +3,25 @@ import Synchronization
 
 /// Counters behind `GET /_fake/stats` (tests check that a client hang-up
 /// freed the upstream connection and ended its stream).
-final class Stats: Sendable {
+public final class Stats: Sendable {
     private let connectionsOpen = Atomic<Int>(0)
     private let connectionsTotal = Atomic<Int>(0)
     private let requestsTotal = Atomic<Int>(0)
     private let streamsOpen = Atomic<Int>(0)
 
-    func connectionOpened() {
+    public init() {}
+
+    public func connectionOpened() {
         connectionsOpen.add(1, ordering: .relaxed)
         connectionsTotal.add(1, ordering: .relaxed)
     }
 
-    func connectionClosed() { connectionsOpen.subtract(1, ordering: .relaxed) }
-    func requestReceived() { requestsTotal.add(1, ordering: .relaxed) }
-    func streamOpened() { streamsOpen.add(1, ordering: .relaxed) }
-    func streamClosed() { streamsOpen.subtract(1, ordering: .relaxed) }
+    public func connectionClosed() { connectionsOpen.subtract(1, ordering: .relaxed) }
+    public func requestReceived() { requestsTotal.add(1, ordering: .relaxed) }
+    public func streamOpened() { streamsOpen.add(1, ordering: .relaxed) }
+    public func streamClosed() { streamsOpen.subtract(1, ordering: .relaxed) }
 
-    var json: JSONValue {
+    public var json: JSONValue {
         [
             "connections_open": .int(connectionsOpen.load(ordering: .relaxed)),
             "connections_total": .int(connectionsTotal.load(ordering: .relaxed)),

@@ -1,9 +1,13 @@
 import Shared
 
 /// Gemini: `POST /v1beta/models/{model}:generateContent` and `:streamGenerateContent`.
-enum Gemini: APIFormat {
-    static func inspect(_ body: JSONValue) -> RequestShape {
+public enum Gemini: APIFormat {
+    public static func inspect(_ body: JSONValue) -> RequestShape {
         var s = RequestShape()
+        // Gemini names the model in the URL; bodies that carry one (Factory's
+        // `/api/llm/g/v1/generate`) name it in `model`.
+        s.model = body["model"]?.stringValue ?? ""
+        s.stream = body["stream"]?.boolValue ?? false
         // The API takes proto-JSON field names in either case style.
         let generation = body["generationConfig"] ?? body["generation_config"]
         let thinking = generation?["thinkingConfig"] ?? generation?["thinking_config"]
@@ -23,7 +27,7 @@ enum Gemini: APIFormat {
         return s
     }
 
-    static func response(_ plan: ReplyPlan) -> JSONValue {
+    public static func response(_ plan: ReplyPlan) -> JSONValue {
         var parts: [JSONValue] = []
         if let t = plan.thinking { parts.append(["text": .string(t), "thought": true]) }
         if let call = plan.toolCall {
@@ -34,12 +38,12 @@ enum Gemini: APIFormat {
         return chunk(plan, parts: parts, finish: true, responseID: IDs.random(22))
     }
 
-    static func streamEvents(_ plan: ReplyPlan, shape: RequestShape) -> [[UInt8]] {
+    public static func streamEvents(_ plan: ReplyPlan, shape: RequestShape) -> [[UInt8]] {
         streamChunks(plan).map(SSE.data)
     }
 
     /// The stream's response chunks (SSE with `alt=sse`, a JSON array otherwise).
-    static func streamChunks(_ plan: ReplyPlan) -> [JSONValue] {
+    public static func streamChunks(_ plan: ReplyPlan) -> [JSONValue] {
         let id = IDs.random(22)
         var chunks: [JSONValue] = []
         if let t = plan.thinking {
@@ -56,7 +60,7 @@ enum Gemini: APIFormat {
     }
 
     /// Google's error envelope.
-    static func error(status: Int, message: String) -> JSONValue {
+    public static func error(status: Int, message: String) -> JSONValue {
         let name =
             switch status {
             case 400: "INVALID_ARGUMENT"

@@ -1,0 +1,130 @@
+import Foundation
+import Glibc
+import Shared
+
+/// The backend child: how it is started, recognised again after a
+/// supervisord restart, and watched. Tracked by pid and pidfd, never by name.
+struct BackendProcess: Sendable {
+    let pid: pid_t
+    let pidfd: Pidfd?
+    /// Start time in clock ticks since boot (/proc/PID/stat field 22): with the
+    /// pid, it identifies this process even after the pid is reused.
+    let startTime: UInt64
+    let executable: String
+    /// Our own child (waitpid works) or adopted from a previous supervisord.
+    let isOurChild: Bool
+
+    /// Starts `executable -config <config.yaml> -local-model` with a clean
+    /// environment, stdin /dev/null, and stdout/stderr appended to backend.log
+    /// (a file outlives supervisord, so the child never dies of SIGPIPE).
+    static func spawn(executable: String, files: BackendFiles) throws -> BackendProcess {
+        let strayEnv = files.workDir + "/.env"
+        if Files.exists(strayEnv) {
+            Log.warning("supervisord: removing a stray .env from the backend's working dir \(files.workDir)")
+            Files.remove(strayEnv)
+        }
+        let devNull = try FileDescriptor.open("/dev/null", O_RDONLY)
+        defer { devNull.close() }
+        let log = try FileDescriptor.open(files.logFile, O_WRONLY | O_APPEND | O_CREAT, mode: 0o600)
+        defer { log.close() }
+        var options = SpawnOptions()
+        options.fdMap = [(devNull, 0), (log, 1), (log, 2)]
+        options.workingDirectory = files.workDir
+        options.newSession = true
+        let environment = [
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": files.dir,
+            "LANG": "C.UTF-8",
+            "TZ": "UTC",
+        ]
+        let pid = try Spawn.run(executable, arguments: ["-config", files.configYAML, "-local-model"],
+                                environment: environment, options: options)
+        let p = BackendProcess(pid: pid, pidfd: try? Pidfd.open(pid), startTime: startTime(of: pid) ?? 0,
+                               executable: executablePath(of: pid) ?? executable, isOurChild: true)
+        p.writePidFile(files)
+        return p
+    }
+
+    /// The child recorded in backend.pid, if that pid is still the same
+    /// process: same executable path and same start time.
+    static func adopt(files: BackendFiles) -> BackendProcess? {
+        guard let bytes = try? Files.read(files.pidFile, maxBytes: 4096), let v = try? JSONValue(parsing: bytes),
+              let pid = v["pid"]?.intValue.map({ pid_t($0) }), let start = v["startTime"]?.stringValue.flatMap({ UInt64($0) }),
+              let exe = v["executable"]?.stringValue else { return nil }
+        guard startTime(of: pid) == start, executablePath(of: pid) == exe else {
+            Files.remove(files.pidFile)
+            return nil
+        }
+        return BackendProcess(pid: pid, pidfd: try? Pidfd.open(pid), startTime: start, executable: exe, isOurChild: false)
+    }
+
+    func writePidFile(_ files: BackendFiles) {
+        let v: JSONValue = ["pid": .int(Int(pid)), "startTime": .string(String(startTime)), "executable": .string(executable)]
+        do { try Files.writeAtomically(files.pidFile, v.serialized(), mode: 0o600) } catch {
+            Log.warning("supervisord: cannot write \(files.pidFile): \(error) (a restarted supervisord will not re-adopt the backend)")
+        }
+    }
+
+    /// Still running (and still the same process, not a zombie)?
+    var isAlive: Bool {
+        guard let (state, start) = Self.stat(of: pid) else { return false }
+        return start == startTime && state != "Z" && state != "X"
+    }
+
+    /// Waits up to `seconds` for the process to end; returns how it ended
+    /// (nil: still running). Adopted processes end with an unknown status.
+    func waitForExit(seconds: Double, alsoWatching extra: FileDescriptor? = nil) -> (exited: Bool, status: ExitStatus?, woken: Bool) {
+        var fds: [FileDescriptor] = []
+        if let pidfd { fds.append(pidfd.fd) }
+        if let extra { fds.append(extra) }
+        if fds.isEmpty || pidfd == nil {
+            // No pidfd: poll liveness.
+            let ready = (try? Poll.anyReadable(fds, timeoutMs: Int32(min(seconds, 0.25) * 1000))) ?? []
+            let woken = extra.map { e in ready.contains(e) } ?? false
+            return (!isAlive, reap(), woken)
+        }
+        let ready = (try? Poll.anyReadable(fds, timeoutMs: Int32(seconds * 1000))) ?? []
+        let woken = extra.map { ready.contains($0) } ?? false
+        guard let pidfd, ready.contains(pidfd.fd) else { return (false, nil, woken) }
+        return (true, reap(), woken)
+    }
+
+    private func reap() -> ExitStatus? {
+        guard isOurChild else { return nil }
+        return try? Processes.wait(pid, noHang: true)
+    }
+
+    func signal(_ sig: Int32) {
+        if let pidfd { try? pidfd.signal(sig) } else if Self.startTime(of: pid) == startTime { Processes.signal(pid, sig) }
+    }
+
+    /// SIGTERM, up to `grace` seconds for in-flight streams, then SIGKILL.
+    func stop(grace: Double) {
+        signal(SIGTERM)
+        let deadline = Monotonic.seconds() + grace
+        while Monotonic.seconds() < deadline {
+            if waitForExit(seconds: min(0.2, max(0.01, deadline - Monotonic.seconds()))).exited || !isAlive { return }
+        }
+        Log.warning("supervisord: backend pid \(pid) did not stop within \(grace) s; sending SIGKILL")
+        signal(SIGKILL)
+        _ = waitForExit(seconds: 5)
+    }
+
+    func close() { pidfd?.close() }
+
+    static func startTime(of pid: pid_t) -> UInt64? { stat(of: pid)?.startTime }
+
+    /// State letter (field 3) and start time (field 22) from /proc/PID/stat.
+    static func stat(of pid: pid_t) -> (state: Character, startTime: UInt64)? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return nil }
+        // Fields after "comm)" start at field 3.
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 19, let state = fields[0].first, let start = UInt64(fields[19]) else { return nil }
+        return (state, start)
+    }
+
+    static func executablePath(of pid: pid_t) -> String? {
+        try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")
+    }
+}
