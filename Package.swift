@@ -17,6 +17,8 @@ let package = Package(
         .executable(name: "supervisord", targets: ["supervisord"]),
         .executable(name: "droidgate", targets: ["droidgate"]),
         .executable(name: "fake-cli-proxy-api", targets: ["fake-cli-proxy-api"]),
+        .executable(name: "fake-workos", targets: ["fake-workos"]),
+        .executable(name: "fake-factory", targets: ["fake-factory"]),
         // For fuzz/ (a separate package so plain builds never link libFuzzer).
         .library(name: "EdgeCore", targets: ["EdgeCore"]),
         .library(name: "IPC", targets: ["IPC"]),
@@ -34,12 +36,14 @@ let package = Package(
         .executableTarget(name: "edged", dependencies: ["Shared", "IPC", "EdgeCore"], swiftSettings: strict),
         .executableTarget(name: "supervisord", dependencies: ["Shared", "IPC"], swiftSettings: strict),
         .executableTarget(name: "droidgate", dependencies: ["Shared", "IPC"], swiftSettings: strict),
-        .executableTarget(
-            name: "fake-cli-proxy-api", dependencies: ["Shared"],
-            path: "Sources/fakes/cli-proxy-api", swiftSettings: strict),
+        .target(name: "FakeKit", dependencies: ["Shared"], path: "Sources/fakes/kit", swiftSettings: strict),
+        .executableTarget(name: "fake-cli-proxy-api", dependencies: ["Shared", "FakeKit"], path: "Sources/fakes/cli-proxy-api", swiftSettings: strict),
+        .executableTarget(name: "fake-workos", dependencies: ["Shared", "FakeKit"], path: "Sources/fakes/workos", swiftSettings: strict),
+        .executableTarget(name: "fake-factory", dependencies: ["Shared", "FakeKit"], path: "Sources/fakes/factory", swiftSettings: strict),
         .testTarget(name: "SharedTests", dependencies: ["Shared"], swiftSettings: strict),
         .testTarget(name: "IPCTests", dependencies: ["IPC", "Shared"], swiftSettings: strict),
         .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore", "Shared"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "SupervisordTests", dependencies: ["supervisord", "Shared"], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["Shared", "IPC"], swiftSettings: strict),
     ]
 )

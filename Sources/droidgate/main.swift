@@ -7,7 +7,8 @@ Usage: droidgate <command> [options]
 
 Commands:
   up        run the whole stack locally (authd, supervisord, edged) under a dev root
-  status    ask each daemon how it is doing
+  status    ask each daemon how it is doing (--backend-log: the backend's last output)
+  backend   provider accounts (login, accounts, providers) and backend restart
 
 Options for every command:
   --config PATH   the droidgate config file
@@ -26,6 +27,7 @@ let rest = Array(argv.dropFirst())
 switch command {
 case "up": UpCommand.run(rest)
 case "status": StatusCommand.run(rest)
+case "backend": BackendCommand.run(rest)
 case "-h", "--help", "help": printOut(usage); exitProcess(0)
 case "--version": printOut("droidgate \(Droidgate.version)"); exitProcess(0)
 default:

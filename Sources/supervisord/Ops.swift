@@ -25,6 +25,51 @@ enum SupervisorOps {
                 let n = max(1, min(request.args["lines"]?.intValue ?? 100, LogTail.capacity))
                 return IPCReply(result: ["lines": .array(supervisor.logTail.lines.suffix(n).map { .string($0) })])
             },
+            Op("backend.accounts", .admin) { _ in
+                IPCReply(result: ["accounts": .array(Accounts(files: supervisor.files).list())])
+            },
+            Op("backend.account", .admin) { request throws(IPCError) in
+                let accounts = Accounts(files: supervisor.files)
+                guard let account = request.args["account"]?.stringValue, let action = request.args["action"]?.stringValue else {
+                    throw .remote(code: IPCError.Code.badRequest, message: "need \"account\" and \"action\" (enable, disable, remove)")
+                }
+                switch action {
+                case "enable": try accounts.setDisabled(account, false)
+                case "disable": try accounts.setDisabled(account, true)
+                case "remove": try accounts.remove(account)
+                default: throw .remote(code: IPCError.Code.badRequest, message: "unknown action \"\(action)\" (enable, disable, remove)")
+                }
+                Log.info("supervisord: account \(account): \(action)")
+                return IPCReply(result: ["accounts": .array(accounts.list())])
+            },
+            Op("backend.providers", .admin) { request throws(IPCError) in
+                var disabled = Set(supervisor.files.disabledProviders())
+                for (key, on) in [("disable", true), ("enable", false)] {
+                    for name in request.args[key]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+                        guard Accounts.providers.contains(name) else {
+                            throw .remote(code: IPCError.Code.badRequest, message: "unknown provider \"\(name)\" (one of \(Accounts.providers.joined(separator: ", ")))")
+                        }
+                        if on { disabled.insert(name) } else { disabled.remove(name) }
+                    }
+                }
+                do {
+                    try supervisor.files.setDisabledProviders(Array(disabled))
+                    try supervisor.renderConfig()   // hot-reloaded by the backend: no restart
+                } catch {
+                    throw .remote(code: IPCError.Code.failed, message: "cannot update the backend config: \(error)")
+                }
+                return IPCReply(result: ["disabled": .array(disabled.sorted().map { .string($0) })])
+            },
+            Op("backend.login", .admin) { request throws(IPCError) in
+                guard let provider = request.args["provider"]?.stringValue, Accounts.providers.contains(provider) else {
+                    throw .remote(code: IPCError.Code.badRequest, message: "need \"provider\": one of \(Accounts.providers.joined(separator: ", "))")
+                }
+                guard let executable = supervisor.current.executable ?? Files.which(supervisor.current.config.command) else {
+                    throw .remote(code: IPCError.Code.unavailable, message: "cli-proxy-api is not installed: \(supervisor.current.message)")
+                }
+                try LoginFlow.start(provider: provider, executable: executable, files: supervisor.files, request: request)
+                return IPCReply(result: ["started": .string(provider)])
+            },
             Op("reload", .admin) { _ in
                 host.reload()
                 return IPCReply(result: ["reloaded": true])

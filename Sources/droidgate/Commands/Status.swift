@@ -4,11 +4,12 @@ import Shared
 /// `droidgate status`: one line per daemon, from each daemon's own `status` op.
 enum StatusCommand {
     static let help = """
-    Usage: droidgate status [--config PATH] [--root DIR] [--json]
+    Usage: droidgate status [--config PATH] [--root DIR] [--json] [--backend-log]
 
     Asks authd, supervisord and edged over IPC how they are doing and prints one
     line each: state, pid, uptime and what each is waiting for. Exits 1 if any
-    daemon does not answer.
+    daemon does not answer. --backend-log also prints the last 100 lines the
+    backend (cli-proxy-api) wrote.
 
     The sockets are looked up in the dev root's run/ folder when it exists
     (what `droidgate up` uses), else in the config's paths.runtimeDir
@@ -16,11 +17,10 @@ enum StatusCommand {
     """
 
     static func run(_ args: [String]) -> Never {
-        let options = CommandOptions.parse(args, command: "status", help: help, switches: ["--json"])
+        let options = CommandOptions.parse(args, command: "status", help: help, switches: ["--json", "--backend-log"])
         let config = options.loadConfig(command: "status")
         var paths = config.paths
-        let dev = options.devRoot + "/run"
-        if Files.exists(dev) || options.root != nil { paths.runtimeDir = dev }
+        paths.runtimeDir = options.runtimeDir(config)
 
         var all: JSONObject = [:]
         var allUp = true
@@ -41,6 +41,11 @@ enum StatusCommand {
             }
         }
         if options.switches.contains("--json") { printOut(JSONValue.object(all).prettyPrinted()) }
+        if options.switches.contains("--backend-log") {
+            let r = options.call(.supervisord, config, command: "status", op: "backend.log", ["lines": 100])
+            printOut("--- backend output (last 100 lines) ---")
+            for l in r["lines"]?.arrayValue ?? [] { printOut(l.stringValue ?? "") }
+        }
         exitProcess(allUp ? 0 : 1)
     }
 

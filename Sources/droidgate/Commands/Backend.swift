@@ -1,0 +1,151 @@
+import IPC
+import Shared
+
+/// `droidgate backend …`: the provider accounts cli-proxy-api holds, and the backend's life.
+enum BackendCommand {
+    static let help = """
+    Usage:
+      droidgate backend login <claude|codex|antigravity|kimi|xai>   sign in to a provider account
+      droidgate backend accounts                                    list accounts (no secrets shown)
+      droidgate backend accounts --disable ACCOUNT | --enable ACCOUNT | --remove ACCOUNT
+      droidgate backend providers [--disable NAME] [--enable NAME]  switch a provider off or on
+      droidgate backend restart                                     restart cli-proxy-api
+      droidgate backend log [--lines N]                             the backend's last output lines
+
+    Every subcommand takes --config PATH and --root DIR like `droidgate status`.
+    The login runs cli-proxy-api's own flow on the droidgate host and prints the
+    URL and code to open in a browser anywhere; it finishes when the new account
+    appears. Providers are switched through cli-proxy-api's oauth-excluded-models
+    (hot-reloaded, no restart). Needs root or the droidgate-admin group on a
+    systemd install.
+    """
+
+    static func run(_ args: [String]) -> Never {
+        guard let sub = args.first, !sub.hasPrefix("-") else {
+            if args.contains("-h") || args.contains("--help") { printOut(help); exitProcess(0) }
+            printError(help)
+            exitProcess(2)
+        }
+        let rest = Array(args.dropFirst())
+        switch sub {
+        case "login": login(rest)
+        case "accounts": accounts(rest)
+        case "providers": providers(rest)
+        case "restart": restart(rest)
+        case "log": log(rest)
+        default:
+            printError("droidgate backend: unknown subcommand '\(sub)'\n\n\(help)")
+            exitProcess(2)
+        }
+    }
+
+    static func login(_ args: [String]) -> Never {
+        // The provider is the one argument that is neither a flag nor a flag's value.
+        var positional: [String] = [], flags: [String] = []
+        var i = 0
+        while i < args.count {
+            if args[i] == "--config" || args[i] == "--root" {
+                flags += args[i..<min(i + 2, args.count)]
+                i += 2
+            } else {
+                if args[i].hasPrefix("-") { flags.append(args[i]) } else { positional.append(args[i]) }
+                i += 1
+            }
+        }
+        let o = CommandOptions.parse(flags, command: "backend login", help: help)
+        guard positional.count == 1, let provider = positional.first else {
+            printError("droidgate backend login: name one provider: claude, codex, antigravity, kimi or xai")
+            exitProcess(2)
+        }
+        let config = o.loadConfig(command: "backend login")
+        let client = o.connect(.supervisord, config, command: "backend login")
+        defer { client.close() }
+        do {
+            let id = try client.send("backend.login", ["provider": .string(provider)])
+            while true {
+                let m = try client.nextMessage(timeout: LoginFlowTimeout.seconds)
+                if m["id"]?.intValue == id, let err = m["error"]?.objectValue {
+                    printError("droidgate backend login: \(err["message"]?.stringValue ?? "refused")")
+                    exitProcess(1)
+                }
+                guard m["sub"]?.intValue == id, let data = m["data"] else { continue }
+                if let line = data["line"]?.stringValue { printOut(line) }
+                if data["done"]?.boolValue == true {
+                    if data["ok"]?.boolValue == true {
+                        printOut("Signed in: account \(data["account"]?.stringValue ?? "?") added. `droidgate backend accounts` lists it.")
+                        exitProcess(0)
+                    }
+                    printError("droidgate backend login: \(data["message"]?.stringValue ?? "failed")")
+                    exitProcess(1)
+                }
+            }
+        } catch {
+            printError("droidgate backend login: \(error)")
+            exitProcess(1)
+        }
+    }
+
+    static func accounts(_ args: [String]) -> Never {
+        let o = CommandOptions.parse(args, command: "backend accounts", help: help, valued: ["--disable", "--enable", "--remove"])
+        let config = o.loadConfig(command: "backend accounts")
+        let result: JSONValue
+        if let (flag, account) = o.values.first {
+            result = o.call(.supervisord, config, command: "backend accounts", op: "backend.account",
+                            ["account": .string(account), "action": .string(String(flag.dropFirst(2)))])
+            printOut("\(account): \(flag.dropFirst(2))d")
+        } else {
+            result = o.call(.supervisord, config, command: "backend accounts", op: "backend.accounts")
+        }
+        let list = result["accounts"]?.arrayValue ?? []
+        if list.isEmpty { printOut("No accounts yet: `droidgate backend login <provider>` adds one.") }
+        for a in list {
+            let cols = [a["account"]?.stringValue ?? "?", a["provider"]?.stringValue ?? "-", a["email"]?.stringValue ?? "-",
+                        "expires " + (a["expires"]?.stringValue ?? "-"), a["disabled"]?.boolValue == true ? "DISABLED" : "enabled"]
+            printOut(cols.joined(separator: "  "))
+        }
+        exitProcess(0)
+    }
+
+    static func providers(_ args: [String]) -> Never {
+        // Repeated --disable / --enable flags are collected in order.
+        var disable: [JSONValue] = [], enable: [JSONValue] = [], rest: [String] = []
+        var i = 0
+        while i < args.count {
+            if (args[i] == "--disable" || args[i] == "--enable") && i + 1 < args.count {
+                (args[i] == "--disable" ? { disable.append(.string(args[i + 1])) } : { enable.append(.string(args[i + 1])) })()
+                i += 2
+            } else {
+                rest.append(args[i])
+                i += 1
+            }
+        }
+        let o = CommandOptions.parse(rest, command: "backend providers", help: help)
+        let config = o.loadConfig(command: "backend providers")
+        let r = o.call(.supervisord, config, command: "backend providers", op: "backend.providers",
+                       ["disable": .array(disable), "enable": .array(enable)])
+        let off = r["disabled"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        printOut(off.isEmpty ? "All providers enabled." : "Disabled providers: \(off.joined(separator: ", "))")
+        exitProcess(0)
+    }
+
+    static func restart(_ args: [String]) -> Never {
+        let o = CommandOptions.parse(args, command: "backend restart", help: help)
+        let config = o.loadConfig(command: "backend restart")
+        _ = o.call(.supervisord, config, command: "backend restart", op: "backend.restart")
+        printOut("Restarting the backend; `droidgate status` shows when it is ready again.")
+        exitProcess(0)
+    }
+
+    static func log(_ args: [String]) -> Never {
+        let o = CommandOptions.parse(args, command: "backend log", help: help, valued: ["--lines"])
+        let config = o.loadConfig(command: "backend log")
+        let n = Int(o.values["--lines"] ?? "100") ?? 100
+        let r = o.call(.supervisord, config, command: "backend log", op: "backend.log", ["lines": .int(n)])
+        for l in r["lines"]?.arrayValue ?? [] { printOut(l.stringValue ?? "") }
+        exitProcess(0)
+    }
+}
+
+enum LoginFlowTimeout {
+    static let seconds = 660.0
+}

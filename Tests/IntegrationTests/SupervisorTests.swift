@@ -1,0 +1,210 @@
+import Foundation
+import IPC
+import Shared
+import XCTest
+
+/// supervisord running the fake backend as its child, in a temp dir.
+final class SupervisorTests: XCTestCase {
+    final class Harness: @unchecked Sendable {
+        let dir = TempDir()
+        let port = freePort()
+        var supervisord: RunningProcess?
+        var configPath = ""
+
+        /// `fakeArgs`: extra flags for the fake backend (through a wrapper script).
+        init(fakeArgs: [String] = [], extraConfig: String = "") throws {
+            var command = Binaries.path("fake-cli-proxy-api")
+            if !fakeArgs.isEmpty {
+                command = dir.write("backend.sh", "#!/bin/sh\nexec \(Binaries.path("fake-cli-proxy-api")) \(fakeArgs.joined(separator: " ")) \"$@\"\n")
+                chmod(command, 0o755)
+            }
+            configPath = dir.write("droidgate.json", #"{"backend": {"command": "\#(command)", "port": \#(port), "stopTimeoutSeconds": 2\#(extraConfig)}, "log": {"level": "debug"}}"#)
+        }
+
+        func startSupervisor(_ args: [String] = []) throws {
+            supervisord = try RunningProcess(Binaries.path("supervisord"), ["--config", configPath] + args, environment: ["DROIDGATE_ROOT": dir.path])
+        }
+
+        var socket: String { dir.path + "/run/supervisord.sock" }
+        var stateDir: String { dir.path + "/state/backend" }
+
+        func backend() -> JSONValue? {
+            guard let c = try? IPCClient(path: socket, role: "test") else { return nil }
+            defer { c.close() }
+            return try? c.call("backend.get").result
+        }
+
+        func call(_ op: String, _ args: JSONObject = [:]) throws -> JSONValue {
+            let c = try IPCClient(path: socket, role: "test")
+            defer { c.close() }
+            return try c.call(op, args).result
+        }
+
+        func waitForState(_ state: String, timeout: Double = 15, where extra: (JSONValue) -> Bool = { _ in true }) -> JSONValue? {
+            var last: JSONValue?
+            _ = eventually(timeout: timeout) {
+                last = backend()
+                return last?["state"]?.stringValue == state && extra(last!)
+            }
+            return last?["state"]?.stringValue == state && extra(last!) ? last : nil
+        }
+
+        deinit {
+            supervisord?.signal(SIGKILL)
+            // Never leave a backend behind.
+            if let b = try? Files.read(stateDir + "/backend.pid"), let v = try? JSONValue(parsing: b), let pid = v["pid"]?.intValue {
+                kill(Int32(pid), SIGKILL)
+            }
+        }
+    }
+
+    func testStartsAndBecomesReadyThroughHealthz() throws {
+        let h = try Harness()
+        try h.startSupervisor()
+        let b = try XCTUnwrap(h.waitForState("ready"), h.supervisord!.text)
+        XCTAssertNotNil(b["pid"]?.intValue)
+        XCTAssertEqual(b["url"]?.stringValue, "http://127.0.0.1:\(h.port)")
+        XCTAssertTrue(b["apiKey"]?.stringValue?.hasPrefix("dg-") == true)
+        XCTAssertEqual(try Files.status(h.stateDir + "/config.yaml").mode, 0o600)
+        XCTAssertEqual(try Files.status(h.stateDir).mode, 0o700)
+        XCTAssertEqual(try Files.status(h.stateDir + "/auth").mode, 0o700)
+        // The backend's output is captured with a prefix.
+        XCTAssertTrue(eventually { h.supervisord!.text.contains("backend: API server started successfully") }, h.supervisord!.text)
+        // The status op (any peer) never shows the key.
+        XCTAssertNil(try h.call("status")["backend"]?["apiKey"])
+    }
+
+    func testKilledChildIsRestartedWithBackoff() throws {
+        let h = try Harness()
+        try h.startSupervisor()
+        let first = try XCTUnwrap(h.waitForState("ready"))
+        let pid = try XCTUnwrap(first["pid"]?.intValue)
+        kill(Int32(pid), SIGKILL)
+        let again = try XCTUnwrap(h.waitForState("ready", where: { $0["pid"]?.intValue != pid }), h.supervisord!.text)
+        XCTAssertEqual(again["restarts"]?.intValue, 1)
+        XCTAssertEqual(again["lastExit"]?.stringValue, "killed by signal 9 (Killed)")
+    }
+
+    func testChildThatStopsAnsweringIsRestarted() throws {
+        let h = try Harness(fakeArgs: ["--hang-after-ms", "1500"])
+        try h.startSupervisor()
+        let first = try XCTUnwrap(h.waitForState("ready"))
+        let pid = try XCTUnwrap(first["pid"]?.intValue)
+        // 3 failed checks 3 s apart, then a restart.
+        let b = try XCTUnwrap(h.waitForState("ready", timeout: 30, where: { $0["pid"]?.intValue != pid }), h.supervisord!.text)
+        XCTAssertEqual(b["lastExit"]?.stringValue, "stopped answering health checks")
+        XCTAssertNotEqual(kill(Int32(pid), 0), 0, "the hung child was stopped")
+    }
+
+    func testChildExitingAtOnceBacksOffAndSaysWhy() throws {
+        let h = try Harness(fakeArgs: ["--exit-immediately", "0"])
+        try h.startSupervisor()
+        var delays: [Int] = []
+        XCTAssertTrue(eventually(timeout: 20) {
+            guard let b = h.backend(), b["state"]?.stringValue == "backoff", let m = b["message"]?.stringValue else { return false }
+            if let r = m.range(of: "restarting in ") {
+                let d = Int((Double(m[r.upperBound...].prefix(while: { $0 != " " })) ?? 0) * 10)
+                if delays.last != d { delays.append(d) }
+            }
+            return (b["restarts"]?.intValue ?? 0) >= 5
+        }, h.supervisord!.text)
+        let b = try XCTUnwrap(h.backend())
+        XCTAssertEqual(b["lastExit"]?.stringValue, "exited with status 0", "exit 0 is a crash too")
+        XCTAssertEqual(Array(delays.prefix(4)), [5, 10, 20, 40], "0.5 s doubling: \(delays)")
+    }
+
+    func testPortTakenByAForeignListenerIsReportedAndLeftAlone() throws {
+        let h = try Harness()
+        let foreign = try Socket.listenTCP(SocketAddress(parsing: "127.0.0.1:\(h.port)")!)
+        defer { foreign.close() }
+        try h.startSupervisor()
+        let b = try XCTUnwrap(h.waitForState("backoff", where: { $0["message"]?.stringValue?.contains("already taken") == true }))
+        let message = b["message"]!.stringValue!
+        XCTAssertTrue(message.contains("port \(h.port) is already taken by pid \(getpid())"), message)
+        XCTAssertTrue(foreign.isListeningStream(), "our listener is untouched")
+    }
+
+    func testRestartWithKeepBackendReadoptsTheSameChild() throws {
+        let h = try Harness()
+        try h.startSupervisor(["--keep-backend"])
+        let first = try XCTUnwrap(h.waitForState("ready"))
+        let pid = try XCTUnwrap(first["pid"]?.intValue)
+        h.supervisord!.signal(SIGTERM)
+        XCTAssertEqual(h.supervisord!.waitForExit(timeout: 5), 0)
+        XCTAssertEqual(kill(Int32(pid), 0), 0, "the backend kept running")
+        try h.startSupervisor(["--keep-backend"])
+        let adopted = try XCTUnwrap(h.waitForState("ready"), h.supervisord!.text)
+        XCTAssertEqual(adopted["pid"]?.intValue, pid)
+        XCTAssertTrue(h.supervisord!.text.contains("re-adopted the running backend (pid \(pid)"))
+        h.supervisord!.signal(SIGTERM)
+        XCTAssertEqual(h.supervisord!.waitForExit(timeout: 10), 0)
+        XCTAssertEqual(kill(Int32(pid), 0), 0, "kept again with --keep-backend")
+    }
+
+    func testStopWithoutKeepStopsTheChild() throws {
+        let h = try Harness()
+        try h.startSupervisor()
+        let pid = try XCTUnwrap(h.waitForState("ready")?["pid"]?.intValue)
+        h.supervisord!.signal(SIGTERM)
+        XCTAssertEqual(h.supervisord!.waitForExit(timeout: 10), 0)
+        XCTAssertTrue(eventually(timeout: 5) { kill(Int32(pid), 0) != 0 }, "child stopped")
+        XCTAssertFalse(Files.exists(h.stateDir + "/backend.pid"))
+    }
+
+    func testMissingCommandIsActionable() throws {
+        let h = try Harness()
+        h.configPath = h.dir.write("droidgate.json", #"{"backend": {"command": "definitely-not-installed-cpa"}}"#)
+        try h.startSupervisor()
+        let b = try XCTUnwrap(h.waitForState("missing"))
+        let m = b["message"]!.stringValue!
+        XCTAssertTrue(m.contains("backend.command") && m.contains("--demo"), m)
+    }
+
+    func testReloadRerendersAndOnlyAPortChangeRestarts() throws {
+        let h = try Harness()
+        try h.startSupervisor()
+        let pid = try XCTUnwrap(h.waitForState("ready")?["pid"]?.intValue)
+        _ = h.dir.write("droidgate.json", #"{"backend": {"command": "\#(Binaries.path("fake-cli-proxy-api"))", "port": \#(h.port), "extraConfig": {"debug": true}}}"#)
+        h.supervisord!.signal(SIGHUP)
+        XCTAssertTrue(eventually { ((try? String(contentsOfFile: h.stateDir + "/config.yaml", encoding: .utf8)) ?? "").contains("debug: true") })
+        XCTAssertEqual(h.backend()?["pid"]?.intValue, pid, "no restart for a hot-reloadable change")
+        let newPort = freePort()
+        _ = h.dir.write("droidgate.json", #"{"backend": {"command": "\#(Binaries.path("fake-cli-proxy-api"))", "port": \#(newPort)}}"#)
+        _ = try h.call("reload")
+        XCTAssertNotNil(h.waitForState("ready", where: { $0["pid"]?.intValue != pid && $0["url"]?.stringValue == "http://127.0.0.1:\(newPort)" }), h.supervisord!.text)
+    }
+
+    func testAccountsLoginListDisableRemoveAndProviders() throws {
+        let h = try Harness()
+        try h.startSupervisor()
+        _ = try XCTUnwrap(h.waitForState("ready"))
+        // Login through the CLI: it relays the URL and code, then confirms.
+        let (rc, out) = try runToEnd(Binaries.path("droidgate"), ["backend", "login", "claude", "--root", h.dir.path])
+        XCTAssertEqual(rc, 0, out)
+        XCTAssertTrue(out.contains("https://") && out.contains("Signed in"), out)
+        let list = try h.call("backend.accounts")["accounts"]?.arrayValue ?? []
+        XCTAssertEqual(list.count, 1)
+        let account = try XCTUnwrap(list.first?["account"]?.stringValue)
+        XCTAssertEqual(list.first?["provider"], "claude")
+        XCTAssertEqual(list.first?["email"], "fake@example.com")
+        let (lrc, listing) = try runToEnd(Binaries.path("droidgate"), ["backend", "accounts", "--root", h.dir.path])
+        XCTAssertEqual(lrc, 0)
+        XCTAssertFalse(listing.contains("fake-access") || listing.contains("fake-refresh"), "no secrets: \(listing)")
+        XCTAssertEqual(try runToEnd(Binaries.path("droidgate"), ["backend", "accounts", "--disable", account, "--root", h.dir.path]).0, 0)
+        let file = h.stateDir + "/auth/\(account).json"
+        let v = try JSONValue(parsing: try Files.read(file))
+        XCTAssertEqual(v["disabled"], true)
+        XCTAssertEqual(v["access_token"], "fake-access", "other keys kept")
+        XCTAssertEqual(try Files.status(file).mode, 0o600)
+        XCTAssertEqual(try runToEnd(Binaries.path("droidgate"), ["backend", "providers", "--disable", "kimi", "--root", h.dir.path]).0, 0)
+        let yaml = try String(contentsOfFile: h.stateDir + "/config.yaml", encoding: .utf8)
+        XCTAssertTrue(yaml.contains("oauth-excluded-models:\n  kimi:\n    - \"*\""), yaml)
+        XCTAssertEqual(try runToEnd(Binaries.path("droidgate"), ["backend", "accounts", "--remove", account, "--root", h.dir.path]).0, 0)
+        XCTAssertFalse(Files.exists(file))
+        let (brc, bad) = try runToEnd(Binaries.path("droidgate"), ["backend", "accounts", "--remove", "../etc/passwd", "--root", h.dir.path])
+        XCTAssertEqual(brc, 1)
+        XCTAssertTrue(bad.contains("not an account name"), bad)
+        let (_, log) = try runToEnd(Binaries.path("droidgate"), ["status", "--backend-log", "--root", h.dir.path])
+        XCTAssertTrue(log.contains("API server started successfully"), log)
+    }
+}

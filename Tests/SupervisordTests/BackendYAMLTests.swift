@@ -1,0 +1,73 @@
+import XCTest
+@testable import supervisord
+import Shared
+
+final class BackendYAMLTests: XCTestCase {
+    func testRenderedFileIsPinned() throws {
+        let extra = try JSONValue(parsing: #"{"debug": true, "proxy-url": "", "openai-compatibility": [{"name": "x", "models": ["a", "b"]}]}"#).objectValue!
+        let yaml = BackendYAML.render(.init(port: 8318, authDir: "/var/lib/droidgate/backend/auth", apiKey: "dg-key",
+                                            extra: extra, disabledProviders: ["kimi", "claude"]))
+        XCTAssertEqual(yaml, """
+        # Written by droidgate's supervisord; edits here are overwritten.
+        # Change droidgate's config (backend.*) instead.
+        host: "127.0.0.1"
+        port: 8318
+        auth-dir: "/var/lib/droidgate/backend/auth"
+        api-keys:
+          - "dg-key"
+        remote-management:
+          secret-key: ""
+          disable-control-panel: true
+        request-retry: 3
+        request-timeout: "10m"
+        disable-cooling: true
+        routing:
+          strategy: "round-robin"
+          session-affinity: true
+          session-affinity-ttl: "2h"
+        quota-exceeded:
+          switch-project: true
+          switch-preview-model: true
+        oauth-excluded-models:
+          claude:
+            - "*"
+          kimi:
+            - "*"
+        debug: true
+        proxy-url: ""
+        openai-compatibility:
+          - name: "x"
+            models:
+              - "a"
+              - "b"
+
+        """)
+    }
+
+    func testHostileValuesCannotBreakOrInjectYAML() throws {
+        let hostile = "x\"\nport: 1\n# \\ \t\u{1}\u{2028}"
+        let extra: JSONObject = ["note": .string(hostile), "weird key: port": "v", "list": [.string(hostile)]]
+        let yaml = BackendYAML.render(.init(port: 8318, authDir: "/tmp/a\"b\nc", apiKey: "k\"\nhost: 0.0.0.0", extra: extra))
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        // Exactly one host and one port line, both ours.
+        XCTAssertEqual(lines.filter { $0.hasPrefix("host:") }, ["host: \"127.0.0.1\""])
+        XCTAssertEqual(lines.filter { $0.hasPrefix("port:") }, ["port: 8318"])
+        XCTAssertTrue(yaml.contains(#"auth-dir: "/tmp/a\"b\nc""#), yaml)
+        XCTAssertTrue(yaml.contains(#"  - "k\"\nhost: 0.0.0.0""#), yaml)
+        XCTAssertTrue(yaml.contains(#"note: "x\"\nport: 1\n# \\ \t\u0001\u2028""#), yaml)
+        XCTAssertTrue(yaml.contains(#""weird key: port": "v""#), yaml)
+        // No raw control characters anywhere but the line breaks.
+        XCTAssertFalse(yaml.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" })
+    }
+
+    func testManagedKeysCannotBeOverridden() throws {
+        let extra: JSONObject = ["disable-cooling": false, "host": "0.0.0.0"]
+        let yaml = BackendYAML.render(.init(port: 1, authDir: "/a", apiKey: "k", extra: extra))
+        XCTAssertTrue(yaml.contains("disable-cooling: true"))
+        XCTAssertFalse(yaml.contains("0.0.0.0"))
+        // And the config loader refuses them up front.
+        XCTAssertThrowsError(try ConfigLoader.parse(Array(#"{"backend": {"extraConfig": {"disable-cooling": false}}}"#.utf8), file: "c.json")) {
+            XCTAssertEqual(($0 as? ConfigError)?.key, "backend.extraConfig.disable-cooling")
+        }
+    }
+}
