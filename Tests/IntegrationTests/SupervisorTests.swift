@@ -208,3 +208,53 @@ final class SupervisorTests: XCTestCase {
         XCTAssertTrue(log.contains("API server started successfully"), log)
     }
 }
+
+/// edged in front of a supervised backend: what clients see across backend
+/// crashes and supervisord restarts.
+final class SupervisedProxyTests: XCTestCase {
+    func testRequestsDuringABackendCrashAreHeldThenServed() throws {
+        let h = try SupervisorTests.Harness()
+        try h.startSupervisor()
+        let pid = try XCTUnwrap(h.waitForState("ready")?["pid"]?.intValue)
+        let edge = try startEdged(h)
+        defer { edge.process.signal(SIGKILL) }
+        kill(Int32(pid), SIGKILL)
+        let body = #"{"model":"gpt-5","messages":[{"role":"user","content":"hi"}]}"#
+        let r = try XCTUnwrap(try request(edge.port, "POST", "/v1/chat/completions", body: body))
+        XCTAssertEqual(r.status, 200, r.bodyText)
+        XCTAssertNotEqual(h.backend()?["pid"]?.intValue, pid)
+    }
+
+    func testAStreamSurvivesASupervisordRestart() throws {
+        let h = try SupervisorTests.Harness()
+        try h.startSupervisor(["--keep-backend"])
+        let pid = try XCTUnwrap(h.waitForState("ready")?["pid"]?.intValue)
+        let edge = try startEdged(h)
+        defer { edge.process.signal(SIGKILL) }
+        let c = try RawHTTP(port: edge.port)
+        let body = #"{"model":"gpt-5","stream":true,"messages":[{"role":"user","content":"hi"}]}"#
+        try c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nx-fake-events: 20\r\nx-fake-event-delay-ms: 100\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        XCTAssertNotNil(try c.waitFor("\"content\":\"", timeout: 5))
+        h.supervisord!.signal(SIGTERM)
+        XCTAssertEqual(h.supervisord!.waitForExit(timeout: 5), 0)
+        try h.startSupervisor(["--keep-backend"])
+        XCTAssertNotNil(h.waitForState("ready", where: { $0["pid"]?.intValue == pid }), "same child, re-adopted")
+        let r = try XCTUnwrap(try c.readResponse(timeout: 15))
+        XCTAssertEqual(r.status, 200)
+        XCTAssertTrue(r.bodyText.contains("data: [DONE]"), "the stream completed: \(r.bodyText.suffix(200))")
+        // edged's IPC client reconnected to the new supervisord.
+        XCTAssertTrue(eventually { edge.process.text.contains("connected to supervisord again") }, edge.process.text)
+    }
+
+    struct Edge { let process: RunningProcess; let port: UInt16 }
+
+    func startEdged(_ h: SupervisorTests.Harness) throws -> Edge {
+        let port = freePort()
+        let config = h.dir.write("edge.json", #"{"listen": "127.0.0.1:\#(port)", "backend": {"port": \#(h.port)}, "limits": {"backendHoldSeconds": 5}}"#)
+        let p = try RunningProcess(Binaries.path("edged"), ["--config", config], environment: ["DROIDGATE_ROOT": h.dir.path])
+        guard eventually({ p.text.contains("connected to supervisord") && (try? RawHTTP(port: port)) != nil }) else {
+            throw TimedOut(what: "edged start: \(p.text)", seconds: 10)
+        }
+        return Edge(process: p, port: port)
+    }
+}

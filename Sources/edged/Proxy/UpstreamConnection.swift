@@ -254,6 +254,11 @@ final class UpstreamConnection: LoopHandler {
         guard let c = client else { return }
         client = nil
         if wasReused && why == nil && c.upstreamStaleConnection() { return }
+        // A fresh connection reset before any answer: the backend is dying or
+        // restarting right now. Treat it like a refused connect: hold and retry.
+        if !wasReused && why == nil {
+            return c.upstreamUnreachable(error ?? SystemError("recv", errno: ECONNRESET))
+        }
         c.upstreamFailed(why ?? error.map { "connection error: \($0.errnoName)" } ?? "the backend closed the connection before answering")
     }
 
