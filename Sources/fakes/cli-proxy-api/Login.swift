@@ -1,5 +1,5 @@
-import Glibc
 import FakeKit
+import Glibc
 import Shared
 
 /// The `-<provider>-login` flows, faked: print where a person would go and

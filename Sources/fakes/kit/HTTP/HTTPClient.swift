@@ -10,6 +10,10 @@ public enum HTTPClient {
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
+
+        public init(description: String) {
+            self.description = description
+        }
     }
 
     /// `base` is like "http://127.0.0.1:8080" (a path on it is kept as a prefix).

@@ -1,0 +1,108 @@
+import FakeKit
+import Shared
+
+/// Factory's LLM API (`https://api.factory.ai/api/llm/...`, spec/factory.md), one route per
+/// wire format, answered by FakeKit's formats.
+///
+/// The Google route: Factory's `/api/llm/g/v1/generate` takes a Gemini generateContent body
+/// that also names the `model` (droid2api's transformers/request-google.js builds
+/// `{model, contents, systemInstruction, generationConfig, tools}` and copies the client's
+/// `stream` only when it set one). The droid CLI sends no `stream` field and reads Gemini-native
+/// SSE (`data: {"candidates": …}`), and Factory clients report that this route streams even when
+/// asked not to. So the fake always answers SSE there; `--google-json-when-not-streaming` makes
+/// an explicit `"stream": false` get one JSON GenerateContentResponse instead.
+final class FactoryService: FakeService {
+    let options: Options
+    let stats = Stats()
+    let recorder = Recorder(withText: true)
+    let bearer: BearerCheck
+
+    init(options: Options) {
+        self.options = options
+        bearer = BearerCheck(workosURL: options.workosURL, keys: options.acceptKeys)
+    }
+
+    // MARK: FakeService
+
+    var maxBodyBytes: Int { 256 << 20 }
+    var keepsRawRequests: Bool { options.record }
+
+    func received(_ request: HTTPRequest) {
+        if options.record && !request.path.hasPrefix("/_fake/") { recorder.add(request) }
+    }
+
+    func rejectBody(status: Int, message: String) -> JSONValue {
+        ["detail": .string(message)]
+    }
+
+    enum Route {
+        case messages, countTokens, responses, chatCompletions, generate
+
+        init?(_ path: String) {
+            switch path {
+            case "/api/llm/a/v1/messages": self = .messages
+            case "/api/llm/a/v1/messages/count_tokens": self = .countTokens
+            case "/api/llm/o/v1/responses": self = .responses
+            case "/api/llm/o/v1/chat/completions": self = .chatCompletions
+            case "/api/llm/g/v1/generate": self = .generate
+            default: return nil
+            }
+        }
+
+        /// An error in this route's API shape.
+        func errorBody(status: Int, message: String) -> JSONValue {
+            switch self {
+            case .messages, .countTokens: Anthropic.error(status: status, message: message)
+            case .responses, .chatCompletions: OpenAIChat.error(status: status, message: message)
+            case .generate: Gemini.error(status: status, message: message)
+            }
+        }
+    }
+
+    func handle(_ req: HTTPRequest, _ w: ResponseWriter) -> Disposition {
+        let keepAlive = req.wantsKeepAlive
+        if req.path.hasPrefix("/_fake/") { return control(req, Reply(writer: w, close: !keepAlive)) }
+
+        let knobs = Knobs(req, defaults: options.defaults)
+        let reply = Reply(writer: w, close: knobs.close || !keepAlive)
+        if knobs.latencyMs > 0, !PeerWatch.pause(w.socket, milliseconds: knobs.latencyMs) { return .close }
+
+        guard let route = Route(req.path) else { return reply.json(404, ["detail": "Not Found"]) }
+        guard req.method == "POST" else { return reply.json(405, ["detail": "Method Not Allowed"]) }
+
+        guard let token = req.bearerToken else { return reply.json(401, ["detail": "Not authenticated"]) }
+        switch bearer.check(token) {
+        case .ok: break
+        case .invalid: return reply.json(401, ["detail": "Invalid token"])
+        case .unavailable: return reply.json(503, ["detail": "Token validation unavailable (fake-workos unreachable)"])
+        }
+
+        if let status = knobs.status, status != 200 {
+            let message = "fake error: status \(status) injected by x-fake-status"
+            return reply.json(status, route.errorBody(status: status, message: message))
+        }
+        let api = APIServer(stats: stats, request: req, knobs: knobs, reply: reply)
+        switch route {
+        case .messages: return api.serve(Anthropic.self)
+        case .countTokens: return api.countTokens(Anthropic.self) { ["input_tokens": .int($0)] }
+        case .responses: return api.serve(Responses.self)
+        case .chatCompletions: return api.serve(OpenAIChat.self)
+        case .generate:
+            let json = try? JSONValue(parsing: req.body)
+            let asJSON = options.googleJSONWhenNotStreaming && json?["stream"]?.boolValue == false
+            return api.serve(Gemini.self, stream: !asJSON)
+        }
+    }
+
+    /// `/_fake/*`: never recorded, never authenticated.
+    private func control(_ req: HTTPRequest, _ reply: Reply) -> Disposition {
+        switch (req.method, req.path) {
+        case ("GET", "/_fake/requests"): return reply.json(200, recorder.json)
+        case ("POST", "/_fake/reset"):
+            recorder.reset()
+            return reply.json(200, ["ok": true])
+        case ("GET", "/_fake/stats"): return reply.json(200, stats.json)
+        default: return reply.notFound()
+        }
+    }
+}
