@@ -1,22 +1,75 @@
+import Foundation
 import IPC
 import Shared
 
 /// authd's whole IPC surface: op, who may call it, what answers it.
+/// Tokens go to edged only; credential management to root/admins only; the
+/// refresh token never leaves authd.
 enum AuthOps {
-    static func table(host: DaemonHost, credentials: Credentials) -> [Op] {
+    static func table(host: DaemonHost, refresher: Refresher, logins: DeviceLogins) -> [Op] {
         [
             Op("status", .anyPeer) { _ in
-                var s = host.baseStatus(state: "running", waitingFor: credentials.waitingFor)
-                s["tier"] = .string(credentials.tier.rawValue)
+                var s = host.baseStatus(state: "running", waitingFor: refresher.waitingFor)
+                for (k, v) in refresher.report.entries { s[k == "state" ? "credentials" : k] = v }
                 return IPCReply(result: .object(s))
             },
             Op("token.get", .edge) { _ throws(IPCError) in
-                guard let token = credentials.accessToken else {
-                    throw .remote(code: IPCError.Code.unavailable,
-                                  message: "authd holds no Factory access token (tier \(credentials.tier.rawValue))")
+                IPCReply(result: try refresher.current().get())
+            },
+            Op("token.subscribe", .edge) { request in
+                refresher.tokenEvents.add(request)
+                return IPCReply(result: (try? refresher.current().get()) ?? .null)
+            },
+            Op("token.refresh", .edge) { _ throws(IPCError) in
+                Log.info("authd: refresh requested by edged (upstream 401)")
+                return IPCReply(result: try refresher.refreshNow().get())
+            },
+            Op("login.start", .admin) { _ throws(IPCError) in
+                IPCReply(result: try logins.start())
+            },
+            Op("login.poll", .admin) { request throws(IPCError) in
+                guard let id = request.args["loginId"]?.stringValue else {
+                    throw .remote(code: IPCError.Code.badRequest, message: "need \"loginId\"")
                 }
-                return IPCReply(result: ["token": .string(token), "tier": .string(credentials.tier.rawValue), "expiresAt": nil])
+                return IPCReply(result: try logins.poll(id, refresher: refresher))
+            },
+            Op("import", .admin) { request throws(IPCError) in
+                let t = try ImportedCredentials.parse(request.args)
+                do { try refresher.adopt(t) } catch {
+                    throw .remote(code: IPCError.Code.failed, message: "cannot store the imported token: \(error)")
+                }
+                Log.info("authd: imported a refresh token (\(t.source))")
+                return IPCReply(result: .object(refresher.report))
+            },
+            Op("logout", .admin) { _ throws(IPCError) in
+                do { try refresher.logout() } catch {
+                    throw .remote(code: IPCError.Code.failed, message: "cannot remove the stored tokens: \(error)")
+                }
+                Log.info("authd: logged out; stored tokens removed")
+                return IPCReply(result: .object(refresher.report))
             },
         ]
+    }
+}
+
+/// `import`: a bare refresh token, or the content of Factory CLI's
+/// ~/.factory/auth.json (`access_token`, `refresh_token`).
+enum ImportedCredentials {
+    static func parse(_ args: JSONObject) throws(IPCError) -> TokenStore.Tokens {
+        if let r = args["refreshToken"]?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines), !r.isEmpty {
+            return TokenStore.Tokens(refreshToken: r, accessToken: nil, accessExpiresAt: nil, lastRefresh: nil, source: "import")
+        }
+        guard let text = args["authJSON"]?.stringValue else {
+            throw .remote(code: IPCError.Code.badRequest, message: "need \"refreshToken\" or \"authJSON\"")
+        }
+        guard let v = try? JSONValue(parsing: text), let refresh = v["refresh_token"]?.stringValue, !refresh.isEmpty else {
+            throw .remote(code: IPCError.Code.badRequest, message: "the file is not a Factory auth.json: expected a JSON object with \"refresh_token\" (and \"access_token\")")
+        }
+        let access = v["access_token"]?.stringValue
+        let exp = access.flatMap { JWT.expiry(of: $0) }
+        let valid = exp.map { $0 > WallClock.now() + 60 } ?? false
+        // A still-valid access token is used as is (and its refresh scheduled); else refresh at once.
+        return TokenStore.Tokens(refreshToken: refresh, accessToken: valid ? access : nil, accessExpiresAt: valid ? exp : nil,
+                                 lastRefresh: valid ? WallClock.now() : nil, source: "import:auth.json")
     }
 }

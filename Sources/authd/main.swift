@@ -1,21 +1,39 @@
 // authd: the only process that holds Factory credentials and talks to WorkOS.
+import Foundation
 import IPC
 import Shared
 
+var argv = Array(CommandLine.arguments.dropFirst())
+// `authd --refresh-worker [--config PATH] [--not-after T]`: one refresh in its own process (see RefreshWorker).
+if argv.first == "--refresh-worker" {
+    argv.removeFirst()
+    var notAfter: Double? = nil
+    if let i = argv.firstIndex(of: "--not-after"), i + 1 < argv.count {
+        notAfter = Double(argv[i + 1])
+        argv.removeSubrange(i...(i + 1))
+    }
+    let args = DaemonArguments.parse(argv, name: "authd --refresh-worker", summary: "")
+    let config = args.loadConfigOrExit(name: "authd")
+    RefreshWorker.run(config: config, stateDir: Environment.get("STATE_DIRECTORY") ?? config.paths.authStateDir, notAfter: notAfter)
+}
+
 let arguments = DaemonArguments.parse(
-    Array(CommandLine.arguments.dropFirst()), name: "authd",
-    summary: "Holds droidgate's Factory credentials and serves access tokens to edged over IPC.")
+    argv, name: "authd",
+    summary: "Holds droidgate's Factory credentials (a fixed key or a WorkOS refresh token), refreshes them, and serves access tokens to edged over IPC.")
 let config = arguments.loadConfigOrExit(name: "authd")
 let host = DaemonHost(name: .authd, arguments: arguments, config: config, listenFDs: ListenFDs.takeFromEnvironment())
 
-let stateDir = Environment.get("STATE_DIRECTORY") ?? config.paths.authStateDir
+let store = TokenStore(dir: Environment.get("STATE_DIRECTORY") ?? config.paths.authStateDir)
+let refresher: Refresher
 do {
-    try StateDirectory.prepare(stateDir)
+    try store.checkPermissions()
+    let credentials = Environment.get("CREDENTIALS_DIRECTORY")
+    refresher = try Refresher(config: config.auth, configPath: arguments.configPath.map { Files.absolute($0) }, store: store, credentialsDir: credentials)
+    try refresher.start(seed: config.auth.refreshTokenSeed ?? Refresher.credential(credentials, "refresh-token"))
 } catch {
     Log.error("authd: \(error)")
     exitProcess(1)
 }
-
-let credentials = Credentials(config: config.auth)
-host.run(ops: AuthOps.table(host: host, credentials: credentials), readyStatus: credentials.summary,
-         reload: { credentials.update(from: $0.auth) })
+let logins = DeviceLogins(workos: WorkOS(baseURL: config.auth.workosBaseURL, clientID: config.auth.clientID))
+host.run(ops: AuthOps.table(host: host, refresher: refresher, logins: logins),
+         readyStatus: "tier \(refresher.tier.rawValue)")

@@ -9,6 +9,8 @@ Commands:
   up        run the whole stack locally (authd, supervisord, edged) under a dev root
   status    ask each daemon how it is doing (--backend-log: the backend's last output)
   backend   provider accounts (login, accounts, providers) and backend restart
+  login     sign in to Factory (WorkOS device flow, --import auth.json, --refresh-token -)
+  logout    remove the stored Factory tokens
 
 Options for every command:
   --config PATH   the droidgate config file
@@ -28,6 +30,8 @@ switch command {
 case "up": UpCommand.run(rest)
 case "status": StatusCommand.run(rest)
 case "backend": BackendCommand.run(rest)
+case "login": LoginCommand.run(rest)
+case "logout": LoginCommand.logout(rest)
 case "-h", "--help", "help": printOut(usage); exitProcess(0)
 case "--version": printOut("droidgate \(Droidgate.version)"); exitProcess(0)
 default:

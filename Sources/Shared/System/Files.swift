@@ -154,3 +154,24 @@ extension Files {
         return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
+
+extension Files {
+    /// Takes an exclusive flock(2) on `path` (created 0600 if missing),
+    /// waiting for whoever holds it. Release by closing the descriptor.
+    public static func lockExclusive(_ path: String) throws(SystemError) -> FileDescriptor {
+        let fd = try FileDescriptor.open(path, O_RDWR | O_CREAT, mode: 0o600)
+        do throws(SystemError) {
+            _ = try syscall("flock", subject: path) { flock(fd.rawValue, LOCK_EX) }
+        } catch {
+            fd.close()
+            throw error
+        }
+        return fd
+    }
+
+    /// Reserves `bytes` of disk for a file about to be written (posix_fallocate),
+    /// so a full disk is found before anything irreversible happens.
+    public static func reserve(_ fd: FileDescriptor, bytes: Int) throws(SystemError) {
+        try checkReturn("posix_fallocate", posix_fallocate(fd.rawValue, 0, off_t(bytes)))
+    }
+}

@@ -58,6 +58,9 @@ enum StatusCommand {
         switch daemon {
         case .authd:
             if let t = s["tier"]?.stringValue { parts.append("tier \(t)") }
+            if let st = s["credentials"]?.stringValue { parts.append("credentials \(st)") }
+            if let e = s["expiresAt"]?.stringValue { parts.append("token until \(e)") }
+            if let l = s["lastRefresh"]?.stringValue { parts.append("refreshed \(l)") }
         case .supervisord:
             if let b = s["backend"]?["state"]?.stringValue { parts.append("backend \(b)") }
         case .edged:

@@ -1,0 +1,75 @@
+import Foundation
+import Glibc
+import Shared
+
+/// `authd --refresh-worker`: one refresh, in its own process. WorkOS rotates
+/// the refresh token on every refresh and the old one dies at once, so the
+/// new pair must reach disk even if authd is killed meanwhile. The worker
+/// holds tokens.lock, reserves the temp file (a full disk stops it before
+/// anything is rotated), refreshes, commits, and only then exits. A killed
+/// authd does not kill it; a restarted authd waits on the same lock.
+/// It prints one JSON line for its parent; tokens appear in it only when the
+/// new pair could not be written (the parent then keeps them in memory).
+enum RefreshWorker {
+    static func run(config: Config, stateDir: String, notAfter: Double?) -> Never {
+        // Finish the critical section even if asked to stop; systemd's final SIGKILL comes much later.
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGINT, SIG_IGN)
+        signal(SIGHUP, SIG_IGN)
+        let store = TokenStore(dir: stateDir)
+        // Held until the process exits (the kernel releases it then).
+        do { _ = try Files.lockExclusive(store.lockFile) } catch { finish(["result": "error", "message": .string("cannot lock \(store.lockFile): \(error)")]) }
+
+        store.cleanTempFiles()
+        let tokens: TokenStore.Tokens
+        do {
+            guard let t = try store.load() else { finish(["result": "no_credentials"]) }
+            tokens = t
+        } catch {
+            finish(["result": "error", "message": .string("\(error)")])
+        }
+        // Single flight across processes: someone refreshed while we waited for the lock.
+        if let notAfter, let last = tokens.lastRefresh, last > notAfter {
+            finish(["result": "fresh"])
+        }
+        let pending: TokenStore.PendingWrite
+        do { pending = try store.prepareWrite() } catch {
+            finish(["result": "persist_failed", "message": .string("cannot write to \(stateDir): \(error); the current tokens stay valid, nothing was refreshed")])
+        }
+        let workos = WorkOS(baseURL: config.auth.workosBaseURL, clientID: config.auth.clientID)
+        switch workos.refresh(tokens.refreshToken) {
+        case .tokens(let access, let refresh):
+            let now = WallClock.now()
+            let fresh = TokenStore.Tokens(refreshToken: refresh, accessToken: access,
+                                          accessExpiresAt: JWT.expiry(of: access) ?? now + 8 * 3600, lastRefresh: now, source: "refresh")
+            var lastError = ""
+            for attempt in 0..<5 {
+                do {
+                    let p = attempt == 0 ? pending : try store.prepareWrite()
+                    try p.commit(fresh)
+                    finish(["result": "ok"])
+                } catch {
+                    lastError = "\(error)"
+                    sleepSeconds(0.5)
+                }
+            }
+            // Rotated at WorkOS but not on disk: hand the pair to authd's memory.
+            finish(["result": "persist_failed_after_rotation", "message": .string(lastError),
+                    "refresh_token": .string(refresh), "access_token": .string(access)])
+        case .invalidGrant(let why):
+            pending.abandon()
+            finish(["result": "invalid_grant", "message": .string(why)])
+        case .failed(let why):
+            pending.abandon()
+            finish(["result": "error", "message": .string(why)])
+        default:
+            pending.abandon()
+            finish(["result": "error", "message": "unexpected WorkOS answer to a refresh"])
+        }
+    }
+
+    static func finish(_ o: JSONObject) -> Never {
+        printOut(JSONValue.object(o).serializedString())
+        exitProcess(0)
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Shared
+
+/// The two WorkOS calls authd makes: the refresh grant and the device
+/// authorization flow (spec: factory.md, "Credentials"). Blocking; used from
+/// the refresh worker and from IPC handler threads, never an event loop.
+struct WorkOS: Sendable {
+    let baseURL: String
+    let clientID: String
+    var timeout: Double = 30
+
+    enum Outcome: Sendable {
+        case tokens(access: String, refresh: String)
+        /// The refresh token is dead (used, revoked or unknown): only a new login helps.
+        case invalidGrant(String)
+        case pending
+        case slowDown
+        case expired
+        case denied
+        /// Network error, timeout or 5xx: worth retrying later.
+        case failed(String)
+    }
+
+    struct DeviceStart: Sendable {
+        let deviceCode: String
+        let userCode: String
+        let verificationURI: String
+        let verificationURIComplete: String?
+        let interval: Int
+        let expiresIn: Int
+    }
+
+    func refresh(_ refreshToken: String) -> Outcome {
+        authenticate(["grant_type": "refresh_token", "refresh_token": refreshToken, "client_id": clientID])
+    }
+
+    func pollDevice(_ deviceCode: String) -> Outcome {
+        authenticate(["grant_type": "urn:ietf:params:oauth:grant-type:device_code", "device_code": deviceCode, "client_id": clientID])
+    }
+
+    func startDevice() -> Result<DeviceStart, WorkOSError> {
+        switch post("/user_management/authorize/device", ["client_id": clientID]) {
+        case .failure(let e): return .failure(e)
+        case .success(let (status, body)):
+            guard status == 200, let v = try? JSONValue(parsing: body),
+                  let device = v["device_code"]?.stringValue, let user = v["user_code"]?.stringValue,
+                  let uri = v["verification_uri"]?.stringValue else {
+                return .failure(WorkOSError(message: "WorkOS answered \(status) to the device authorization request\(Self.errorSuffix(body))"))
+            }
+            return .success(DeviceStart(deviceCode: device, userCode: user, verificationURI: uri,
+                                        verificationURIComplete: v["verification_uri_complete"]?.stringValue,
+                                        interval: v["interval"]?.intValue ?? 5, expiresIn: v["expires_in"]?.intValue ?? 300))
+        }
+    }
+
+    struct WorkOSError: Error, Sendable, CustomStringConvertible {
+        let message: String
+        var description: String { message }
+    }
+
+    private func authenticate(_ form: [String: String]) -> Outcome {
+        switch post("/user_management/authenticate", form) {
+        case .failure(let e): return .failed(e.message)
+        case .success(let (status, body)):
+            let v = try? JSONValue(parsing: body)
+            if status == 200 {
+                guard let access = v?["access_token"]?.stringValue, let refresh = v?["refresh_token"]?.stringValue else {
+                    return .failed("WorkOS answered 200 without access_token and refresh_token")
+                }
+                return .tokens(access: access, refresh: refresh)
+            }
+            let code = v?["error"]?.stringValue ?? v?["code"]?.stringValue ?? ""
+            switch code {
+            case "invalid_grant": return .invalidGrant(v?["error_description"]?.stringValue ?? "refresh token rejected")
+            case "authorization_pending": return .pending
+            case "slow_down": return .slowDown
+            case "expired_token": return .expired
+            case "access_denied": return .denied
+            default:
+                if (400..<500).contains(status) && status != 408 && status != 429 {
+                    return .invalidGrant("WorkOS answered \(status)\(Self.errorSuffix(body))")
+                }
+                return .failed("WorkOS answered \(status)\(Self.errorSuffix(body))")
+            }
+        }
+    }
+
+    /// The error code from a WorkOS error body (never echoing anything else it sent).
+    static func errorSuffix(_ body: [UInt8]) -> String {
+        guard let v = try? JSONValue(parsing: body), let e = v["error"]?.stringValue ?? v["code"]?.stringValue else { return "" }
+        return " (\(e))"
+    }
+
+    private func post(_ path: String, _ form: [String: String]) -> Result<(Int, [UInt8]), WorkOSError> {
+        guard let url = URL(string: baseURL.hasSuffix("/") ? String(baseURL.dropLast()) + path : baseURL + path) else {
+            return .failure(WorkOSError(message: "auth.workosBaseURL \(baseURL) is not a valid URL"))
+        }
+        var request = URLRequest(url: url, timeoutInterval: timeout)
+        request.httpMethod = "POST"
+        request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+        request.setValue("application/json", forHTTPHeaderField: "Accept")
+        request.httpBody = Data(form.sorted { $0.key < $1.key }.map { "\(Self.encode($0.key))=\(Self.encode($0.value))" }.joined(separator: "&").utf8)
+        let done = DispatchSemaphoreBox()
+        let result = Locked<Result<(Int, [UInt8]), WorkOSError>>(.failure(WorkOSError(message: "no answer from WorkOS within \(Int(timeout)) s")))
+        let config = URLSessionConfiguration.ephemeral
+        config.timeoutIntervalForRequest = timeout
+        config.timeoutIntervalForResource = timeout
+        let session = URLSession(configuration: config)
+        let task = session.dataTask(with: request) { data, response, error in
+            if let error {
+                result.value = .failure(WorkOSError(message: "cannot reach WorkOS at \(url.host ?? baseURL): \(error.localizedDescription)"))
+            } else if let http = response as? HTTPURLResponse {
+                result.value = .success((http.statusCode, Array(data ?? Data())))
+            }
+            done.signal()
+        }
+        task.resume()
+        if !done.wait(seconds: timeout + 5) { task.cancel() }
+        session.finishTasksAndInvalidate()
+        return result.value
+    }
+
+    static func encode(_ s: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+    }
+}

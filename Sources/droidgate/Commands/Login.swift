@@ -1,0 +1,80 @@
+import Foundation
+import IPC
+import Shared
+
+/// `droidgate login` / `droidgate logout`: Factory credentials, kept by authd.
+enum LoginCommand {
+    static let help = """
+    Usage:
+      droidgate login                       sign in with WorkOS (device flow): open the URL
+                                            shown, enter the code, and wait for confirmation
+      droidgate login --import PATH         import a Factory CLI auth.json (~/.factory/auth.json)
+      droidgate login --refresh-token -     read a WorkOS refresh token from standard input
+      droidgate logout                      remove the stored tokens
+
+    Every form takes --config PATH and --root DIR like `droidgate status`. The
+    tokens are stored by authd only (0600, in its state dir); a token is never
+    taken from the command line. On a systemd install run as root or as a member
+    of the droidgate-admin group.
+    """
+
+    static func run(_ args: [String]) -> Never {
+        let o = CommandOptions.parse(args, command: "login", help: help, valued: ["--import", "--refresh-token"])
+        let config = o.loadConfig(command: "login")
+        if let path = o.values["--import"] {
+            let text: String
+            do { text = String(decoding: try Files.read(path, maxBytes: 1 << 20), as: UTF8.self) } catch {
+                fail("cannot read \(path): \(error)")
+            }
+            report(o.call(.authd, config, command: "login", op: "import", ["authJSON": .string(text)]))
+        }
+        if let source = o.values["--refresh-token"] {
+            guard source == "-" else {
+                fail("--refresh-token takes \"-\" and reads the token from standard input (a token in argv would be visible to every user)")
+            }
+            let data = FileHandle.standardInput.readDataToEndOfFile()
+            let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !token.isEmpty else { fail("no token on standard input") }
+            report(o.call(.authd, config, command: "login", op: "import", ["refreshToken": .string(token)]))
+        }
+        deviceFlow(o, config)
+    }
+
+    static func deviceFlow(_ o: CommandOptions, _ config: Config) -> Never {
+        let start = o.call(.authd, config, command: "login", op: "login.start")
+        guard let id = start["loginId"]?.stringValue else { fail("authd did not start a login") }
+        let url = start["verificationUriComplete"]?.stringValue ?? start["verificationUri"]?.stringValue ?? "?"
+        printOut("Open this URL in a browser and confirm the code:\n\n  \(url)\n\n  code: \(start["userCode"]?.stringValue ?? "?")\n\nWaiting for confirmation…")
+        var interval = Double(start["interval"]?.intValue ?? 5)
+        let deadline = Date().addingTimeInterval(Double(start["expiresIn"]?.intValue ?? 300) + 5)
+        while Date() < deadline {
+            sleepSeconds(interval)
+            let r = o.call(.authd, config, command: "login", op: "login.poll", ["loginId": .string(id)])
+            switch r["status"]?.stringValue {
+            case "ok": report(r["report"] ?? .null)
+            case "slow_down": interval += 5
+            default: break
+            }
+        }
+        fail("the code expired before it was confirmed; run `droidgate login` again")
+    }
+
+    static func report(_ r: JSONValue) -> Never {
+        let expiry = r["expiresAt"]?.stringValue.map { ", access token valid until \($0)" } ?? ""
+        printOut("Logged in: tier \(r["tier"]?.stringValue ?? "?"), state \(r["state"]?.stringValue ?? "?")\(expiry).")
+        exitProcess(0)
+    }
+
+    static func logout(_ args: [String]) -> Never {
+        let o = CommandOptions.parse(args, command: "logout", help: help)
+        let config = o.loadConfig(command: "logout")
+        let r = o.call(.authd, config, command: "logout", op: "logout")
+        printOut("Logged out: stored tokens removed (tier now \(r["tier"]?.stringValue ?? "?")).")
+        exitProcess(0)
+    }
+
+    static func fail(_ m: String) -> Never {
+        printError("droidgate login: \(m)")
+        exitProcess(1)
+    }
+}
