@@ -36,7 +36,7 @@ enum RefreshWorker {
         do { pending = try store.prepareWrite() } catch {
             finish(["result": "persist_failed", "message": .string("cannot write to \(stateDir): \(error); the current tokens stay valid, nothing was refreshed")])
         }
-        let workos = WorkOS(baseURL: config.auth.workosBaseURL, clientID: config.auth.clientID)
+        let workos = WorkOS(baseURL: config.auth.workosBaseURL, clientID: config.auth.clientID, timeout: config.auth.timeoutSeconds)
         switch workos.refresh(tokens.refreshToken) {
         case .tokens(let access, let refresh):
             let now = WallClock.now()

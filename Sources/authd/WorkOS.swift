@@ -111,7 +111,7 @@ struct WorkOS: Sendable {
         let session = URLSession(configuration: config)
         let task = session.dataTask(with: request) { data, response, error in
             if let error {
-                result.value = .failure(WorkOSError(message: "cannot reach WorkOS at \(url.host ?? baseURL): \(error.localizedDescription)"))
+                result.value = .failure(WorkOSError(message: Self.describe(error, host: url.host ?? baseURL, timeout: timeout)))
             } else if let http = response as? HTTPURLResponse {
                 result.value = .success((http.statusCode, Array(data ?? Data())))
             }
@@ -121,6 +121,19 @@ struct WorkOS: Sendable {
         if !done.wait(seconds: timeout + 5) { task.cancel() }
         session.finishTasksAndInvalidate()
         return result.value
+    }
+
+    /// A transport error in words an operator can act on.
+    static func describe(_ error: Error, host: String, timeout: Double) -> String {
+        switch (error as? URLError)?.code {
+        case .timedOut?: return "no answer from WorkOS (\(host)) within \(Int(timeout)) s"
+        case .cannotConnectToHost?: return "cannot connect to WorkOS (\(host)): connection refused"
+        case .cannotFindHost?, .dnsLookupFailed?: return "cannot resolve WorkOS's host \(host) (DNS)"
+        case .notConnectedToInternet?, .networkConnectionLost?: return "network unavailable while calling WorkOS (\(host))"
+        case .serverCertificateUntrusted?, .serverCertificateHasBadDate?, .serverCertificateHasUnknownRoot?, .secureConnectionFailed?:
+            return "TLS to WorkOS (\(host)) failed: \(error.localizedDescription)"
+        default: return "cannot reach WorkOS (\(host)): \(error.localizedDescription)"
+        }
     }
 
     static func encode(_ s: String) -> String {

@@ -34,6 +34,6 @@ do {
     Log.error("authd: \(error)")
     exitProcess(1)
 }
-let logins = DeviceLogins(workos: WorkOS(baseURL: config.auth.workosBaseURL, clientID: config.auth.clientID))
+let logins = DeviceLogins(workos: WorkOS(baseURL: config.auth.workosBaseURL, clientID: config.auth.clientID, timeout: config.auth.timeoutSeconds))
 host.run(ops: AuthOps.table(host: host, refresher: refresher, logins: logins),
          readyStatus: "tier \(refresher.tier.rawValue)")

@@ -56,6 +56,8 @@ public struct BackendConfig: Sendable {
 public struct AuthConfig: Sendable {
     public var workosBaseURL = "https://api.workos.com"
     public var clientID = "client_01HNM792M5G5G1A2THWPXKFMXB"
+    /// How long a WorkOS call may take before it counts as failed.
+    public var timeoutSeconds = 30.0
     /// From FACTORY_API_KEY (never from the file).
     public var factoryAPIKey: String? = nil
     /// From DROID_REFRESH_KEY (never from the file).

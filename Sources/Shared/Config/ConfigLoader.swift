@@ -98,6 +98,7 @@ public enum ConfigLoader {
             throw a.error("workosBaseURL", "expected an http:// or https:// URL, got \"\(auth.workosBaseURL)\"")
         }
         auth.clientID = try a.string("clientId", default: auth.clientID)
+        auth.timeoutSeconds = try a.double("timeoutSeconds", default: auth.timeoutSeconds, range: 1...300)
         try a.finish()
 
         var e = try r.section("edged")
