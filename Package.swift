@@ -33,7 +33,10 @@ let package = Package(
         // a library so unit tests and fuzz targets can use it directly.
         .target(name: "CFastScan", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "EdgeCore", dependencies: ["Shared", "CFastScan"], swiftSettings: strict),
-        .executableTarget(name: "edged", dependencies: ["Shared", "IPC", "EdgeCore"], swiftSettings: strict),
+        // Chat completions ⇄ Anthropic / Responses / Google translation for the Factory
+        // route: pure functions over our order-preserving JSON value type.
+        .target(name: "Translate", dependencies: ["Shared"], swiftSettings: strict),
+        .executableTarget(name: "edged", dependencies: ["Shared", "IPC", "EdgeCore", "Translate"], swiftSettings: strict),
         .executableTarget(name: "supervisord", dependencies: ["Shared", "IPC"], swiftSettings: strict),
         .executableTarget(name: "droidgate", dependencies: ["Shared", "IPC"], swiftSettings: strict),
         .target(name: "FakeKit", dependencies: ["Shared"], path: "Sources/fakes/kit", swiftSettings: strict),
@@ -43,6 +46,7 @@ let package = Package(
         .testTarget(name: "SharedTests", dependencies: ["Shared"], swiftSettings: strict),
         .testTarget(name: "IPCTests", dependencies: ["IPC", "Shared"], swiftSettings: strict),
         .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore", "Shared"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "TranslateTests", dependencies: ["Translate", "Shared"], swiftSettings: strict),
         .testTarget(name: "SupervisordTests", dependencies: ["supervisord", "Shared"], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["Shared", "IPC"], swiftSettings: strict),
     ]
