@@ -23,10 +23,11 @@ public enum RequestRewriter {
     }
 
     /// - buf/head: the request head as parsed; body: the request body.
+    /// - scan: the routing scan if the caller already ran it (it runs once per request).
     public static func plan(_ buf: UnsafeRawBufferPointer, _ head: RequestHead, body: UnsafeRawBufferPointer,
-                            _ settings: RewriteSettings) -> Plan {
+                            _ settings: RewriteSettings, scan precomputed: RoutingScan?? = nil) -> Plan {
         var plan = Plan()
-        guard body.count > 0, let scan = RoutingScan.scan(body) else { return plan }
+        guard body.count > 0, let scan = precomputed ?? RoutingScan.scan(body) else { return plan }
         plan.scan = scan
         let isPost = buf.equals(head.method, "POST")
         let pathRange = head.path(in: buf)

@@ -13,6 +13,11 @@ public struct Config: Sendable {
     public var auth: AuthConfig
     public var edged: EdgedConfig
     public var rewrites: RewritesConfig
+    public var factory: FactoryConfig
+    /// Models droidgate knows by name; a model not listed goes to the backend.
+    public var models: [ModelEntry]
+    /// Client model names replaced by another configured model's name (before routing).
+    public var modelRedirects: [(String, String)]
 
     public static let defaultListen = SocketAddress(parsing: "127.0.0.1:8317")!
     public static let defaultPath = "/etc/droidgate/droidgate.json"
@@ -62,6 +67,37 @@ public struct AuthConfig: Sendable {
     public var factoryAPIKey: String? = nil
     /// From DROID_REFRESH_KEY (never from the file).
     public var refreshTokenSeed: String? = nil
+}
+
+/// Factory's LLM API (spec/factory.md).
+public struct FactoryConfig: Sendable {
+    public var baseURL = "https://api.factory.ai"
+    /// Prepended to every Factory request's system prompt ("" = none).
+    public var systemPrompt = ""
+    public var userAgent = "factory-cli/0.22.2"
+    /// How long to wait for Factory's response head (the stream itself may run longer).
+    public var timeoutSeconds = 600.0
+
+    public init() {}
+}
+
+/// One `models[]` entry.
+public struct ModelEntry: Sendable, Equatable {
+    public enum Upstream: String, Sendable { case factory, backend }
+    public var id: String
+    public var upstream: Upstream
+    /// anthropic | openai | common | google (Factory models).
+    public var type: String
+    /// Sent as x-api-provider.
+    public var provider: String
+    /// auto | off | low | medium | high | xhigh
+    public var reasoning: String
+    public var fast: Bool
+    /// The model name sent upstream (default: id).
+    public var upstreamModel: String
+
+    public static let types = ["anthropic", "openai", "common", "google"]
+    public static let reasoningLevels = ["auto", "off", "low", "medium", "high", "xhigh"]
 }
 
 /// The backend route's byte-splice rules (spec/rewrites.md).

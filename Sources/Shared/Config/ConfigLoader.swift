@@ -110,8 +110,52 @@ public enum ConfigLoader {
         let rewrites = try readRewrites(&w)
         try w.finish()
 
+        var f = try r.section("factory")
+        var factory = FactoryConfig()
+        factory.baseURL = try f.string("baseURL", default: factory.baseURL)
+        if !(factory.baseURL.hasPrefix("https://") || factory.baseURL.hasPrefix("http://")) {
+            throw f.error("baseURL", "expected an http:// or https:// URL, got \"\(factory.baseURL)\"")
+        }
+        factory.systemPrompt = try f.string("systemPrompt", default: factory.systemPrompt)
+        factory.userAgent = try f.string("userAgent", default: factory.userAgent)
+        if factory.userAgent.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) { throw f.error("userAgent", "must not contain control characters") }
+        factory.timeoutSeconds = try f.double("timeoutSeconds", default: factory.timeoutSeconds, range: 1...86400)
+        try f.finish()
+
+        let models = try r.objects("models") { (m: inout ConfigReader) throws(ConfigError) -> ModelEntry in try readModel(&m) }
+        var seen = Set<String>()
+        for (i, m) in models.enumerated() where !seen.insert(m.id).inserted {
+            throw ConfigError(file: file, key: "models[\(i)].id", problem: "\"\(m.id)\" is listed twice")
+        }
+        let redirects = try r.stringMap("modelRedirects", default: [])
+        for (from, to) in redirects where !isModelName(from) || !isModelName(to) {
+            throw r.error("modelRedirects", "\"\(from)\" -> \"\(to)\": model names must be non-empty, without control characters or quotes")
+        }
+
         return Config(file: file, listen: listen, logLevel: level, paths: paths, clients: clients,
-                      limits: limits, backend: backend, auth: auth, edged: edged, rewrites: rewrites)
+                      limits: limits, backend: backend, auth: auth, edged: edged, rewrites: rewrites,
+                      factory: factory, models: models, modelRedirects: redirects)
+    }
+
+    private static func readModel(_ m: inout ConfigReader) throws(ConfigError) -> ModelEntry {
+        guard let id = try m.optionalString("id"), isModelName(id) else { throw m.error("id", "every model needs an \"id\" (its name)") }
+        let upstreamName = try m.string("upstream", default: "backend")
+        guard let upstream = ModelEntry.Upstream(rawValue: upstreamName) else {
+            throw m.error("upstream", "expected \"factory\" or \"backend\", got \"\(upstreamName)\"")
+        }
+        let type = try m.string("type", default: upstream == .factory ? "" : "common")
+        guard ModelEntry.types.contains(type) else {
+            throw m.error("type", "expected one of \(ModelEntry.types.joined(separator: ", ")), got \"\(type)\"")
+        }
+        let defaultProvider = type == "anthropic" ? "anthropic" : (type == "google" ? "google" : "openai")
+        let provider = try m.string("provider", default: defaultProvider)
+        let reasoning = try m.string("reasoning", default: "auto")
+        guard ModelEntry.reasoningLevels.contains(reasoning) else {
+            throw m.error("reasoning", "expected one of \(ModelEntry.reasoningLevels.joined(separator: ", ")), got \"\(reasoning)\"")
+        }
+        let fast = try m.bool("fast", default: false)
+        let upstreamModel = try m.string("upstreamModel", default: id)
+        return ModelEntry(id: id, upstream: upstream, type: type, provider: provider, reasoning: reasoning, fast: fast, upstreamModel: upstreamModel)
     }
 
     private static func readRewrites(_ w: inout ConfigReader) throws(ConfigError) -> RewritesConfig {
