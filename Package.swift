@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "Translate", dependencies: ["Shared"], swiftSettings: strict),
         .executableTarget(name: "edged", dependencies: ["Shared", "IPC", "EdgeCore", "Translate"], swiftSettings: strict),
         .executableTarget(name: "supervisord", dependencies: ["Shared", "IPC"], swiftSettings: strict),
-        .executableTarget(name: "droidgate", dependencies: ["Shared", "IPC"], swiftSettings: strict),
+        .executableTarget(name: "droidgate", dependencies: ["Shared", "IPC", "EdgeCore"], swiftSettings: strict),
         .target(name: "FakeKit", dependencies: ["Shared"], path: "Sources/fakes/kit", swiftSettings: strict),
         .executableTarget(name: "fake-cli-proxy-api", dependencies: ["Shared", "FakeKit"], path: "Sources/fakes/cli-proxy-api", swiftSettings: strict),
         .executableTarget(name: "fake-workos", dependencies: ["Shared", "FakeKit"], path: "Sources/fakes/workos", swiftSettings: strict),

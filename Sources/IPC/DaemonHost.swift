@@ -13,6 +13,10 @@ public final class DaemonHost: Sendable {
     private let server = Mutex<IPCServer?>(nil)
     private let stopping = Atomic<Bool>(false)
     private let done = DispatchSemaphoreBox()
+    /// The IPC listening socket once `run` opened it (handed to a successor on reload).
+    public let ipcSocket = Locked<Socket?>(nil)
+    /// Set when a successor took over our sockets: exit without removing them.
+    private let handedOver = Atomic<Bool>(false)
 
     public init(name: DaemonName, arguments: DaemonArguments, config: Config, listenFDs: ListenFDs) {
         self.name = name
@@ -49,14 +53,19 @@ public final class DaemonHost: Sendable {
     /// Serves `ops`, reports READY, and blocks until a stop signal. `reload` gets
     /// the new config after SIGHUP (an invalid file is logged and the old config kept);
     /// `stop` runs before the process exits.
+    /// `reloadSignal`: what SIGHUP does instead of re-reading the config (edged
+    /// starts a new generation); `ready`: called once READY has been sent.
     public func run(ops: [Op], readyStatus: String,
                     reload: @escaping @Sendable (Config) -> Void = { _ in },
-                    stop: @escaping @Sendable () -> Void = {}) -> Never {
+                    stop: @escaping @Sendable () -> Void = {},
+                    reloadSignal: (@Sendable () -> Void)? = nil,
+                    ready: @escaping @Sendable () -> Void = {}) -> Never {
         let listener: Socket
         do { listener = try ipcListener() } catch {
             Log.error("\(name): cannot open the IPC socket: \(error)")
             exitProcess(1)
         }
+        ipcSocket.value = listener
         let s = IPCServer(name: name.rawValue, listener: listener, policy: .standard(), ops: ops)
         server.withLock { $0 = s }
         s.start()
@@ -64,7 +73,8 @@ public final class DaemonHost: Sendable {
         reloadHandler.value = reload
         let signals = SignalHandlers { [self] event in
             switch event {
-            case .reload: reloadConfig(reload)
+            case .reload:
+                if let reloadSignal { reloadSignal() } else { reloadConfig(reload) }
             case .terminate(let sig):
                 guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
                 Log.info("\(name): \(SignalHandlers.name(sig)) received, stopping")
@@ -77,9 +87,10 @@ public final class DaemonHost: Sendable {
         startWatchdog()
         Log.info("\(name) \(Droidgate.version) ready: \(readyStatus)")
         Notify.ready(status: readyStatus)
+        ready()
         while !done.wait(seconds: 3600) {}
         withExtendedLifetime(signals) {}
-        if !listenFDs.entries.contains(where: { $0.name == "ipc" }) {
+        if !handedOver.load(ordering: .acquiring) && !listenFDs.entries.contains(where: { $0.name == "ipc" }) {
             Files.remove(config.paths.socket(name))
         }
         Log.info("\(name): stopped")
@@ -91,6 +102,16 @@ public final class DaemonHost: Sendable {
     /// Re-reads the config as SIGHUP does (for an IPC `reload` op).
     public func reload() {
         if let apply = reloadHandler.value { reloadConfig(apply) }
+    }
+
+    /// A successor now owns our sockets: stop serving IPC, run `drain`, exit 0
+    /// (leaving the socket files to the successor).
+    public func handOverAndExit(drain: @escaping @Sendable () -> Void) {
+        guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        handedOver.store(true, ordering: .releasing)
+        server.withLock { $0 }?.stop(closeListener: false)
+        drain()
+        done.signal()
     }
 
     private func reloadConfig(_ apply: @Sendable (Config) -> Void) {

@@ -32,11 +32,22 @@ public final class IPCServer: Sendable {
         startThread("ipc-accept-\(name)") { [self] in acceptLoop() }
     }
 
-    /// Stops accepting and disconnects every peer.
-    public func stop() {
+    /// Stops accepting and disconnects every peer. `closeListener` false: the
+    /// listening socket is shared with a successor process, so it must stay
+    /// usable (a shutdown() would break it for the successor too).
+    public func stop(closeListener: Bool = true) {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        listener.shutdown(writing: true, reading: true)
+        if closeListener {
+            listener.shutdown(writing: true, reading: true)
+        } else {
+            // Wake our accept thread with a throwaway connection; it sees `stopped` and leaves.
+            wakeAcceptor()
+        }
         for c in live.withLock({ $0 }) { c.framed.shutdown() }
+    }
+
+    private func wakeAcceptor() {
+        if let path = listener.unixPath() { (try? Socket.connectUnix(path: path))?.close() }
     }
 
     private func acceptLoop() {
@@ -44,6 +55,10 @@ public final class IPCServer: Sendable {
             let client: Socket
             do {
                 guard let c = try listener.accept() else { continue }
+                if stopped.load(ordering: .acquiring) {
+                    c.close()
+                    break
+                }
                 client = c
             } catch {
                 if stopped.load(ordering: .acquiring) { break }
@@ -53,6 +68,7 @@ public final class IPCServer: Sendable {
             }
             startThread("ipc-conn-\(name)") { [self] in serve(client) }
         }
+        // Our copy of the descriptor; a successor holds its own.
         listener.close()
     }
 

@@ -9,6 +9,8 @@ Commands:
   up        run the whole stack locally (authd, supervisord, edged) under a dev root
   status    ask each daemon how it is doing (--backend-log: the backend's last output)
   backend   provider accounts (login, accounts, providers) and backend restart
+  droid     register droidgate's models in Droid CLI (install, uninstall, status)
+  reload    re-read the config (edged: hand over to a new generation, dropping nothing)
   login     sign in to Factory (WorkOS device flow, --import auth.json, --refresh-token -)
   logout    remove the stored Factory tokens
 
@@ -31,6 +33,8 @@ case "up": UpCommand.run(rest)
 case "status": StatusCommand.run(rest)
 case "backend": BackendCommand.run(rest)
 case "login": LoginCommand.run(rest)
+case "reload": ReloadCommand.run(rest)
+case "droid": DroidCommand.run(rest)
 case "logout": LoginCommand.logout(rest)
 case "-h", "--help", "help": printOut(usage); exitProcess(0)
 case "--version": printOut("droidgate \(Droidgate.version)"); exitProcess(0)

@@ -28,10 +28,16 @@ do {
     exitProcess(1)
 }
 server.start()
+let drain: @Sendable () -> Void = {
+    let left = server.drain(timeout: config.limits.drainTimeoutSeconds)
+    if left > 0 { Log.warning("edged: drain timeout reached with \(left) request(s) still running") }
+    peers.stop()
+}
 host.run(ops: EdgeOps.table(host: host, listener: listener, peers: peers),
          readyStatus: "listening on \(listener.address) with \(workers) event loop\(workers == 1 ? "" : "s")",
-         stop: {
-             let left = server.drain(timeout: config.limits.drainTimeoutSeconds)
-             if left > 0 { Log.warning("edged: drain timeout reached with \(left) request(s) still running") }
-             peers.stop()
-         })
+         stop: drain,
+         reloadSignal: {
+             // A new generation re-reads the config and takes over the sockets.
+             Generation.handOver(host: host, http: listener.socket, arguments: Array(CommandLine.arguments.dropFirst()), drain: drain)
+         },
+         ready: { Generation.announceReady() })

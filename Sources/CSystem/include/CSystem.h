@@ -38,6 +38,11 @@ ssize_t csys_send_with_fds(int sock, const void *buf, size_t len, const int *fds
 ssize_t csys_recv_with_fds(int sock, void *buf, size_t len, int *fds, int maxfds, int *nfds, int *truncated);
 
 int csys_pidfd_open(pid_t pid);
+/// PR_SET_CHILD_SUBREAPER: orphaned descendants are reparented to us.
+int csys_set_child_subreaper(void);
+/// SO_PASSCRED on a Unix socket, then recvmsg collecting the sender's pid.
+int csys_enable_passcred(int fd);
+ssize_t csys_recv_with_pid(int fd, void *buf, size_t len, pid_t *pid);
 ssize_t csys_getrandom(void *buf, size_t len);
 int csys_pidfd_send_signal(int pidfd, int sig);
 

@@ -68,7 +68,7 @@ public enum ClaudeThinkingSanitizer {
             if count == m.blocks.count {
                 splice.replace(array, with: placeholder)
             } else {
-                removeElements(m.blocks, remove, into: &splice)
+                splice.removeElements(m.blocks, remove)
             }
         }
         return removed
@@ -123,25 +123,5 @@ public enum ClaudeThinkingSanitizer {
         let thinking = m.blockTypes.indices.filter { m.blockTypes[$0] == .thinking }
         guard thinking.count >= 2, let firstToolUse = m.blockTypes.firstIndex(of: .toolUse) else { return false }
         return thinking.last! < firstToolUse
-    }
-
-    /// Removes the marked elements with one separating comma each (and the
-    /// whitespace around it), leaving the other elements' bytes untouched.
-    /// A run of removed elements followed by a kept one is cut up to that
-    /// element; a run that reaches the end is cut from the previous kept element's end.
-    static func removeElements(_ elements: [ByteRange], _ remove: [Bool], into splice: inout Splice) {
-        var i = 0
-        while i < elements.count {
-            guard remove[i] else { i += 1; continue }
-            var j = i
-            while j + 1 < elements.count && remove[j + 1] { j += 1 }
-            if j + 1 < elements.count {
-                splice.delete(ByteRange(elements[i].start, elements[j + 1].start))
-            } else {
-                // The run reaches the end; there is a kept element before it (not all are removed).
-                splice.delete(ByteRange(elements[i - 1].end, elements[j].end))
-            }
-            i = j + 1
-        }
     }
 }

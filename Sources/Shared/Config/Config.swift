@@ -18,6 +18,8 @@ public struct Config: Sendable {
     public var models: [ModelEntry]
     /// Client model names replaced by another configured model's name (before routing).
     public var modelRedirects: [(String, String)]
+    /// What `droidgate droid install` registers in Droid CLI's settings.
+    public var droidModels: [DroidModel]
 
     public static let defaultListen = SocketAddress(parsing: "127.0.0.1:8317")!
     public static let defaultPath = "/etc/droidgate/droidgate.json"
@@ -67,6 +69,34 @@ public struct AuthConfig: Sendable {
     public var factoryAPIKey: String? = nil
     /// From DROID_REFRESH_KEY (never from the file).
     public var refreshTokenSeed: String? = nil
+}
+
+/// One Droid CLI custom model (`droid.models[]`).
+public struct DroidModel: Sendable, Equatable {
+    public var model: String
+    public var displayName: String
+    /// anthropic | openai | generic-chat-completion-api
+    public var provider: String
+    public var maxOutputTokens: Int
+    public var reasoningEfforts: [String]
+    public var defaultReasoningEffort: String?
+    public var noImageSupport: Bool
+
+    public static let providers = ["anthropic", "openai", "generic-chat-completion-api"]
+
+    /// The built-in catalog: what cli-proxy-api typically serves.
+    public static let defaults: [DroidModel] = [
+        DroidModel(model: "claude-sonnet-4-6", displayName: "Claude Sonnet 4.6 (droidgate)", provider: "anthropic", maxOutputTokens: 64000,
+                   reasoningEfforts: ["low", "medium", "high"], defaultReasoningEffort: "medium", noImageSupport: false),
+        DroidModel(model: "claude-opus-4-6-thinking", displayName: "Claude Opus 4.6 (droidgate)", provider: "anthropic", maxOutputTokens: 32000,
+                   reasoningEfforts: ["low", "medium", "high"], defaultReasoningEffort: "high", noImageSupport: false),
+        DroidModel(model: "gpt-5", displayName: "GPT-5 (droidgate)", provider: "openai", maxOutputTokens: 128000,
+                   reasoningEfforts: ["minimal", "low", "medium", "high"], defaultReasoningEffort: "medium", noImageSupport: false),
+        DroidModel(model: "gpt-5-codex", displayName: "GPT-5 Codex (droidgate)", provider: "openai", maxOutputTokens: 128000,
+                   reasoningEfforts: ["low", "medium", "high"], defaultReasoningEffort: "medium", noImageSupport: false),
+        DroidModel(model: "gemini-2.5-pro", displayName: "Gemini 2.5 Pro (droidgate)", provider: "generic-chat-completion-api", maxOutputTokens: 65536,
+                   reasoningEfforts: [], defaultReasoningEffort: nil, noImageSupport: false),
+    ]
 }
 
 /// Factory's LLM API (spec/factory.md).

@@ -132,9 +132,31 @@ public enum ConfigLoader {
             throw r.error("modelRedirects", "\"\(from)\" -> \"\(to)\": model names must be non-empty, without control characters or quotes")
         }
 
+        var d = try r.section("droid")
+        var droidModels = DroidModel.defaults
+        if d.has("models") {
+            droidModels = try d.objects("models") { (m: inout ConfigReader) throws(ConfigError) -> DroidModel in try readDroidModel(&m) }
+        }
+        try d.finish()
+
         return Config(file: file, listen: listen, logLevel: level, paths: paths, clients: clients,
                       limits: limits, backend: backend, auth: auth, edged: edged, rewrites: rewrites,
-                      factory: factory, models: models, modelRedirects: redirects)
+                      factory: factory, models: models, modelRedirects: redirects, droidModels: droidModels)
+    }
+
+    private static func readDroidModel(_ m: inout ConfigReader) throws(ConfigError) -> DroidModel {
+        guard let model = try m.optionalString("model"), isModelName(model) else { throw m.error("model", "every Droid model needs a \"model\" name") }
+        let provider = try m.string("provider", default: "generic-chat-completion-api")
+        guard DroidModel.providers.contains(provider) else {
+            throw m.error("provider", "expected one of \(DroidModel.providers.joined(separator: ", ")), got \"\(provider)\"")
+        }
+        let efforts = try m.stringArray("reasoningEfforts", default: [])
+        let def = try m.optionalString("defaultReasoningEffort")
+        if let def, !efforts.contains(def) { throw m.error("defaultReasoningEffort", "\"\(def)\" is not in reasoningEfforts") }
+        return DroidModel(model: model, displayName: try m.string("displayName", default: model), provider: provider,
+                          maxOutputTokens: try m.int("maxOutputTokens", default: 32000, range: 1...10_000_000),
+                          reasoningEfforts: efforts, defaultReasoningEffort: def ?? efforts.first,
+                          noImageSupport: try m.bool("noImageSupport", default: false))
     }
 
     private static func readModel(_ m: inout ConfigReader) throws(ConfigError) -> ModelEntry {

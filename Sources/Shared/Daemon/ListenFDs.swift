@@ -38,3 +38,23 @@ public struct ListenFDs: Sendable {
         entries.first(where: { $0.name == name })?.fd
     }
 }
+
+extension ListenFDs {
+    /// Starts a process with `sockets` handed over the systemd way (fds 3…,
+    /// LISTEN_FDS, LISTEN_FDNAMES, LISTEN_PID). LISTEN_PID must be the child's
+    /// own pid, known only after the fork: a shell sets it and then execs the
+    /// program in its place (same pid). `extra` descriptors follow the sockets.
+    public static func spawn(_ executable: String, arguments: [String], environment: [String: String],
+                             sockets: [(name: String, fd: FileDescriptor)], extra: [FileDescriptor] = [],
+                             options base: SpawnOptions = SpawnOptions()) throws(SystemError) -> pid_t {
+        var options = base
+        var env = environment
+        for (i, s) in sockets.enumerated() { options.fdMap.append((s.fd, firstFD + Int32(i))) }
+        for (i, fd) in extra.enumerated() { options.fdMap.append((fd, firstFD + Int32(sockets.count + i))) }
+        env["LISTEN_FDS"] = String(sockets.count)
+        env["LISTEN_FDNAMES"] = sockets.map(\.name).joined(separator: ":")
+        env.removeValue(forKey: "LISTEN_PID")
+        let args = ["-c", "LISTEN_PID=$$; export LISTEN_PID; exec \"$0\" \"$@\"", executable] + arguments
+        return try Spawn.run("/bin/sh", arguments: args, environment: env, options: options)
+    }
+}

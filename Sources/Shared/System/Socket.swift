@@ -279,3 +279,39 @@ extension Socket {
         return Array(buf[0..<n])
     }
 }
+
+extension Socket {
+    /// A datagram socket for sd_notify messages, told to report each sender's pid.
+    public static func bindNotifySocket(path: String) throws(SystemError) -> Socket {
+        let s = try bindDatagram(path: path)
+        _ = try syscall("setsockopt(SO_PASSCRED)") { csys_enable_passcred(s.fd.rawValue) }
+        return s
+    }
+
+    /// One datagram and the sender's pid (0 if unknown); nil on timeout.
+    public func receiveWithSender(timeoutMs: Int32) throws(SystemError) -> (bytes: [UInt8], pid: pid_t)? {
+        guard try Poll.readable(fd, timeoutMs: timeoutMs) else { return nil }
+        var buf = [UInt8](repeating: 0, count: 4096)
+        var pid: pid_t = 0
+        let n = try buf.withMutableBytes { (b) throws(SystemError) in
+            try syscall("recvmsg") { csys_recv_with_pid(fd.rawValue, b.baseAddress, b.count, &pid) }
+        }
+        return (Array(buf[0..<n]), pid)
+    }
+}
+
+extension Socket {
+    /// The path a Unix socket is bound to (nil for others or abstract ones).
+    public func unixPath() -> String? {
+        var addr = sockaddr_un()
+        var len = socklen_t(MemoryLayout<sockaddr_un>.size)
+        let r = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd.rawValue, $0, &len) }
+        }
+        guard r == 0, Int32(addr.sun_family) == AF_UNIX else { return nil }
+        let path = withUnsafeBytes(of: &addr.sun_path) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        return path.isEmpty ? nil : path
+    }
+}

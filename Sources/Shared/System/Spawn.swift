@@ -130,3 +130,11 @@ extension Processes {
     /// Online CPUs (for one event loop per core).
     public static var cpuCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 }
+
+extension Processes {
+    /// Makes this process the reaper of its orphaned descendants (the dev
+    /// launcher, so an edged generation that outlives its parent stays its child).
+    public static func becomeSubreaper() throws(SystemError) {
+        _ = try syscall("prctl(PR_SET_CHILD_SUBREAPER)") { csys_set_child_subreaper() }
+    }
+}

@@ -53,6 +53,16 @@ enum UpCommand {
             env.removeValue(forKey: k)
         }
         env["DROIDGATE_ROOT"] = root
+        // Children report READY/STATUS/MAINPID here, as they would to systemd.
+        let notifyPath = root + "/run/notify.sock"
+        let notify: Socket?
+        do { notify = try Socket.bindNotifySocket(path: notifyPath) } catch {
+            Log.warning("droidgate up: no notify socket (\(error)); reloads of edged will restart it instead")
+            notify = nil
+        }
+        if notify != nil { env["NOTIFY_SOCKET"] = notifyPath }
+        // An edged reload leaves its successor orphaned; as subreaper we inherit and keep supervising it.
+        try? Processes.becomeSubreaper()
         if options.switches.contains("--demo") {
             env["DROIDGATE_BACKEND_COMMAND"] = binDir + "/fake-cli-proxy-api"
         }
@@ -71,12 +81,14 @@ enum UpCommand {
             }
         }
         for c in children { c.start() }
+        if let notify { NotifyListener.start(notify, children: children) }
         Log.info("droidgate up: dev root \(root), listening on \(config.listen)\(options.switches.contains("--demo") ? ", demo backend" : ""); `droidgate status --root \(root)` shows each daemon")
 
         while !done.wait(seconds: 3600) {}
         // Stop in reverse order: edged first (stops taking requests), then the others.
         for c in children.reversed() { c.stop(timeout: 10) }
         listener.close()
+        Files.remove(notifyPath)
         withExtendedLifetime(signals) {}
         Log.info("droidgate up: stopped")
         exitProcess(0)

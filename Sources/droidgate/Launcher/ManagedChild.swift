@@ -16,6 +16,8 @@ final class ManagedChild: Sendable {
 
     let spec: Spec
     private let pid = Locked<pid_t?>(nil)
+    /// A successor announced with MAINPID= (an edged reload): track it when the current pid exits.
+    private let successor = Locked<pid_t?>(nil)
     private let stopping = Locked<Bool>(false)
     private let finished = DispatchSemaphoreBox()
     let restarts = Locked<Int>(0)
@@ -37,11 +39,19 @@ final class ManagedChild: Sendable {
         var backoff = Self.firstBackoff
         while !stopping.value {
             let started = Monotonic.seconds()
-            let status: ExitStatus
+            var status = ExitStatus.exited(-1)
             do {
-                let childPID = try spawn()
-                pid.value = childPID
-                status = (try? Processes.wait(childPID)) ?? .exited(-1)
+                var current = try spawn()
+                pid.value = current
+                while true {
+                    status = (try? Processes.wait(current)) ?? .exited(-1)
+                    // A reload handed the sockets to a new generation (our subreaped grandchild).
+                    guard let next = successor.withLock({ s -> pid_t? in defer { s = nil }; return s }),
+                          Processes.isAlive(next) else { break }
+                    Log.info("\(spec.name): pid \(current) handed over to pid \(next) (reload)")
+                    current = next
+                    pid.value = next
+                }
             } catch {
                 Log.error("\(spec.name): cannot start \(spec.executable): \(error)")
                 status = .exited(127)
@@ -71,21 +81,14 @@ final class ManagedChild: Sendable {
         var options = SpawnOptions()
         options.newSession = true    // Ctrl-C reaches the launcher only; it stops children in order
         options.fdMap = [(devNull, 0), (writeEnd, 1), (writeEnd, 2)]
-        var executable = spec.executable
-        var arguments = spec.arguments
-        var env = spec.environment
-        if let listener = spec.listener {
-            options.fdMap.append((listener.fd, ListenFDs.firstFD))
-            env["LISTEN_FDS"] = "1"
-            env["LISTEN_FDNAMES"] = "http"
-            // LISTEN_PID must be the child's own pid, known only after the fork:
-            // a shell sets it and then execs the daemon in its place (same pid).
-            arguments = ["-c", "LISTEN_PID=$$; export LISTEN_PID; exec \"$0\" \"$@\"", executable] + arguments
-            executable = "/bin/sh"
-        }
         let childPID: pid_t
         do {
-            childPID = try Spawn.run(executable, arguments: arguments, environment: env, options: options)
+            if let listener = spec.listener {
+                childPID = try ListenFDs.spawn(spec.executable, arguments: spec.arguments, environment: spec.environment,
+                                               sockets: [("http", listener.fd)], options: options)
+            } else {
+                childPID = try Spawn.run(spec.executable, arguments: spec.arguments, environment: spec.environment, options: options)
+            }
         } catch {
             readEnd.close()
             throw error
@@ -93,6 +96,13 @@ final class ManagedChild: Sendable {
         let name = spec.name
         startThread("output-\(name)") { LinePrefixer.relay(readEnd, prefix: name) }
         return childPID
+    }
+
+    /// Called when the current process reports `MAINPID=next`.
+    func handOff(from sender: pid_t, to next: pid_t) -> Bool {
+        guard pid.value == sender else { return false }
+        successor.value = next
+        return true
     }
 
     /// SIGTERM, then SIGKILL after `timeout` seconds; waits until the supervise loop ends.

@@ -5,13 +5,18 @@ import Shared
 /// their own; the latest backend state pushed by supervisord is kept here.
 final class Peers: Sendable {
     let authd: ReconnectingClient
+    let tokens: TokenSource
     let supervisord: ReconnectingClient
     private let backendState = Locked<JSONValue>(.null)
     /// The backend's own API key (from supervisord), as header value bytes.
     private let backendKeyBytes = Locked<[UInt8]?>(nil)
 
     init(paths: PathsConfig) {
-        authd = ReconnectingClient(path: paths.socket(.authd), role: "edged", target: "authd")
+        let tokenBox = Locked<TokenSource?>(nil)
+        authd = ReconnectingClient(path: paths.socket(.authd), role: "edged", target: "authd",
+                                   subscriptions: [.init(op: "token.subscribe") { v in tokenBox.value?.update(v) }])
+        tokens = TokenSource(client: authd)
+        tokenBox.value = tokens
         let state = backendState
         let key = backendKeyBytes
         supervisord = ReconnectingClient(

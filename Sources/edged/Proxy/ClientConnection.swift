@@ -37,6 +37,10 @@ final class ClientConnection: LoopHandler {
     /// The head sent upstream, rebuilt per request in a reused array.
     var upstreamHead: [UInt8] = []
     private var upstream: UpstreamConnection? = nil
+    /// The request in flight on the Factory route, if any.
+    var factoryExchange: FactoryExchange? = nil
+    /// Streaming a Factory response with chunked framing (HTTP/1.1 clients).
+    var factoryChunked = false
     private var upstreamRetried = false
     private var holdUntil: UInt64 = 0
     private var retryAt: UInt64 = 0
@@ -89,6 +93,12 @@ final class ClientConnection: LoopHandler {
             }
             readAvailable()
         }
+    }
+
+    /// While another thread works on the response: only watch for the client leaving.
+    func setInterestForWaiting() {
+        deadline = UInt64.max
+        setInterest(Epoll.peerClosedWriting)
     }
 
     private func setInterest(_ events: UInt32) {
@@ -240,11 +250,13 @@ final class ClientConnection: LoopHandler {
             answer(status: 200, contentType: "text/plain; version=0.0.4", body: Array(MetricsText.render(context.loopMetrics).utf8), route: "local")
             return
         }
-        forwardToBackend()
+        let scan = withOriginalBody { $0.count > 0 ? RoutingScan.scan($0) : nil }
+        if !context.factoryModels.isEmpty && routeToFactory(buf, path: path, scan: scan) { return }
+        forwardToBackend(scan: scan)
     }
 
     /// A locally generated response; the connection continues if keep-alive.
-    private func answer(status: Int, contentType: String, body: [UInt8], route: String) {
+    func answer(status: Int, contentType: String, body: [UInt8], route: String) {
         responseStatus = status
         let bytes = Responses.make(status: status, contentType: contentType, body: body, close: !keepAlive)
         send(bytes)
@@ -253,9 +265,9 @@ final class ClientConnection: LoopHandler {
 
     // MARK: Forwarding
 
-    private func forwardToBackend() {
+    private func forwardToBackend(scan: RoutingScan?) {
         let buf = inBuf.readable
-        let plan = withOriginalBody { RequestRewriter.plan(buf, head, body: $0, context.rewrites) }
+        let plan = withOriginalBody { RequestRewriter.plan(buf, head, body: $0, context.rewrites, scan: .some(scan)) }
         routedModel = plan.model
         if let b = plan.body {
             rewrittenBody = b
@@ -349,6 +361,7 @@ final class ClientConnection: LoopHandler {
             let message = state == .readingHead ? "request head not received within \(context.config.limits.headerTimeoutSeconds) s" : "request body not received in time"
             reject(HTTPError(408, "request_timeout", message))
         case .forwarding:
+            if factoryExchange != nil || deadline == UInt64.max { return }
             if upstream == nil && holdUntil != 0 {
                 retryAt = 0
                 upstreamUnreachable(SystemError("connect", errno: ECONNREFUSED))
@@ -370,6 +383,40 @@ final class ClientConnection: LoopHandler {
     }
 
     // MARK: Response relay (called by the upstream)
+
+    /// The Factory route: mark the request as forwarding (not reading) until the exchange answers.
+    func beginFactory(_ exchange: FactoryExchange, model: String) {
+        routedModel = model
+        factoryExchange = exchange
+        state = .forwarding
+        setInterest(Epoll.peerClosedWriting)
+        forwardStart = Monotonic.nanoseconds()
+        deadline = UInt64.max
+        exchange.start()
+    }
+
+    var clientIsHTTP10: Bool { head.minorVersion == 0 }
+
+    func recordUpstreamLatency(_ seconds: Double?) { upstreamLatency = seconds }
+
+    /// Sends response bytes produced by the Factory route.
+    func sendFactory(_ bytes: [UInt8]) {
+        responseBytes += bytes.count
+        send(bytes)
+    }
+
+    func setResponseStatus(_ s: Int) { responseStatus = s }
+
+    func finishFactory(complete: Bool) {
+        factoryExchange = nil
+        if complete {
+            finishRequest(route: "factory", reusable: keepAlive && !clientIsHTTP10)
+        } else {
+            logAccess(route: "factory", note: "aborted")
+            endRequestMetrics(route: "factory")
+            close()
+        }
+    }
 
     func upstreamResponseStarted(status: Int) {
         responseStatus = status
@@ -415,6 +462,8 @@ final class ClientConnection: LoopHandler {
             u.abort()
             upstream = nil
         }
+        factoryExchange?.cancel()
+        factoryExchange = nil
         if inFlight {
             logAccess(route: "backend", note: "client closed")
             endRequestMetrics(route: "backend")
@@ -444,7 +493,7 @@ final class ClientConnection: LoopHandler {
         beginClosing()
     }
 
-    private func finishRequest(route: String, reusable: Bool) {
+    func finishRequest(route: String, reusable: Bool) {
         logAccess(route: route, note: nil)
         endRequestMetrics(route: route)
         guard reusable, state != .closed, !server.draining else {
@@ -470,14 +519,14 @@ final class ClientConnection: LoopHandler {
         if state == .idle || state == .readingHead { readAvailable() }
     }
 
-    private func endRequestMetrics(route: String) {
+    func endRequestMetrics(route: String) {
         guard inFlight else { return }
         inFlight = false
         server.metrics.requestFinished(route: route, status: responseStatus, bytesIn: requestBodyBytes,
                                        bytesOut: responseBytes, upstreamSeconds: upstreamLatency)
     }
 
-    private func logAccess(route: String, note: String?) {
+    func logAccess(route: String, note: String?) {
         guard Log.enabled(.info) else { return }
         let buf = inBuf.readable
         guard head.headLength > 0, head.headLength <= buf.count else { return }
@@ -511,7 +560,7 @@ final class ClientConnection: LoopHandler {
         }
     }
 
-    private func send(_ bytes: [UInt8]) { bytes.withUnsafeBytes { send($0) } }
+    func send(_ bytes: [UInt8]) { bytes.withUnsafeBytes { send($0) } }
 
     private func flush() {
         while !outBuf.isEmpty {
@@ -540,6 +589,8 @@ final class ClientConnection: LoopHandler {
             u.abort()
             upstream = nil
         }
+        factoryExchange?.cancel()
+        factoryExchange = nil
         endRequestMetrics(route: "backend")
         state = .closed
         loop.unregister(socket.fd)

@@ -1,4 +1,5 @@
 import EdgeCore
+import Translate
 import IPC
 import Shared
 
@@ -13,6 +14,8 @@ final class EdgeContext: Sendable {
     let startedAt = Monotonic.seconds()
     let loopMetrics: [LoopMetrics]
     let rewrites: RewriteSettings
+    let factoryModels: FactoryModels
+    let factorySession: FactorySession
 
     init(config: Config, peers: Peers, loops: Int) {
         self.config = config
@@ -21,7 +24,12 @@ final class EdgeContext: Sendable {
         self.peers = peers
         self.clientKeyDigests = config.clients.apiKeyDigests.compactMap { ClientKeys.decodeDigest($0) }
         self.loopMetrics = (0..<loops).map { _ in LoopMetrics() }
-        self.rewrites = RewriteSettings(config.rewrites)
+        var rw = config.rewrites
+        // `fast: true` on a backend model puts it in the fast-mode set.
+        rw.fastModeModels += config.models.filter { $0.fast && $0.upstream == .backend }.map(\.id)
+        self.rewrites = RewriteSettings(rw)
+        self.factoryModels = FactoryModels(config: config)
+        self.factorySession = FactorySession(timeout: config.factory.timeoutSeconds)
     }
 
     var headerTimeoutNanos: UInt64 { UInt64(config.limits.headerTimeoutSeconds * 1e9) }

@@ -1,0 +1,122 @@
+import EdgeCore
+import Foundation
+import Shared
+import Translate
+
+/// What the client sent, copied off the loop for planning.
+struct FactoryRequest: Sendable {
+    let endpoint: ClientEndpoint
+    let model: FactoryModels.Model
+    let body: [UInt8]
+    /// The client headers the Factory route may use (lowercased names).
+    let headers: [(String, String)]
+    let factory: FactoryConfig
+    let created: Int
+    let id: String
+
+    func header(_ name: String) -> String? { headers.first { $0.0 == name }?.1 }
+}
+
+/// Builds the Factory request for a client request: URL, body (translated, or
+/// byte-spliced on the pass-through routes), and the spec's headers.
+enum FactoryPlanner {
+    struct Failure: Error {
+        let status: Int
+        let type: String
+        let message: String
+    }
+
+    static func plan(_ r: FactoryRequest) -> Result<FactoryExchange.Plan, Failure> {
+        let ctx = TranslationContext(model: r.model.upstreamModel, systemPrompt: r.factory.systemPrompt,
+                                     reasoning: r.model.reasoning, created: r.created, id: r.id)
+        guard let url = URL(string: r.factory.baseURL.trimmingSuffix("/") + r.endpoint.factoryPath(for: r.model.type)) else {
+            return .failure(Failure(status: 500, type: "configuration_error", message: "factory.baseURL does not make a valid URL"))
+        }
+        var body: [UInt8]
+        var translation = FactoryExchange.Translation.none
+        var betas = r.header("anthropic-beta").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
+
+        if r.endpoint == .chatCompletions && r.model.type != .common {
+            let chat: JSONValue
+            do { chat = try JSONValue(parsing: r.body) } catch {
+                return .failure(Failure(status: 400, type: "invalid_request_error", message: "the request body is not valid JSON: \(error)"))
+            }
+            let stream = ChatRequest.isStreaming(chat)
+            do {
+                switch r.model.type {
+                case .anthropic:
+                    let (b, extra) = try ChatRequest.toAnthropic(chat, ctx)
+                    body = b.serialized()
+                    betas += extra
+                    translation = .anthropic(stream: stream)
+                case .openai:
+                    body = try ChatRequest.toResponses(chat, ctx).serialized()
+                    translation = .responses(stream: stream)
+                default:
+                    body = try ChatRequest.toGoogle(chat, ctx).serialized()
+                    translation = .google(stream: stream)
+                }
+            } catch {
+                return .failure(Failure(status: 400, type: "invalid_request_error", message: error.message))
+            }
+        } else {
+            // Pass-through: the client's bytes with exact splices.
+            var splice = Splice()
+            var change = ReasoningSplices.BetaChange.none
+            r.body.withUnsafeBytes { b in
+                FactorySplices.setModel(b, r.model.upstreamModel, into: &splice)
+                let level = r.model.reasoning.rawValue
+                switch (r.endpoint, r.model.type) {
+                case (.messages, _):
+                    FactorySplices.anthropicSystem(b, prompt: r.factory.systemPrompt, into: &splice)
+                    change = ReasoningSplices.anthropic(b, level: level, into: &splice)
+                case (.countTokens, _):
+                    FactorySplices.anthropicSystem(b, prompt: r.factory.systemPrompt, into: &splice)
+                case (.responses, _):
+                    FactorySplices.responsesInstructions(b, prompt: r.factory.systemPrompt, into: &splice)
+                    ReasoningSplices.responses(b, level: level, into: &splice)
+                case (.generate, _):
+                    FactorySplices.googleSystemInstruction(b, prompt: r.factory.systemPrompt, into: &splice)
+                    ReasoningSplices.google(b, level: level, into: &splice)
+                case (.chatCompletions, _):
+                    FactorySplices.chatSystemMessage(b, prompt: r.factory.systemPrompt, into: &splice)
+                    ReasoningSplices.chat(b, level: level, into: &splice)
+                }
+            }
+            body = splice.isEmpty ? r.body : r.body.withUnsafeBytes { splice.apply(to: $0) }
+            switch change {
+            case .add(let b): betas.append(b)
+            case .remove(let b): betas.removeAll { $0.lowercased() == b }
+            case .none: break
+            }
+        }
+
+        var headers: [(String, String)] = [
+            ("content-type", "application/json"),
+            ("x-factory-client", "cli"),
+            ("x-api-provider", r.model.provider),
+            ("x-session-id", r.header("x-session-id") ?? UUID().uuidString.lowercased()),
+            ("x-assistant-message-id", r.header("x-assistant-message-id") ?? UUID().uuidString.lowercased()),
+            ("user-agent", r.factory.userAgent),
+            // Streams must arrive as they are produced, never compressed in blocks.
+            ("accept-encoding", "identity"),
+        ]
+        if r.model.type == .anthropic {
+            headers.append(("anthropic-version", r.header("anthropic-version") ?? "2023-06-01"))
+            headers.append(("x-api-key", "placeholder"))
+            var seen = Set<String>()
+            let list = betas.filter { seen.insert($0.lowercased()).inserted }
+            if !list.isEmpty { headers.append(("anthropic-beta", list.joined(separator: ","))) }
+        }
+        // Tier 3: the client's own credential, as a bearer.
+        let own = r.header("authorization") ?? r.header("x-api-key").map { "Bearer " + $0 }
+        return .success(FactoryExchange.Plan(url: url, body: body, headers: headers, clientAuthorization: own,
+                                             translation: translation, context: ctx))
+    }
+}
+
+extension String {
+    func trimmingSuffix(_ suffix: String) -> String {
+        hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
+    }
+}

@@ -1,0 +1,59 @@
+import IPC
+import Shared
+
+/// edged's view of authd's Factory token: cached, replaced when authd pushes a
+/// new one, refreshed on demand after a 401. edged keeps serving from the
+/// cache while authd restarts (until the token expires).
+final class TokenSource: Sendable {
+    enum Credential: Sendable {
+        case token(String)
+        /// authd holds none: the client's own key goes to Factory (tier 3).
+        case passthrough
+        /// No usable token; the message says why (expired, relogin, authd down).
+        case unavailable(status: Int, message: String)
+    }
+
+    private let cached = Locked<(token: String, expiresAt: Double?)?>(nil)
+    private let lastRefusal = Locked<(code: String, message: String)?>(nil)
+    let client: ReconnectingClient
+
+    init(client: ReconnectingClient) { self.client = client }
+
+    /// Called with the subscribe reply and each pushed token event.
+    func update(_ v: JSONValue) {
+        if let t = v["token"]?.stringValue {
+            cached.value = (t, v["expiresAt"]?.doubleValue)
+            lastRefusal.value = nil
+        }
+    }
+
+    /// The credential to use now. Blocking (IPC): call off the event loops.
+    func current() -> Credential {
+        if let c = cached.value, c.expiresAt.map({ $0 > WallClock.now() + 5 }) ?? true { return .token(c.token) }
+        do {
+            let r = try client.call("token.get", timeout: 5)
+            update(r.result)
+            if let c = cached.value { return .token(c.token) }
+        } catch .remote(let code, let message) {
+            lastRefusal.value = (code, message)
+            if code == "no_credentials" { return .passthrough }
+            return .unavailable(status: code == "relogin_required" || code == "expired" ? 401 : 503, message: "Factory credentials unavailable: \(message)")
+        } catch {
+            if let c = cached.value, c.expiresAt.map({ $0 > WallClock.now() }) ?? true { return .token(c.token) }
+            return .unavailable(status: 503, message: "authd is not reachable and edged has no valid Factory token cached (\(error))")
+        }
+        return .unavailable(status: 503, message: "authd returned no token")
+    }
+
+    /// After Factory answered 401: one refresh through authd.
+    func refreshAfter401() -> Credential {
+        do {
+            let r = try client.call("token.refresh", timeout: 90)
+            update(r.result)
+            if let c = cached.value { return .token(c.token) }
+        } catch {
+            return .unavailable(status: 401, message: "Factory refused the token and the refresh failed: \(error)")
+        }
+        return .unavailable(status: 401, message: "Factory refused the token and authd returned none")
+    }
+}
