@@ -66,6 +66,8 @@ public struct AnthropicToChatStream: ChatStreamTranslator {
     /// The upstream reported an error mid-stream; the caller should not end the response cleanly.
     public var failed: Bool { core.failed }
 
+    public var finished: Bool { core.doneSent }
+
     public mutating func feed(_ event: SSEEvent) -> [UInt8] {
         guard !core.closed, let json = event.json else { return [] }
         var out: [UInt8] = []
@@ -139,12 +141,15 @@ public struct AnthropicToChatStream: ChatStreamTranslator {
             usage: AnthropicReply.usage(.object(usage)), into: &out)
     }
 
-    /// message_start carries the input side, message_delta the (cumulative) output side and,
-    /// on newer API versions, updated input counts: later values win.
+    /// message_start carries the input side, message_delta the output side and, on newer API
+    /// versions, the input counts again. All counts are cumulative, so the larger value wins
+    /// (a relay that zeroes the repeated input counts cannot erase them).
     private mutating func mergeUsage(_ value: JSONValue?) {
         guard case .object(let object)? = value else { return }
-        for (key, value) in object where value.intValue != nil {
-            usage[key] = value
+        for (key, value) in object {
+            guard let count = value.intValue else { continue }
+            if let seen = usage[key]?.intValue, seen >= count { continue }
+            usage[key] = .int(count)
         }
     }
 }

@@ -55,23 +55,32 @@ enum AnthropicRequest {
 
         // Reasoning policy.
         var betas: [String] = []
-        let forcesTool = chat.toolChoice == .required || { if case .function = chat.toolChoice { true } else { false } }()
         var thinking: JSONValue?
         if ctx.reasoning == .auto, case .object(let clientThinking)? = chat["thinking"] {
             thinking = .object(clientThinking)  // the client's own Anthropic-style field, untouched
         } else if let effort = ReasoningPolicy.effort(ctx.reasoning, client: chat.reasoningEffort),
-            let budget = ReasoningLevel(rawValue: effort)?.anthropicBudget, !forcesTool
+            let budget = ReasoningLevel(rawValue: effort)?.anthropicBudget
         {
-            // Anthropic rejects thinking together with a forced tool, so a forced tool wins.
             thinking = ["type": "enabled", "budget_tokens": .int(budget)]
             betas.append(interleavedThinkingBeta)
         }
+        if let current = thinking, current["type"]?.stringValue != "disabled",
+            (chat.toolChoice?.forcesTool ?? false) || midToolCycle(body["messages"])
+        {
+            // Anthropic rejects thinking with a forced tool, and mid tool-use cycle it demands the
+            // previous assistant turn's signed thinking block, which chat history cannot carry:
+            // those requests go without thinking rather than fail.
+            thinking = nil
+            betas = []
+        }
         if let thinking {
             body["thinking"] = thinking
-            if thinking["type"]?.stringValue == "enabled", let budget = thinking["budget_tokens"]?.intValue {
-                if let maxTokens = body["max_tokens"]?.intValue, maxTokens <= budget {
-                    body["max_tokens"] = .int(budget + defaultMaxTokens)
-                }
+            if let budget = thinking["budget_tokens"]?.intValue, let maxTokens = body["max_tokens"]?.intValue,
+                maxTokens <= budget
+            {
+                body["max_tokens"] = .int(budget + defaultMaxTokens)
+            }
+            if thinking["type"]?.stringValue != "disabled" {
                 // Thinking is incompatible with a modified temperature and with top_p below 0.95.
                 if let temperature = body["temperature"], temperature.doubleValue != 1 {
                     body["temperature"] = nil
@@ -89,6 +98,12 @@ enum AnthropicRequest {
             body["stream"] = .bool(stream)
         }
         return (.object(body), betas)
+    }
+
+    /// The conversation ends with tool results answering the last assistant turn's tool calls.
+    private static func midToolCycle(_ messages: JSONValue?) -> Bool {
+        guard let last = messages?.arrayValue?.last, last["role"]?.stringValue == "user" else { return false }
+        return (last["content"]?.arrayValue ?? []).contains { $0["type"]?.stringValue == "tool_result" }
     }
 
     // MARK: - System

@@ -109,6 +109,14 @@ struct ChatTool {
 enum ChatToolChoice: Equatable {
     case auto, disabled, required
     case function(String)
+
+    /// The model must call a tool ("required" or a named function).
+    var forcesTool: Bool {
+        switch self {
+        case .required, .function: true
+        case .auto, .disabled: false
+        }
+    }
 }
 
 struct ChatBody {

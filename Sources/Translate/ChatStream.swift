@@ -15,6 +15,8 @@ public protocol ChatStreamTranslator: Sendable {
     /// emitted and nothing will follow (no `[DONE]`); the caller should not present the
     /// response as complete.
     var failed: Bool { get }
+    /// `data: [DONE]` has been emitted: the client got a complete stream.
+    var finished: Bool { get }
 }
 
 /// The native events of a `common` model are already chat chunks: frames pass through
@@ -24,6 +26,7 @@ public struct ChatPassthroughStream: ChatStreamTranslator {
     private var finishSeen = false
     private var doneSent = false
     public private(set) var failed = false
+    public var finished: Bool { doneSent }
 
     public init(_ ctx: TranslationContext) {}
 

@@ -88,6 +88,8 @@ public struct ResponsesToChatStream: ChatStreamTranslator {
 
     public var failed: Bool { core.failed }
 
+    public var finished: Bool { core.doneSent }
+
     public mutating func feed(_ event: SSEEvent) -> [UInt8] {
         guard !core.closed, let json = event.json else { return [] }
         var out: [UInt8] = []

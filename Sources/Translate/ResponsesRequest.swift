@@ -87,7 +87,9 @@ enum ResponsesRequest {
                         content.append(.object(item))
                     }
                 }
-                items.append(["type": "message", "role": "user", "content": .array(content)])
+                if !content.isEmpty {
+                    items.append(["type": "message", "role": "user", "content": .array(content)])
+                }
             case .assistant:
                 var content: [JSONValue] = []
                 for part in message.parts {

@@ -9,7 +9,7 @@ enum EdgeOps {
                 var s = host.baseStatus(state: "running", waitingFor: peers.waitingFor)
                 s["listen"] = .string(listener.address)
                 s["ipc"] = ["authd": Peers.describe(peers.authd.status), "supervisord": Peers.describe(peers.supervisord.status)]
-                s["backend"] = peers.backend
+                s["backend"] = peers.backendPublic
                 return IPCReply(result: .object(s))
             },
         ]

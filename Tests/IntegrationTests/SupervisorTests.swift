@@ -223,6 +223,13 @@ final class SupervisedProxyTests: XCTestCase {
         let r = try XCTUnwrap(try request(edge.port, "POST", "/v1/chat/completions", body: body))
         XCTAssertEqual(r.status, 200, r.bodyText)
         XCTAssertNotEqual(h.backend()?["pid"]?.intValue, pid)
+        // The backend's key is never shown to clients or status readers.
+        let key = try XCTUnwrap(h.backend()?["apiKey"]?.stringValue)
+        let health = try XCTUnwrap(try request(edge.port, "GET", "/healthz")).bodyText
+        XCTAssertFalse(health.contains(key), health)
+        XCTAssertTrue(health.contains("\"backend\":{\"state\""), health)
+        let status = try runToEnd(Binaries.path("droidgate"), ["status", "--json", "--root", h.dir.path]).1
+        XCTAssertFalse(status.contains(key), "status must not show the backend key")
     }
 
     func testAStreamSurvivesASupervisordRestart() throws {

@@ -38,6 +38,13 @@ final class Peers: Sendable {
     }
 
     var backend: JSONValue { backendState.value }
+
+    /// The backend state without its key: for /healthz and `status`, which anyone may read.
+    var backendPublic: JSONValue {
+        guard var o = backendState.value.objectValue else { return .null }
+        o["apiKey"] = nil
+        return .object(o)
+    }
     var backendKey: [UInt8]? { backendKeyBytes.value }
 
     static func describe(_ s: ReconnectingClient.Status) -> JSONValue {

@@ -37,6 +37,8 @@ final class TokenSource: Sendable {
         } catch .remote(let code, let message) {
             lastRefusal.value = (code, message)
             if code == "no_credentials" { return .passthrough }
+            // No valid token yet (authd just started, or the last refresh failed): wait for one refresh.
+            if code == "expired", case .token(let t) = refreshAfter401() { return .token(t) }
             return .unavailable(status: code == "relogin_required" || code == "expired" ? 401 : 503, message: "Factory credentials unavailable: \(message)")
         } catch {
             if let c = cached.value, c.expiresAt.map({ $0 > WallClock.now() }) ?? true { return .token(c.token) }

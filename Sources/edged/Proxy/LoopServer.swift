@@ -97,7 +97,7 @@ final class LoopServer: LoopHandler {
             "edged": ["pid": .int(Int(Users.currentPID)), "uptimeSeconds": .int(Int(Monotonic.seconds() - context.startedAt))],
             "authd": Peers.describe(peers.authd.status),
             "supervisord": Peers.describe(peers.supervisord.status),
-            "backend": peers.backend,
+            "backend": peers.backendPublic,
         ]
         return body.serialized()
     }

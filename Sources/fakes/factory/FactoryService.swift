@@ -16,6 +16,9 @@ final class FactoryService: FakeService {
     let stats = Stats()
     let recorder = Recorder(withText: true)
     let bearer: BearerCheck
+    /// Knobs set with POST /_fake/next for the next requests (edged forwards no
+    /// x-fake-* header to Factory, so tests steer the fake this way).
+    let pending = Locked<(knobs: JSONObject, remaining: Int)>(([:], 0))
 
     init(options: Options) {
         self.options = options
@@ -63,7 +66,18 @@ final class FactoryService: FakeService {
         let keepAlive = req.wantsKeepAlive
         if req.path.hasPrefix("/_fake/") { return control(req, Reply(writer: w, close: !keepAlive)) }
 
-        let knobs = Knobs(req, defaults: options.defaults)
+        var knobs = Knobs(req, defaults: options.defaults)
+        if req.path.hasPrefix("/api/"), let next = pending.withLock({ p -> JSONObject? in
+            guard p.remaining > 0 else { return nil }
+            p.remaining -= 1
+            return p.knobs
+        }) {
+            if let v = next["status"]?.intValue { knobs.status = v }
+            if let v = next["events"]?.intValue { knobs.events = v }
+            if let v = next["event_delay_ms"]?.intValue { knobs.eventDelayMs = v }
+            if let v = next["latency_ms"]?.intValue { knobs.latencyMs = v }
+            if let v = next["die_after_events"]?.intValue { knobs.dieAfterEvents = v }
+        }
         let reply = Reply(writer: w, close: knobs.close || !keepAlive)
         if knobs.latencyMs > 0, !PeerWatch.pause(w.socket, milliseconds: knobs.latencyMs) { return .close }
 
@@ -102,6 +116,11 @@ final class FactoryService: FakeService {
             recorder.reset()
             return reply.json(200, ["ok": true])
         case ("GET", "/_fake/stats"): return reply.json(200, stats.json)
+        case ("POST", "/_fake/next"):
+            // {"status":N, "events":K, "event_delay_ms":D, "latency_ms":L, "die_after_events":E, "count":C}
+            guard let v = try? JSONValue(parsing: req.body), let o = v.objectValue else { return reply.json(400, ["detail": "expected a JSON object"]) }
+            pending.value = (o, max(1, o["count"]?.intValue ?? 1))
+            return reply.json(200, ["ok": true])
         default: return reply.notFound()
         }
     }
