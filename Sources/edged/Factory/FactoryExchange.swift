@@ -199,9 +199,11 @@ final class FactoryExchange: @unchecked Sendable {
             var out = sse.finish().flatMap { translator!.feed($0) }
             out += translator!.finish(complete: complete)
             let bytes = out
+            // A stream that stopped early or reported an error is cut, even if Factory closed cleanly.
+            let whole = complete && translator!.finished
             deliver {
                 if !bytes.isEmpty { $0.factoryChunk(bytes) }
-                $0.factoryEnd(complete: complete)
+                $0.factoryEnd(complete: whole)
             }
         case .anthropic(false), .responses(false), .google(false):
             let parsed: JSONValue?
