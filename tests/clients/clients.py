@@ -535,6 +535,69 @@ STACK_TROUBLE = re.compile(
     r"|supervisord: backend ready -> ")
 
 
+def factory_suite(edge):
+    """The Factory route: models served from (fake) Factory's LLM API, translated
+    for chat clients and passed through for Anthropic ones."""
+    import anthropic
+    import openai
+    from anthropic.types import Message
+    from openai.types.chat import ChatCompletion
+
+    oa = openai.OpenAI(api_key="sk-droidgate-clients-test", base_url=f"{edge}/v1", max_retries=0,
+                       timeout=REQUEST_TIMEOUT_S, http_client=openai.DefaultHttpxClient(event_hooks=TRACE.hooks()))
+    an = anthropic.Anthropic(api_key="sk-ant-droidgate-clients-test", base_url=edge, max_retries=0,
+                             timeout=REQUEST_TIMEOUT_S, http_client=anthropic.DefaultHttpxClient(event_hooks=TRACE.hooks()))
+
+    def chat(model):
+        def case():
+            r = oa.chat.completions.create(model=model, messages=[{"role": "user", "content": PROMPT}])
+            check(isinstance(r, ChatCompletion), f"got {type(r).__name__}")
+            check(r.choices[0].message.content == FAKE_TEXT, f"content {r.choices[0].message.content!r}")
+            check(r.choices[0].finish_reason == "stop", f"finish_reason {r.choices[0].finish_reason!r}")
+            check(r.usage is not None and r.usage.total_tokens > 0, f"usage {r.usage!r}")
+            return f"{r.choices[0].message.content!r}"
+        return case
+
+    def chat_stream(model):
+        def case():
+            parts, finishes, n = [], [], 0
+            for chunk in oa.chat.completions.create(model=model, stream=True, messages=[{"role": "user", "content": PROMPT}]):
+                n += 1
+                if chunk.choices:
+                    if chunk.choices[0].delta.content:
+                        parts.append(chunk.choices[0].delta.content)
+                    if chunk.choices[0].finish_reason:
+                        finishes.append(chunk.choices[0].finish_reason)
+            check("".join(parts) == FAKE_TEXT, f"streamed text {''.join(parts)!r}")
+            check(finishes == ["stop"], f"finish reasons {finishes!r}")
+            return f"{n} chunks"
+        return case
+
+    def messages_plain():
+        r = an.messages.create(model="factory-claude", max_tokens=256, messages=[{"role": "user", "content": PROMPT}])
+        check(isinstance(r, Message) and r.role == "assistant", f"got {r!r}")
+        texts = [b.text for b in r.content if b.type == "text"]
+        check(texts == [FAKE_TEXT], f"text blocks {texts!r}")
+        return f"{texts[0]!r}"
+
+    def messages_stream():
+        with an.messages.stream(model="factory-claude", max_tokens=256, messages=[{"role": "user", "content": PROMPT}]) as st:
+            text = "".join(st.text_stream)
+            final = st.get_final_message()
+        check(text == FAKE_TEXT, f"streamed text {text!r}")
+        check(final.stop_reason == "end_turn", f"stop_reason {final.stop_reason!r}")
+        return f"{text!r}"
+
+    return "factory route (openai + anthropic SDKs)", [
+        ("chat → anthropic model plain", chat("factory-claude")),
+        ("chat → anthropic model stream", chat_stream("factory-claude")),
+        ("chat → responses model plain", chat("factory-gpt")),
+        ("chat → responses model stream", chat_stream("factory-gpt")),
+        ("messages pass-through plain", messages_plain),
+        ("messages pass-through stream", messages_stream),
+    ]
+
+
 def stack_check(log):
     """Nothing in the stack died or restarted while the clients ran."""
     lines = log.since(log.run_start, limit=10_000)
@@ -609,7 +672,7 @@ def main():
 
     edge = args.edge.rstrip("/")
     log = LauncherLog(args.log)
-    suites = [("openai", openai_suite), ("anthropic", anthropic_suite), ("genai", genai_suite)]
+    suites = [("openai", openai_suite), ("anthropic", anthropic_suite), ("genai", genai_suite), ("factory", factory_suite)]
     only = {s for s in args.only.split(",") if s}
     results = []
     for name, build in suites:
