@@ -59,7 +59,7 @@ public enum ForwardHead {
                     appendHeader("Host", host, into: &out)
                     wroteHost = true
                 } else if !wroteLength, let n = bodyLength, buf.equalsLowercase(h.name, "content-length") || buf.equalsLowercase(h.name, "transfer-encoding") {
-                    appendHeader("Content-Length", Array(String(n).utf8), into: &out)
+                    appendContentLength(n, into: &out)
                     wroteLength = true
                 }
                 continue
@@ -76,7 +76,7 @@ public enum ForwardHead {
             out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[h.line.start..<h.line.end]))
         }
         if !wroteHost { appendHeader("Host", host, into: &out) }
-        if !wroteLength, let n = bodyLength { appendHeader("Content-Length", Array(String(n).utf8), into: &out) }
+        if !wroteLength, let n = bodyLength { appendContentLength(n, into: &out) }
         out.append(contentsOf: extra)
         out.append(0x0d); out.append(0x0a)
     }
@@ -86,6 +86,30 @@ public enum ForwardHead {
         out.append(contentsOf: UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
         out.append(contentsOf: [0x3a, 0x20])
         out.append(contentsOf: value)
+        out.append(0x0d); out.append(0x0a)
+    }
+
+    /// `Content-Length: n` with the digits written in place (no String per request).
+    @inline(__always)
+    static func appendContentLength(_ n: Int, into out: inout [UInt8]) {
+        let name: StaticString = "Content-Length: "
+        out.append(contentsOf: UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        if n == 0 {
+            out.append(0x30)
+        } else {
+            var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            var count = 0
+            var v = n
+            withUnsafeMutableBytes(of: &digits) { d in
+                while v > 0 {
+                    d[count] = UInt8(0x30 + v % 10)
+                    v /= 10
+                    count += 1
+                }
+                for i in stride(from: count - 1, through: 0, by: -1) { out.append(d[i]) }
+            }
+        }
         out.append(0x0d); out.append(0x0a)
     }
 

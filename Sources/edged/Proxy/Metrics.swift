@@ -5,7 +5,7 @@ import Synchronization
 /// uncontended on the hot path); /metrics sums them.
 final class LoopMetrics: Sendable {
     struct Counts {
-        var requests: [String: Int] = [:]       // "route\u{0}status" → count
+        var requests: [Int: Int] = [:]          // route index * 1000 + status → count (no string building per request)
         var rewrites: [String: Int] = [:]
         var latencyBuckets = [Int](repeating: 0, count: LoopMetrics.bucketBounds.count + 1)
         var latencySum = 0.0
@@ -26,7 +26,7 @@ final class LoopMetrics: Sendable {
     func requestFinished(route: String, status: Int, bytesIn: Int, bytesOut: Int, upstreamSeconds: Double?) {
         counts.withLock { c in
             c.inFlight -= 1
-            c.requests[route + "\u{0}" + String(status), default: 0] += 1
+            c.requests[LoopMetrics.routeIndex(route) * 1000 + status, default: 0] += 1
             c.bytesIn += bytesIn
             c.bytesOut += bytesOut
             if let s = upstreamSeconds {
@@ -37,6 +37,9 @@ final class LoopMetrics: Sendable {
             }
         }
     }
+
+    static let routes = ["backend", "factory", "local"]
+    static func routeIndex(_ r: String) -> Int { routes.firstIndex(of: r) ?? 0 }
 
     func rewriteApplied(_ rule: String) { counts.withLock { $0.rewrites[rule, default: 0] += 1 } }
     func connectionOpened() { counts.withLock { $0.openConnections += 1 } }
@@ -61,8 +64,7 @@ enum MetricsText {
         }
         var out = "# HELP droidgate_requests_total Requests answered, by route and status.\n# TYPE droidgate_requests_total counter\n"
         for (k, v) in total.requests.sorted(by: { $0.key < $1.key }) {
-            let parts = k.split(separator: "\u{0}", omittingEmptySubsequences: false)
-            out += "droidgate_requests_total{route=\"\(parts[0])\",status=\"\(parts[1])\"} \(v)\n"
+            out += "droidgate_requests_total{route=\"\(LoopMetrics.routes[k / 1000])\",status=\"\(k % 1000)\"} \(v)\n"
         }
         out += "# HELP droidgate_requests_in_flight Requests being answered now.\n# TYPE droidgate_requests_in_flight gauge\ndroidgate_requests_in_flight \(total.inFlight)\n"
         out += "# HELP droidgate_connections_open Client connections open now.\n# TYPE droidgate_connections_open gauge\ndroidgate_connections_open \(total.openConnections)\n"
