@@ -13,6 +13,8 @@ public final class IPCServer: Sendable {
     private let stopped = Atomic<Bool>(false)
     private let live = Mutex<[ServerConnection]>([])
     public static let helloTimeout = 5.0
+    /// More concurrent peers than this is an attack or a bug: extra ones are turned away.
+    public static let maxConnections = 256
 
     public init(name: String, listener: Socket, policy: PeerPolicy, ops: [Op]) {
         self.name = name
@@ -64,6 +66,11 @@ public final class IPCServer: Sendable {
                 if stopped.load(ordering: .acquiring) { break }
                 Log.error("\(name) IPC: \(error)")
                 sleepSeconds(0.1)   // e.g. EMFILE: do not spin
+                continue
+            }
+            if live.withLock({ $0.count }) >= Self.maxConnections {
+                Log.warning("\(name) IPC: refusing a connection: \(Self.maxConnections) peers already connected")
+                client.close()
                 continue
             }
             startThread("ipc-conn-\(name)") { [self] in serve(client) }

@@ -20,7 +20,7 @@ public struct Socket: Sendable, Hashable {
 
     /// Binds and listens on a Unix socket path, replacing a stale socket file,
     /// and sets the file's mode (the socket's first line of access control).
-    public static func listenUnix(path: String, mode: mode_t = 0o660, backlog: Int32 = 64) throws(SystemError) -> Socket {
+    public static func listenUnix(path: String, mode: mode_t = 0o660, backlog: Int32 = 512) throws(SystemError) -> Socket {
         let s = try makeSocket(AF_UNIX, subject: path)
         do throws(SystemError) {
             var addr = try UnixAddress(path: path)

@@ -86,6 +86,10 @@ final class ClientConnection: LoopHandler {
         if mask & Epoll.writable != 0 { flush() }
         if state == .closed { return }
         if mask & (Epoll.readable | Epoll.peerClosedWriting | Epoll.hangUp | Epoll.error) != 0 {
+            if state == .closing {
+                if lingering { discardInput() }
+                return
+            }
             if state == .forwarding {
                 // We are not reading during forwarding; a hang-up means the client left.
                 if mask & (Epoll.peerClosedWriting | Epoll.hangUp | Epoll.error) != 0 { clientGone() }
@@ -573,14 +577,36 @@ final class ClientConnection: LoopHandler {
             outBuf.consume(n)
         }
         setInterest(interest & ~Epoll.writable)
-        if state == .closing { close(); return }
+        if state == .closing { linger(); return }
         upstream?.resume()
     }
 
     private func beginClosing() {
         state = .closing
         deadline = Monotonic.nanoseconds() + 5_000_000_000
-        if outBuf.isEmpty { close() } else { setInterest(Epoll.writable) }
+        if outBuf.isEmpty { linger() } else { setInterest(Epoll.writable) }
+    }
+
+    /// After an error response: send FIN but keep reading (and discarding) for a
+    /// moment, so a client still uploading sees our answer instead of a reset.
+    private var lingering = false
+    private func linger() {
+        guard !lingering else { return }
+        lingering = true
+        socket.shutdown(writing: true)
+        deadline = Monotonic.nanoseconds() + 1_000_000_000
+        setInterest(Epoll.readable | Epoll.peerClosedWriting)
+        discardInput()
+    }
+
+    private func discardInput() {
+        let scratch = loop.scratch
+        while true {
+            let n: Int?
+            do { n = try socket.fd.readNonBlocking(into: scratch) } catch { return close() }
+            guard let n else { return }            // nothing more for now
+            if n == 0 { return close() }           // the client finished too
+        }
     }
 
     func close() {
