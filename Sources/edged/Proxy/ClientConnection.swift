@@ -115,9 +115,14 @@ final class ClientConnection: LoopHandler {
 
     private func readAvailable() {
         while state == .idle || state == .readingHead || state == .readingBody {
-            inBuf.reserve(Self.readChunk)
+            // With nothing buffered, read into the loop's scratch first: an idle
+            // keep-alive connection then holds no buffer (a read that finds
+            // nothing must not leave 64 KiB behind). Mid-request, read in place.
+            let fresh = inBuf.isEmpty
+            if !fresh { inBuf.reserve(Self.readChunk) }
+            let target = fresh ? UnsafeMutableRawBufferPointer(rebasing: loop.scratch[0..<Self.readChunk]) : inBuf.writable
             let n: Int?
-            do { n = try socket.fd.readNonBlocking(into: inBuf.writable) } catch {
+            do { n = try socket.fd.readNonBlocking(into: target) } catch {
                 close()
                 return
             }
@@ -127,7 +132,7 @@ final class ClientConnection: LoopHandler {
                 close()
                 return
             }
-            inBuf.didWrite(n)
+            if fresh { inBuf.append(UnsafeRawBufferPointer(rebasing: target[0..<n])) } else { inBuf.didWrite(n) }
             processInput()
             if n < Self.readChunk / 2 { break }
         }

@@ -313,7 +313,9 @@ final class UpstreamPool {
     let address: SocketAddress
     private var idle: [UpstreamConnection] = []
     private var busy: Set<ObjectIdentifier> = []
-    static let maxIdle = 64
+    /// Enough for every request a loop has in flight at high concurrency, so
+    /// bursts reuse connections instead of churning through connect/close.
+    static let maxIdle = 512
 
     init(loop: EventLoop, address: SocketAddress) {
         self.loop = loop

@@ -1,0 +1,968 @@
+#!/usr/bin/env python3
+"""droidgate proxy benchmark: direct vs edged vs nginx vs haproxy.
+
+Started by bench/run (which installs the tools, builds the binaries, raises the fd limit
+and cleans up every pid this script records in $TMP/pids). Standard library only.
+Everything listens and connects on 127.0.0.1 only.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import selectors
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+LOOPBACK = "127.0.0.1"
+
+
+def env_int(name, default):
+    v = os.environ.get(name)
+    return int(v) if v not in (None, "") else default
+
+
+def log(msg):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- processes
+
+class Procs:
+    """Every process started here: recorded in TMP/pids (bench/run's trap kills them by id)."""
+
+    def __init__(self, tmp):
+        self.tmp = tmp
+        self.pidfile = os.path.join(tmp, "pids")
+        self.procs = []
+
+    def record(self, pid):
+        with open(self.pidfile, "a") as f:
+            f.write(f"{pid}\n")
+
+    def start(self, name, argv, cpus=None, env=None, quiet=False):
+        if cpus is not None:
+            argv = ["taskset", "-c", cpus] + argv
+        out = open(os.path.join(self.tmp, f"{name}.out"), "wb")
+        err = open(os.devnull if quiet else os.path.join(self.tmp, f"{name}.err"), "wb")
+        # A new session: Ctrl-C reaches only us; we stop the children ourselves.
+        p = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                             env=env, start_new_session=True)
+        out.close()
+        err.close()
+        p.bench_name = name
+        self.procs.append(p)
+        self.record(p.pid)
+        return p
+
+    def stop(self, p, sig=signal.SIGTERM, timeout=5):
+        if p.poll() is not None:
+            return
+        for child in children(p.pid):
+            self.record(child)
+        try:
+            p.send_signal(sig)
+            p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        except ProcessLookupError:
+            pass
+
+    def stop_all(self):
+        for p in reversed(self.procs):
+            self.stop(p)
+
+
+def children(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(x) for x in f.read().split()]
+    except OSError:
+        return []
+
+
+def proc_status(pid):
+    out = {}
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                if k in ("VmRSS", "VmHWM"):
+                    out[k] = int(v.split()[0])  # kB
+    except OSError:
+        pass
+    return out
+
+
+def port_free(port):
+    s = socket.socket()
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((LOOPBACK, port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def pick_ports(base, n):
+    ports, p = [], base
+    while len(ports) < n:
+        if p > base + 2000:
+            raise SystemExit(f"no free ports near {base}")
+        if port_free(p):
+            ports.append(p)
+        p += 1
+    return ports
+
+
+def wait_http(port, path="/healthz", timeout=15.0, proc=None):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise SystemExit(f"{proc.bench_name} exited with {proc.returncode} before listening "
+                             f"(its stderr is shown below)")
+        try:
+            with socket.create_connection((LOOPBACK, port), timeout=1) as s:
+                s.sendall(f"GET {path} HTTP/1.1\r\nHost: {LOOPBACK}:{port}\r\nConnection: close\r\n\r\n".encode())
+                data = b""
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                if data.startswith(b"HTTP/1.1 200") or data.startswith(b"HTTP/1.0 200"):
+                    return
+                last = data[:80]
+        except OSError as e:
+            last = e
+        time.sleep(0.1)
+    raise SystemExit(f"port {port} did not answer 200 on {path} within {timeout}s (last: {last!r})")
+
+
+# --------------------------------------------------------------------------- wrk
+
+WRK_LUA = r'''
+local f = assert(io.open("%(body)s", "rb"))
+local body = f:read("*a")
+f:close()
+wrk.method = "POST"
+wrk.body = body
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["x-fake-size"] = "%(reply)d"
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('BENCH {"requests":%%d,"duration_us":%%d,"bytes":%%d,"connect":%%d,' ..
+    '"read":%%d,"write":%%d,"status":%%d,"timeout":%%d,"p50":%%d,"p90":%%d,"p99":%%d,' ..
+    '"p999":%%d,"max":%%d,"mean":%%.1f}\n',
+    summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status,
+    e.timeout, latency:percentile(50), latency:percentile(90), latency:percentile(99),
+    latency:percentile(99.9), latency.max, latency.mean))
+end
+'''
+
+
+def make_body(path, size, stream=False):
+    head = '{"model":"gpt-5","stream":%s,"messages":[{"role":"user","content":"' % ("true" if stream else "false")
+    tail = '"}]}'
+    filler = max(0, size - len(head) - len(tail))
+    data = (head + ("lorem ipsum " * (filler // 12 + 1))[:filler] + tail).encode()
+    with open(path, "wb") as f:
+        f.write(data)
+    return len(data)
+
+
+PROCS = None  # the Procs of this run, so wrk's pid is recorded too
+
+
+def run_wrk(script, port, conns, duration, cpus, timeout_s=10):
+    argv = ["wrk", "-t1", f"-c{conns}", f"-d{duration}s", "--latency", f"--timeout={timeout_s}s",
+            "-s", script, f"http://{LOOPBACK}:{port}/v1/chat/completions"]
+    if cpus is not None:
+        argv = ["taskset", "-c", cpus] + argv
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if PROCS:
+        PROCS.record(p.pid)
+    try:
+        out, err = p.communicate(timeout=duration + 60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    r = argparse.Namespace(stdout=out, stderr=err, returncode=p.returncode)
+    for line in r.stdout.splitlines():
+        if line.startswith("BENCH "):
+            d = json.loads(line[6:])
+            d["rps"] = d["requests"] / (d["duration_us"] / 1e6)
+            d["errors"] = d["connect"] + d["read"] + d["write"] + d["status"] + d["timeout"]
+            return d
+    raise RuntimeError(f"wrk produced no result (rc {r.returncode}):\n{r.stdout}\n{r.stderr}")
+
+
+# --------------------------------------------------------------------------- SSE client
+
+class SSEStream:
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b""
+        self.head_done = False
+        self.status = None
+        self.chunked = False
+        self.chunk_left = None  # bytes left in the current chunk (None: expecting a size line)
+        self.payload = b""
+        self.events = []  # arrival times (ns) of each complete event
+        self.done = False
+
+    def feed(self, data, t):
+        self.buf += data
+        if not self.head_done:
+            i = self.buf.find(b"\r\n\r\n")
+            if i < 0:
+                return
+            head = self.buf[:i].decode("latin-1")
+            self.buf = self.buf[i + 4:]
+            self.head_done = True
+            self.status = int(head.split(" ", 2)[1])
+            self.chunked = bool(re.search(r"(?im)^transfer-encoding:\s*chunked", head))
+        if self.chunked:
+            while True:
+                if self.chunk_left is None:
+                    j = self.buf.find(b"\r\n")
+                    if j < 0:
+                        break
+                    size = int(self.buf[:j].split(b";")[0], 16)
+                    self.buf = self.buf[j + 2:]
+                    if size == 0:
+                        self.done = True
+                        break
+                    self.chunk_left = size
+                take = min(self.chunk_left, len(self.buf))
+                self.payload += self.buf[:take]
+                self.buf = self.buf[take:]
+                self.chunk_left -= take
+                if self.chunk_left == 0:
+                    if len(self.buf) < 2:
+                        self.chunk_left = 0
+                        break
+                    self.buf = self.buf[2:]
+                    self.chunk_left = None
+                else:
+                    break
+        else:
+            self.payload += self.buf
+            self.buf = b""
+        while True:
+            k = self.payload.find(b"\n\n")
+            if k < 0:
+                break
+            self.events.append(t)
+            if self.payload[:k].strip() == b"data: [DONE]":
+                self.done = True
+            self.payload = self.payload[k + 2:]
+
+
+def sse_round(port, streams, events, delay_ms, body):
+    req = (f"POST /v1/chat/completions HTTP/1.1\r\nHost: {LOOPBACK}:{port}\r\n"
+           f"Content-Type: application/json\r\nAccept: text/event-stream\r\n"
+           f"x-fake-events: {events}\r\nx-fake-event-delay-ms: {delay_ms}\r\n"
+           f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    sel = selectors.DefaultSelector()
+    all_streams = []
+    for _ in range(streams):
+        s = socket.create_connection((LOOPBACK, port), timeout=5)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        st = SSEStream(s)
+        all_streams.append(st)
+    for st in all_streams:  # send all requests back to back so the streams run together
+        st.sock.sendall(req)
+        st.sock.setblocking(False)
+        sel.register(st.sock, selectors.EVENT_READ, st)
+    open_count = streams
+    deadline = time.time() + 30 + events * delay_ms / 1000 * 2
+    errors = []
+    while open_count and time.time() < deadline:
+        for key, _ in sel.select(timeout=1):
+            st = key.data
+            t = time.perf_counter_ns()
+            try:
+                data = st.sock.recv(65536)
+            except BlockingIOError:
+                continue
+            except OSError as e:
+                data = b""
+                errors.append(f"recv: {e}")
+            if data:
+                st.feed(data, t)
+            if not data or st.done:
+                sel.unregister(st.sock)
+                st.sock.close()
+                open_count -= 1
+                if not data and not st.done:
+                    errors.append("connection closed before the end of the stream")
+    for st in all_streams:
+        if open_count and st.sock.fileno() >= 0:
+            errors.append("stream timed out")
+            sel.unregister(st.sock)
+            st.sock.close()
+        if st.status != 200:
+            errors.append(f"status {st.status}")
+    sel.close()
+    gaps = []
+    counts = []
+    for st in all_streams:
+        counts.append(len(st.events))
+        gaps += [(b - a) / 1e6 - delay_ms for a, b in zip(st.events, st.events[1:])]
+    return gaps, counts, errors
+
+
+def pct(values, p):
+    if not values:
+        return float("nan")
+    v = sorted(values)
+    k = (len(v) - 1) * p / 100
+    lo = int(k)
+    hi = min(lo + 1, len(v) - 1)
+    return v[lo] + (v[hi] - v[lo]) * (k - lo)
+
+
+# --------------------------------------------------------------------------- idle connections
+
+def idle_request(port, body_size):
+    """GET /healthz (body_size 0), else a chat POST with a body of about body_size bytes."""
+    if not body_size:
+        return f"GET /healthz HTTP/1.1\r\nHost: {LOOPBACK}:{port}\r\n\r\n".encode()
+    body = ('{"model":"gpt-5","messages":[{"role":"user","content":"' + "x" * max(0, body_size - 60)
+            + '"}]}').encode()
+    return (f"POST /v1/chat/completions HTTP/1.1\r\nHost: {LOOPBACK}:{port}\r\nContent-Type: application/json"
+            f"\r\nx-fake-size: 1024\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+def idle_test(port, n, pid, body_size=0, batch=500):
+    """Opens n keep-alive connections, one request on each (see idle_request), keeps them open.
+    Returns (rss_before_kB, rss_after_kB, open_ok, failures)."""
+    req = idle_request(port, body_size)
+    with socket.create_connection((LOOPBACK, port), timeout=5) as s:  # warm the upstream pool
+        s.sendall(req)
+        s.recv(65536)
+    time.sleep(0.5)
+    before = proc_status(pid).get("VmRSS", 0)
+    socks = []
+    failures = 0
+    sel = selectors.DefaultSelector()
+    for start in range(0, n, batch):
+        pending = 0
+        for _ in range(min(batch, n - start)):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            s.setblocking(False)
+            s.connect_ex((LOOPBACK, port))
+            st = {"sock": s, "buf": b"", "sent": False}
+            sel.register(s, selectors.EVENT_WRITE, st)
+            pending += 1
+            socks.append(s)
+        deadline = time.time() + 30
+        while pending and time.time() < deadline:
+            for key, ev in sel.select(timeout=1):
+                st = key.data
+                s = st["sock"]
+                if not st["sent"]:
+                    err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                    if err:
+                        failures += 1
+                        pending -= 1
+                        sel.unregister(s)
+                        continue
+                    s.sendall(req)  # fits the socket buffer of a fresh connection
+                    st["sent"] = True
+                    sel.modify(s, selectors.EVENT_READ, st)
+                    continue
+                try:
+                    data = s.recv(65536)
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    data = b""
+                if not data:
+                    failures += 1
+                    pending -= 1
+                    sel.unregister(s)
+                    continue
+                st["buf"] += data
+                buf = st["buf"]
+                i = buf.find(b"\r\n\r\n")
+                if i >= 0:
+                    m = re.search(rb"(?im)^content-length:\s*(\d+)", buf[:i])
+                    need = i + 4 + (int(m.group(1)) if m else 0)
+                    if len(buf) >= need:
+                        if not buf.startswith(b"HTTP/1.1 200"):
+                            failures += 1
+                        pending -= 1
+                        sel.unregister(s)
+        if pending:
+            failures += pending
+            for key in list(sel.get_map().values()):
+                sel.unregister(key.fileobj)
+    sel.close()
+    time.sleep(1.0)
+    after = proc_status(pid).get("VmRSS", 0)
+    still_open = 0
+    for s in socks:
+        try:
+            d = s.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+            if d:
+                still_open += 1
+        except BlockingIOError:
+            still_open += 1
+        except OSError:
+            pass
+    for s in socks:
+        s.close()
+    return before, after, still_open, failures
+
+
+# --------------------------------------------------------------------------- configs
+
+def nginx_conf(tmp, port, backend_port, nofile, name):
+    d = os.path.join(tmp, name)
+    os.makedirs(d, exist_ok=True)
+    user = "user root;" if os.geteuid() == 0 else ""  # workers must reach the 0700 temp dir
+    conf = f"""
+{user}
+worker_processes 1;
+daemon off;
+pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+worker_rlimit_nofile {nofile};
+events {{ worker_connections {min(nofile - 64, 65536)}; }}
+http {{
+    access_log off;
+    client_body_temp_path {d}/client_body;
+    proxy_temp_path {d}/proxy;
+    fastcgi_temp_path {d}/fastcgi;
+    uwsgi_temp_path {d}/uwsgi;
+    scgi_temp_path {d}/scgi;
+    keepalive_timeout 75s;
+    keepalive_requests 1000000;
+    upstream backend {{
+        server {LOOPBACK}:{backend_port};
+        keepalive 64;
+        keepalive_requests 1000000;
+    }}
+    server {{
+        listen {LOOPBACK}:{port};
+        client_max_body_size 64m;
+        location = /healthz {{ default_type application/json; return 200 '{{"status":"ok"}}'; }}
+        location / {{
+            proxy_pass http://backend;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_buffering off;
+        }}
+    }}
+}}
+"""
+    path = os.path.join(d, "nginx.conf")
+    with open(path, "w") as f:
+        f.write(conf)
+    return path, d
+
+
+def haproxy_conf(tmp, port, backend_port, name, nofile, maxconn):
+    path = os.path.join(tmp, f"{name}.cfg")
+    conf = f"""
+global
+    nbthread 1
+    maxconn {maxconn}
+    ulimit-n {nofile}
+defaults
+    mode http
+    option http-keep-alive
+    option http-no-delay
+    http-reuse always
+    maxconn {maxconn}
+    timeout connect 5s
+    timeout client 600s
+    timeout server 600s
+    timeout http-request 10s
+    timeout http-keep-alive 75s
+frontend fe
+    bind {LOOPBACK}:{port}
+    http-request return status 200 content-type application/json string '{{"status":"ok"}}' if {{ path /healthz }}
+    default_backend be
+backend be
+    server s1 {LOOPBACK}:{backend_port}
+"""
+    with open(path, "w") as f:
+        f.write(conf)
+    return path
+
+
+def edged_conf(tmp, port, backend_port, name):
+    root = os.path.join(tmp, f"{name}-root")
+    os.makedirs(root, exist_ok=True)
+    path = os.path.join(tmp, f"{name}.json")
+    with open(path, "w") as f:
+        json.dump({"listen": f"{LOOPBACK}:{port}", "backend": {"port": backend_port},
+                   "edged": {"workers": 1}, "log": {"level": "warning"},
+                   "limits": {"maxBodyBytes": 67108864}}, f)
+    return path, root
+
+
+# --------------------------------------------------------------------------- formatting
+
+def ms(us):
+    return f"{us / 1000:.3f}"
+
+
+def signed_ms(x):
+    return f"{x:+.3f}"
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}×" if b else "n/a"
+
+
+def tool_version(argv):
+    try:
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+        return (r.stdout + r.stderr).strip().splitlines()[0]
+    except Exception:
+        return "?"
+
+
+def machine_facts(bin_dir, repo):
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    commit = subprocess.run(["git", "-C", repo, "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip() or "?"
+    dirty = subprocess.run(["git", "-C", repo, "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    return [
+        ("date", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")),
+        ("nproc", str(os.cpu_count())),
+        ("cpu", cpu),
+        ("kernel", platform.release()),
+        ("swift", tool_version(["swift", "--version"])),
+        ("commit", commit + (" (with uncommitted changes)" if dirty else "")),
+        ("nginx", tool_version(["nginx", "-v"])),
+        ("haproxy", tool_version(["haproxy", "-v"])),
+        ("wrk", tool_version(["wrk", "-v"])),
+        ("load average at start", open("/proc/loadavg").read().split()[0]),
+    ]
+
+
+# --------------------------------------------------------------------------- main
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True, help="directory with edged and fake-cli-proxy-api")
+    ap.add_argument("--tmp", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--repo", required=True)
+    a = ap.parse_args()
+
+    cfg = argparse.Namespace(
+        duration=env_int("BENCH_DURATION", 2),
+        repeat=max(1, env_int("BENCH_REPEAT", 5)),
+        warmup=env_int("BENCH_WARMUP", 1),
+        concs=[int(x) for x in os.environ.get("BENCH_CONCURRENCY", "1,16,256").split(",")],
+        big_conc=env_int("BENCH_BIG_CONCURRENCY", 8),
+        sse_streams=env_int("BENCH_SSE_STREAMS", 16),
+        sse_rounds=env_int("BENCH_SSE_ROUNDS", 3),
+        sse_events=env_int("BENCH_SSE_EVENTS", 64),
+        sse_delay=env_int("BENCH_SSE_DELAY_MS", 20),
+        idle_n=env_int("BENCH_IDLE_CONNS", 10000),
+        port_base=env_int("BENCH_PORT_BASE", 27310),
+        phases=set(os.environ.get("BENCH_PHASES", "wrk,sse,idle").split(",")),
+    )
+    ncpu = os.cpu_count() or 1
+    cfg.load_cpus, cfg.proxy_cpus = ("0", "1") if ncpu >= 2 else (None, None)
+    if cfg.load_cpus:
+        os.sched_setaffinity(0, {0})  # our own SSE / idle clients run beside wrk and the backend
+    import resource
+    cfg.nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if cfg.idle_n > cfg.nofile - 200:
+        log(f"fd limit {cfg.nofile}: idle connections reduced from {cfg.idle_n} to {cfg.nofile - 200}")
+        cfg.idle_n = cfg.nofile - 200
+    if "idle" not in cfg.phases:
+        cfg.idle_n = 0
+
+    tmp = a.tmp
+    global PROCS
+    procs = PROCS = Procs(tmp)
+    bp, ep, np_, hp, ep2, np2, hp2 = pick_ports(cfg.port_base, 7)
+    edged_bin = os.path.join(a.bin, "edged")
+    fake_bin = os.path.join(a.bin, "fake-cli-proxy-api")
+    facts = machine_facts(a.bin, a.repo)
+    res = argparse.Namespace(wrk={}, workloads=[], sse={}, mem={}, small_len=0, big_len=0)
+    targets = ["direct", "edged", "nginx", "haproxy"]
+    t0 = time.time()
+
+    # haproxy wants 2 fds per connection (client + server side) under its maxconn.
+    haproxy_maxconn = max(1000, min(cfg.idle_n + 200, (cfg.nofile - 200) // 2))
+
+    def start_edged(name, port):
+        conf, root = edged_conf(tmp, port, bp, name)
+        env = dict(os.environ, DROIDGATE_ROOT=root)
+        p = procs.start(name, [edged_bin, "--config", conf], cpus=cfg.proxy_cpus, env=env)
+        wait_http(port, proc=p)
+        return p, p.pid
+
+    def start_nginx(name, port):
+        conf, d = nginx_conf(tmp, port, bp, cfg.nofile, name)
+        p = procs.start(name, ["nginx", "-e", "stderr", "-p", d, "-c", conf], cpus=cfg.proxy_cpus)
+        wait_http(port, proc=p)
+        kids = children(p.pid)
+        for k in kids:
+            procs.record(k)
+        return p, (kids[0] if kids else p.pid)  # the worker
+
+    def start_haproxy(name, port):
+        conf = haproxy_conf(tmp, port, bp, name, cfg.nofile, haproxy_maxconn)
+        p = procs.start(name, ["haproxy", "-db", "-f", conf], cpus=cfg.proxy_cpus)
+        wait_http(port, proc=p)
+        return p, p.pid
+
+    try:
+        log(f"ports: backend {bp}, edged {ep}, nginx {np_}, haproxy {hp}; proxies on cpu {cfg.proxy_cpus}, "
+            f"backend/wrk/clients on cpu {cfg.load_cpus}")
+        # The fake logs a line per request and has no switch for it: its stderr goes to /dev/null.
+        fake = procs.start("backend", [fake_bin, "--host", LOOPBACK, "--port", str(bp)], cpus=cfg.load_cpus,
+                           quiet=True)
+        wait_http(bp, proc=fake)
+        live = {"edged": start_edged("edged", ep), "nginx": start_nginx("nginx", np_),
+                "haproxy": start_haproxy("haproxy", hp)}
+        ports = {"direct": bp, "edged": ep, "nginx": np_, "haproxy": hp}
+        pids = {"direct": fake.pid, **{name: pid for name, (_, pid) in live.items()}}
+
+        def check_alive():
+            for name, (p, _) in list(live.items()) + [("backend", (fake, 0))]:
+                if p.poll() is not None:
+                    raise SystemExit(f"{name} exited with status {p.returncode} during the run")
+
+        if "wrk" in cfg.phases:
+            phase_wrk(cfg, res, tmp, ports, pids, targets, check_alive)
+        if "sse" in cfg.phases:
+            phase_sse(cfg, res, tmp, ports, targets, check_alive)
+        check_alive()
+        for name, (p, pid) in live.items():
+            res.mem[f"{name}_load"] = proc_status(pid)
+            procs.stop(p)
+        if cfg.idle_n:
+            # Each on a fresh instance, so buffers freed after the load phase don't hide the cost.
+            # Twice: after a GET /healthz the proxy answers itself (the brief's measure), and after
+            # one proxied chat POST of IDLE_BODY bytes (what an agent's connection looks like).
+            for kind, body_size, batch in (("healthz", 0, 500), ("post", IDLE_BODY, 100)):
+                for name, start, port in (("edged", start_edged, ep2), ("nginx", start_nginx, np2),
+                                          ("haproxy", start_haproxy, hp2)):
+                    p, pid = start(f"{name}-idle-{kind}", port)
+                    n = min(cfg.idle_n, haproxy_maxconn - 100) if name == "haproxy" else cfg.idle_n
+                    before, after, still, fails = idle_test(port, n, pid, body_size, batch)
+                    res.mem[f"{name}_idle_{kind}"] = (before, after, still, fails,
+                                                      proc_status(pid).get("VmHWM", 0), n)
+                    log(f"idle {name} ({kind}): {before} kB -> {after} kB with {still}/{n} open, "
+                        f"{fails} failures")
+                    if p.poll() is not None:
+                        raise SystemExit(f"{name}-idle exited with status {p.returncode}")
+                    procs.stop(p)
+    finally:
+        procs.stop_all()
+
+    facts.append(("load average at end", open("/proc/loadavg").read().split()[0]))
+    report = render(cfg, res, facts, targets, tmp, time.time() - t0)
+    print(report)
+    os.makedirs(os.path.dirname(a.out), exist_ok=True)
+    with open(a.out, "w") as f:
+        f.write(report)
+    log(f"wrote {a.out}")
+    return 0
+
+
+IDLE_BODY = 32 * 1024
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process (all its threads), in seconds."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return float("nan")
+
+
+def median_result(runs):
+    """Median of each metric over repeated runs; errors are summed."""
+    out = {}
+    for k in runs[0]:
+        vals = [r[k] for r in runs]
+        out[k] = sum(vals) if k in ("errors", "connect", "read", "write", "status", "timeout") \
+            else statistics.median(vals)
+    for k in ("rps", "p99"):
+        out[f"{k}_all"] = [r[k] for r in runs]
+    return out
+
+
+def spread(values):
+    """Run-to-run spread (max − min) relative to the median, or 0 for a single run."""
+    m = statistics.median(values)
+    return (max(values) - min(values)) / m if len(values) > 1 and m else 0.0
+
+
+def phase_wrk(cfg, res, tmp, ports, pids, targets, check_alive):
+    small = os.path.join(tmp, "small.json")
+    big = os.path.join(tmp, "big.json")
+    res.small_len = make_body(small, 1024)
+    res.big_len = make_body(big, 1 << 20)
+    small_lua = os.path.join(tmp, "small.lua")
+    big_lua = os.path.join(tmp, "big.lua")
+    for path, body in ((small_lua, small), (big_lua, big)):
+        with open(path, "w") as f:
+            f.write(WRK_LUA % {"body": body, "reply": 1024})
+    workloads = [(f"POST 1 KiB c{c}", small_lua, c) for c in cfg.concs]
+    workloads.append((f"POST 1 MiB c{cfg.big_conc}", big_lua, cfg.big_conc))
+    for wl, script, c in workloads:
+        res.workloads.append(wl)
+        runs = {t: [] for t in targets}
+        # Repeats interleave the targets, so a burst of outside load hits them alike.
+        for rep in range(cfg.repeat):
+            for t in targets:
+                check_alive()
+                if rep == 0 and cfg.warmup > 0:
+                    run_wrk(script, ports[t], c, cfg.warmup, cfg.load_cpus)
+                cpu0 = cpu_seconds(pids[t])
+                r = run_wrk(script, ports[t], c, cfg.duration, cfg.load_cpus)
+                r["cpu_us"] = (cpu_seconds(pids[t]) - cpu0) * 1e6 / max(r["requests"], 1)
+                r["cpu_pct"] = (cpu_seconds(pids[t]) - cpu0) * 1e8 / r["duration_us"]
+                runs[t].append(r)
+                log(f"{wl:16} {t:8} {r['rps']:9.0f} req/s  p50 {ms(r['p50'])} p99 {ms(r['p99'])} "
+                    f"p99.9 {ms(r['p999'])} ms  cpu {r['cpu_us']:.0f} us/req ({r['cpu_pct']:.0f}%)  "
+                    f"errors {r['errors']}")
+        for t in targets:
+            res.wrk[(wl, t)] = median_result(runs[t])
+
+
+def phase_sse(cfg, res, tmp, ports, targets, check_alive):
+    sse_body = os.path.join(tmp, "sse.json")
+    make_body(sse_body, 256, stream=True)
+    with open(sse_body, "rb") as f:
+        body = f.read()
+    for t in targets:
+        check_alive()
+        gaps, counts, errors = [], [], []
+        for _ in range(cfg.sse_rounds):
+            g, c, e = sse_round(ports[t], cfg.sse_streams, cfg.sse_events, cfg.sse_delay, body)
+            gaps += g
+            counts += c
+            errors += e
+            time.sleep(0.2)
+        s = {"gaps": gaps, "counts": counts, "errors": errors,
+             "p50": pct(gaps, 50), "p99": pct(gaps, 99), "max": max(gaps) if gaps else float("nan")}
+        res.sse[t] = s
+        log(f"SSE {t:8} gap-{cfg.sse_delay}ms p50 {s['p50']:.3f} p99 {s['p99']:.3f} max {s['max']:.3f} ms; "
+            f"events/stream {min(counts)}..{max(counts)}; errors {len(errors)}")
+
+
+def render(cfg, res, facts, targets, tmp, elapsed):
+    L = []
+    L.append("# droidgate proxy benchmark")
+    L.append("")
+    L.append(" · ".join(f"**{k}** {v}" for k, v in facts))
+    L.append("")
+    load = float(facts[-1][1])
+    if load > 1.5 * (os.cpu_count() or 1):
+        L.append(f"**Warning:** the load average was {load} at the end: other processes competed for the "
+                 f"CPUs, so these numbers are noisy.")
+        L.append("")
+    wrk, wls = res.wrk, res.workloads
+    if wls:
+        L.append(f"wrk -t1, {cfg.repeat} × {cfg.duration} s per cell (targets interleaved; each figure is the "
+                 f"median of the {cfg.repeat} runs) after a {cfg.warmup} s warm-up; request body "
+                 f"{res.small_len} B (1 KiB workloads) / {res.big_len} B (1 MiB), reply ~1 KiB of text "
+                 f"(`x-fake-size: 1024`). Proxies pinned to cpu {cfg.proxy_cpus}; backend, wrk and the Python "
+                 f"clients to cpu {cfg.load_cpus}. Latencies in ms. *added p99* = p99 through the proxy − p99 "
+                 f"direct (so comparing added p99 between proxies is comparing their p99). The edged/other added-p99 "
+                 f"columns give the ratio when both are positive, and in brackets edged's p99 minus the other's "
+                 f"(negative: edged is better).")
+        L.append("")
+        L.append("| workload | target | req/s | p50 | p99 | p99.9 | errors | CPU µs/req | added p99 | "
+                 "edged/nginx req/s | edged/haproxy req/s | edged/nginx added p99 | edged/haproxy added p99 |")
+        L.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+        for wl in wls:
+            d = wrk[(wl, "direct")]
+            for t in targets:
+                r = wrk[(wl, t)]
+                added = (r["p99"] - d["p99"]) / 1000
+                cols = [wl, f"**{t}**" if t == "edged" else t, f"{r['rps']:.0f}", ms(r["p50"]), ms(r["p99"]),
+                        ms(r["p999"]), str(r["errors"]), f"{r['cpu_us']:.1f} ({r['cpu_pct']:.0f}%)",
+                        "—" if t == "direct" else signed_ms(added)]
+                if t == "edged":
+                    for other in ("nginx", "haproxy"):
+                        cols.append(ratio(r["rps"], wrk[(wl, other)]["rps"]))
+                    for other in ("nginx", "haproxy"):
+                        ao = (wrk[(wl, other)]["p99"] - d["p99"]) / 1000
+                        diff = f"{signed_ms(added - ao)} ms"
+                        cols.append(f"{ratio(added, ao)} ({diff})" if ao > 0 and added > 0 else f"— ({diff})")
+                else:
+                    cols += ["", "", "", ""]
+                L.append("| " + " | ".join(cols) + " |")
+        L.append("")
+        L.append("`errors` = wrk connect + read + write + timeout errors plus responses with status ≥ 400 "
+                 "(wrk's non-2xx/3xx count), summed over the runs. `CPU µs/req` = user + system CPU time of "
+                 "the target process (for *direct*: the fake backend; for nginx: its worker) per request, and "
+                 "in brackets its busy share of one core during the run. A proxy well below 100% is not the "
+                 "bottleneck: the backend and wrk share the other core.")
+        L.append("")
+    L.append("Configuration: logging is off everywhere — edged runs with `log.level` `warning` (no "
+             "access-log line per request), nginx with `access_log off`, haproxy with no log target. "
+             "edged: `edged.workers` 1, alone (no authd/supervisord). nginx: `worker_processes 1`, upstream "
+             "`keepalive 64`, `proxy_http_version 1.1`, `proxy_set_header Connection \"\"`, `proxy_buffering "
+             "off`, `client_max_body_size 64m`, `keepalive_requests 1000000` on both sides (its default of "
+             "1000 would force reconnects), request bodies buffered nginx's default way (over 16 KiB: to a "
+             "temp file). haproxy: `nbthread 1`, mode http, `option http-keep-alive`, `http-reuse always`, "
+             "`option http-no-delay` (without it haproxy holds SSE events back up to ~200 ms).")
+    L.append("")
+    sse = res.sse
+    if sse:
+        L.append(f"## SSE: {cfg.sse_streams} concurrent streams × {cfg.sse_rounds} rounds, {cfg.sse_events} "
+                 f"deltas at {cfg.sse_delay} ms pacing")
+        L.append("")
+        L.append(f"gap = inter-arrival time of consecutive events at the client − {cfg.sse_delay} ms, in ms "
+                 f"(the fake backend overshoots its pause by up to ~1 ms, so compare with *direct*).")
+        L.append("")
+        L.append("| target | gaps | gap p50 | gap p99 | gap max | added p50 vs direct | added p99 vs direct | "
+                 "events/stream | errors |")
+        L.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+        for t in targets:
+            s = sse[t]
+            lo, hi = min(s["counts"]), max(s["counts"])
+            cnt = f"{lo}" if lo == hi else f"{lo}–{hi}"
+            add50 = "—" if t == "direct" else signed_ms(s["p50"] - sse["direct"]["p50"])
+            add99 = "—" if t == "direct" else signed_ms(s["p99"] - sse["direct"]["p99"])
+            L.append(f"| {t} | {len(s['gaps'])} | {s['p50']:.3f} | {s['p99']:.3f} | {s['max']:.3f} | {add50} | "
+                     f"{add99} | {cnt} | {len(s['errors'])} |")
+        L.append("")
+    mem = res.mem
+    if mem:
+        L.append("## Memory (RSS, KiB)")
+        L.append("")
+        L.append("Peak RSS (VmHWM) of the instances that served the wrk and SSE workloads: "
+                 + ", ".join(f"{name} {mem.get(f'{name}_load', {}).get('VmHWM', 0)}"
+                             for name in ("edged", "nginx", "haproxy")) + " (nginx: its worker).")
+        L.append("")
+        if cfg.idle_n:
+            L.append(f"Idle keep-alive connections: on a fresh instance, {cfg.idle_n} client connections each "
+                     f"send one request and stay open; RSS is read before (after one warm-up request) and 1 s "
+                     f"after the last answer. *healthz*: `GET /healthz`, answered by the proxy itself. *post "
+                     f"{IDLE_BODY // 1024} KiB*: one chat POST with a {IDLE_BODY // 1024} KiB body proxied to "
+                     f"the backend (100 at a time), as an agent's connection looks between requests. haproxy "
+                     f"counts two fds per connection against its `maxconn`, so under a low fd limit it gets "
+                     f"fewer connections (see *still open*).")
+            L.append("")
+            L.append("| process | request | RSS before | RSS with idle conns | per idle connection | still open | "
+                     "failures | VmHWM |")
+            L.append("|---|---|--:|--:|--:|--:|--:|--:|")
+            for kind, label in (("healthz", "healthz"), ("post", f"post {IDLE_BODY // 1024} KiB")):
+                for name in ("edged", "nginx", "haproxy"):
+                    if f"{name}_idle_{kind}" not in mem:
+                        continue
+                    b, af, still, fails, ihwm, n = mem[f"{name}_idle_{kind}"]
+                    per = (af - b) * 1024 / n
+                    L.append(f"| {'**edged**' if name == 'edged' else name} | {label} | {b} | {af} | "
+                             f"{per / 1024:.2f} KiB | {still}/{n} | {fails} | {ihwm} |")
+            L.append("")
+
+    L.append("## Targets")
+    L.append("")
+
+    def mark(ok):
+        return "**met**" if ok else "**NOT met**"
+
+    if wls:
+        def noise(wl, key):
+            e, n = wrk[(wl, "edged")][f"{key}_all"], wrk[(wl, "nginx")][f"{key}_all"]
+            return max(spread(e), spread(n))
+
+        thr = []
+        for wl in wls:
+            x = wrk[(wl, "edged")]["rps"] / wrk[(wl, "nginx")]["rps"]
+            nz = noise(wl, "rps")
+            thr.append(f"{wl}: {x:.2f}×" + (" (short, but within the run-to-run spread of "
+                                             f"{nz * 100:.0f}%)" if 1 - nz <= x < 1 else ""))
+        ok = all(wrk[(wl, "edged")]["rps"] >= wrk[(wl, "nginx")]["rps"] for wl in wls)
+        L.append(f"- Throughput ≥ nginx's at every concurrency: {mark(ok)} — " + ", ".join(thr))
+        lat, ok = [], True
+        for wl in wls:
+            d = wrk[(wl, "direct")]["p99"]
+            e, n = (wrk[(wl, "edged")]["p99"] - d) / 1000, (wrk[(wl, "nginx")]["p99"] - d) / 1000
+            ok = ok and e <= n
+            nz = noise(wl, "p99") * wrk[(wl, "nginx")]["p99"] / 1000
+            lat.append(f"{wl}: edged {signed_ms(e)} vs nginx {signed_ms(n)} ms"
+                       + (f" (over, but within the run-to-run p99 spread of {nz:.1f} ms)" if n < e <= n + nz else ""))
+        L.append(f"- Added p99 latency over direct ≤ nginx's: {mark(ok)} — " + ", ".join(lat))
+        cpu = [f"{wl}: {wrk[(wl, 'edged')]['cpu_us']:.0f} vs {wrk[(wl, 'nginx')]['cpu_us']:.0f} µs "
+               f"({wrk[(wl, 'edged')]['cpu_us'] / wrk[(wl, 'nginx')]['cpu_us']:.2f}×)" for wl in wls]
+        L.append("- (informational) proxy CPU per request, edged vs nginx — the cost that decides throughput "
+                 "once the proxy, not the backend, is the bottleneck: " + ", ".join(cpu))
+    if sse:
+        add = sse["edged"]["p99"] - sse["direct"]["p99"]
+        L.append(f"- SSE added gap p99 ≤ 1 ms: {mark(add <= 1.0 and not sse['edged']['errors'])} — "
+                 f"edged {signed_ms(add)} ms (nginx {signed_ms(sse['nginx']['p99'] - sse['direct']['p99'])}, "
+                 f"haproxy {signed_ms(sse['haproxy']['p99'] - sse['direct']['p99'])})")
+    if "edged_idle_healthz" in mem:
+        b, af, still, fails, _, n = mem["edged_idle_healthz"]
+        per = (af - b) / n * 1024
+        line = (f"- ≤ 16 KiB RSS per idle connection: {mark(per <= 16384 and still == n and not fails)}"
+                f" — edged {per / 1024:.2f} KiB after `GET /healthz` ({still}/{n} still open, {fails} failures)")
+        if "edged_idle_post" in mem:
+            b, af, still, fails, _, n = mem["edged_idle_post"]
+            per = (af - b) / n * 1024
+            ok = per <= 16384 and still == n and not fails
+            line += (f"; after a {IDLE_BODY // 1024} KiB chat POST: {per / 1024:.2f} KiB — "
+                     f"{'met' if ok else '**NOT met**'} for that case ({still}/{n} still open, {fails} failures)")
+        L.append(line)
+    errs = sum(r["errors"] for r in wrk.values()) + sum(len(s["errors"]) for s in sse.values())
+    errs_edged = sum(r["errors"] for (_, t), r in wrk.items() if t == "edged") + \
+        len(sse.get("edged", {}).get("errors", []))
+    L.append(f"- No errors through edged: {mark(errs_edged == 0)} — {errs_edged} (all targets: {errs})")
+    L.append("")
+    edged_err = os.path.join(tmp, "edged.err")
+    lines = open(edged_err, errors="replace").read().splitlines() if os.path.exists(edged_err) else []
+    if lines:
+        L.append(f"edged's stderr during the load phase ({len(lines)} lines), the last ones:")
+        L.append("")
+        L.append("```")
+        L += lines[-10:]
+        L.append("```")
+        L.append("")
+    L.append(f"Benchmark wall time {elapsed:.0f} s (without the build).")
+    return "\n".join(L) + "\n"
+
+
+def on_term(signum, frame):
+    raise KeyboardInterrupt
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # bash starts us with SIGINT ignored
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        log("interrupted")
+        sys.exit(130)
