@@ -66,11 +66,13 @@ enum DroidSettings {
                     if kept.isEmpty {
                         splice.replace(ByteRange(models.start, models.end), with: Array(arrayText(encoded, indent: indent).utf8))
                     } else {
-                        splice.removeElements(elements, ours)
+                        // The insertion goes in first: at an equal offset, edits apply in the order added,
+                        // and a removal may start exactly where the last kept entry ends.
                         if !encoded.isEmpty {
                             let last = elements[kept.last!]
                             splice.insert(Array((",\n" + encoded.joined(separator: ",\n")).utf8), at: last.end)
                         }
+                        splice.removeElements(elements, ours)
                     }
                 } else if !encoded.isEmpty {
                     if let last = elements.last {
