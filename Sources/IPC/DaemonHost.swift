@@ -79,7 +79,8 @@ public final class DaemonHost: Sendable {
                 guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
                 Log.info("\(name): \(SignalHandlers.name(sig)) received, stopping")
                 Notify.stopping(status: "stopping")
-                s.stop()
+                // A socket systemd passed in is systemd's too: shutting it down would break it for the next instance.
+                s.stop(closeListener: !listenFDs.entries.contains { $0.name == "ipc" })
                 stop()
                 done.signal()
             }

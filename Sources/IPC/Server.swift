@@ -39,23 +39,20 @@ public final class IPCServer: Sendable {
     /// usable (a shutdown() would break it for the successor too).
     public func stop(closeListener: Bool = true) {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        if closeListener {
-            listener.shutdown(writing: true, reading: true)
-        } else {
-            // Wake our accept thread with a throwaway connection; it sees `stopped` and leaves.
-            wakeAcceptor()
-        }
+        // A shared listener is left alone: the accept loop polls and notices `stopped`.
+        if closeListener { listener.shutdown(writing: true, reading: true) }
         for c in live.withLock({ $0 }) { c.framed.shutdown() }
     }
 
-    private func wakeAcceptor() {
-        if let path = listener.unixPath() { (try? Socket.connectUnix(path: path))?.close() }
-    }
-
     private func acceptLoop() {
+        // Non-blocking, and polled: the listener may be shared with a successor
+        // process (socket activation, edged generations), and then nobody may
+        // shut it down to wake us; with two acceptors one of them gets EAGAIN.
+        try? listener.fd.setNonBlocking()
         while !stopped.load(ordering: .acquiring) {
             let client: Socket
             do {
+                guard try Poll.readable(listener.fd, timeoutMs: 250) else { continue }
                 guard let c = try listener.accept() else { continue }
                 if stopped.load(ordering: .acquiring) {
                     c.close()

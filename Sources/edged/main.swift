@@ -19,6 +19,10 @@ do {
 
 let peers = Peers(paths: config.paths)
 peers.start()
+// Backend requests need the backend's key, which supervisord sends: when
+// supervisord is there (its socket exists, as under systemd), wait briefly for
+// it before accepting, so the first requests after a restart do not get 401.
+peers.awaitBackendInfo(socket: config.paths.socket(.supervisord), timeout: 5)
 let workers = config.edged.workers > 0 ? config.edged.workers : Processes.cpuCount
 let server: EdgeServer
 do {

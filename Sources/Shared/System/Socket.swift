@@ -300,18 +300,3 @@ extension Socket {
     }
 }
 
-extension Socket {
-    /// The path a Unix socket is bound to (nil for others or abstract ones).
-    public func unixPath() -> String? {
-        var addr = sockaddr_un()
-        var len = socklen_t(MemoryLayout<sockaddr_un>.size)
-        let r = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd.rawValue, $0, &len) }
-        }
-        guard r == 0, Int32(addr.sun_family) == AF_UNIX else { return nil }
-        let path = withUnsafeBytes(of: &addr.sun_path) { raw in
-            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-        }
-        return path.isEmpty ? nil : path
-    }
-}

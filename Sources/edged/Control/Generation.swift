@@ -48,10 +48,11 @@ enum Generation {
         }
         defer { readyRead.close() }
         var byte = [UInt8](repeating: 0, count: 1)
-        let ready = ((try? Poll.readable(readyRead, timeoutMs: Int32(readyTimeout * 1000))) ?? false)
-            && ((try? byte.withMutableBytes { (b) throws(SystemError) in try readyRead.read(into: b) }) ?? 0) == 1
+        let woke = (try? Poll.readable(readyRead, timeoutMs: Int32(readyTimeout * 1000))) ?? false
+        let ready = woke && ((try? byte.withMutableBytes { (b) throws(SystemError) in try readyRead.read(into: b) }) ?? 0) == 1
         guard ready else {
-            Log.error("edged: reload failed: the new generation (pid \(pid)) did not become ready within \(Int(readyTimeout)) s; this one keeps serving")
+            let why = woke ? "exited before becoming ready (see its log line above: a config error?)" : "did not become ready within \(Int(readyTimeout)) s"
+            Log.error("edged: reload failed: the new generation (pid \(pid)) \(why); this one keeps serving")
             Processes.signal(pid, SIGTERM)
             Notify.send(["READY=1", "STATUS=reload failed: new generation not ready"])
             return

@@ -47,6 +47,18 @@ final class Peers: Sendable {
     }
     var backendKey: [UInt8]? { backendKeyBytes.value }
 
+    /// Waits (up to `timeout`) for supervisord's first backend info, if its
+    /// socket exists or appears within half a second; standalone edged does not wait.
+    func awaitBackendInfo(socket: String, timeout: Double) {
+        let start = Monotonic.seconds()
+        while !Files.exists(socket) {
+            if Monotonic.seconds() - start > 0.5 { return }
+            sleepSeconds(0.02)
+        }
+        while backendState.value.isNull && Monotonic.seconds() - start < timeout { sleepSeconds(0.01) }
+        if backendState.value.isNull { Log.warning("edged: supervisord has not reported the backend yet; serving anyway") }
+    }
+
     static func describe(_ s: ReconnectingClient.Status) -> JSONValue {
         var o: JSONObject = ["connected": .bool(s.connected), "connects": .int(s.connects)]
         o["peerPid"] = s.peerPID.map { .int(Int($0)) } ?? .null

@@ -56,6 +56,8 @@ final class ClientConnection: LoopHandler {
     /// Deadline for the current phase (header read, body read, idle, upstream), monotonic ns.
     var deadline: UInt64 = 0
     var slot = -1   // index in the server's connection list
+    /// Requests answered on this connection (a drain closes only kept-alive idle ones).
+    private(set) var requestsServed = 0
     private var interest: UInt32 = 0
 
     static let readChunk = 64 * 1024
@@ -503,6 +505,7 @@ final class ClientConnection: LoopHandler {
     }
 
     func finishRequest(route: String, reusable: Bool) {
+        requestsServed += 1
         logAccess(route: route, note: nil)
         endRequestMetrics(route: route)
         guard reusable, state != .closed, !server.draining else {

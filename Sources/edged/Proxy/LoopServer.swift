@@ -75,9 +75,12 @@ final class LoopServer: LoopHandler {
         loop.unregister(listener.fd)
     }
 
-    /// Closes idle keep-alive connections (used when draining).
+    /// Closes idle keep-alive connections (used when draining). A connection
+    /// accepted but not yet used keeps its chance to send its first request
+    /// (it is closed after that answer): closing it would reset a client that
+    /// is about to write.
     func closeIdle() {
-        for c in connections where c.state == .idle { c.close() }
+        for c in connections where c.state == .idle && c.requestsServed > 0 { c.close() }
     }
 
     private func tick() {
