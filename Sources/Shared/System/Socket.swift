@@ -300,3 +300,16 @@ extension Socket {
     }
 }
 
+
+extension Socket {
+    public enum PeekResult { case data, closed, nothing }
+
+    /// Whether bytes (or an orderly close) are waiting, without consuming them.
+    public func peek() -> PeekResult {
+        var byte: UInt8 = 0
+        let n = Glibc.recv(fd.rawValue, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
+        if n > 0 { return .data }
+        if n == 0 { return .closed }
+        return errno == EAGAIN || errno == EINTR ? .nothing : .closed
+    }
+}

@@ -93,8 +93,16 @@ final class ClientConnection: LoopHandler {
                 return
             }
             if state == .forwarding {
-                // We are not reading during forwarding; a hang-up means the client left.
-                if mask & (Epoll.peerClosedWriting | Epoll.hangUp | Epoll.error) != 0 { clientGone() }
+                // Not reading during forwarding: a hang-up means the client left.
+                if mask & (Epoll.peerClosedWriting | Epoll.hangUp | Epoll.error) != 0 { clientGone(); return }
+                // Readable while forwarding: the client pipelined its next request (or closed).
+                // Stop watching for data until this response is done (level-triggered epoll
+                // would otherwise wake us again and again); the bytes wait in the kernel.
+                switch socket.peek() {
+                case .closed: clientGone()
+                case .data: setInterest(Epoll.peerClosedWriting)
+                case .nothing: break
+                }
                 return
             }
             readAvailable()
@@ -311,8 +319,7 @@ final class ClientConnection: LoopHandler {
         ForwardHead.build(buf, head, target: plan.target, host: context.backendHost, bodyLength: bodyLength, replacing: replacements,
                           omitting: { dropBetas && buf.equalsLowercase($0, "anthropic-beta") },
                           appending: extra, into: &upstreamHead)
-        state = .forwarding
-        setInterest(Epoll.peerClosedWriting)   // not reading until this response is done
+        state = .forwarding   // reads stop here; the interest stays (see handleEvent) to spare an epoll_ctl
         forwardStart = Monotonic.nanoseconds()
         upstreamRetried = false
         holdUntil = 0
@@ -400,7 +407,6 @@ final class ClientConnection: LoopHandler {
         routedModel = model
         factoryExchange = exchange
         state = .forwarding
-        setInterest(Epoll.peerClosedWriting)
         forwardStart = Monotonic.nanoseconds()
         deadline = UInt64.max
         exchange.start()
