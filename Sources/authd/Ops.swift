@@ -3,12 +3,12 @@ import IPC
 import Shared
 
 /// authd's whole IPC surface: op, who may call it, what answers it.
-/// Tokens go to edged only; credential management to root/admins only; the
-/// refresh token never leaves authd.
+/// Tokens go to edged only; status and credential management to root/admins
+/// only; the refresh token never leaves authd.
 enum AuthOps {
     static func table(host: DaemonHost, refresher: Refresher, logins: DeviceLogins) -> [Op] {
         [
-            Op("status", .anyPeer) { _ in
+            Op("status", .admin) { _ in
                 var s = host.baseStatus(state: "running", waitingFor: refresher.waitingFor)
                 for (k, v) in refresher.report.entries { s[k == "state" ? "credentials" : k] = v }
                 return IPCReply(result: .object(s))
