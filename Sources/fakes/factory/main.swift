@@ -6,37 +6,14 @@ import Shared
 
 let options: Options
 switch Options.parse(Array(CommandLine.arguments.dropFirst())) {
-case .help:
-    printOut(Options.usage)
-    exitProcess(0)
-case .version:
-    printOut("fake-factory (droidgate) \(Droidgate.version)")
-    exitProcess(0)
-case .failure(let message):
-    printError(message)
-    printError(Options.usage)
-    exitProcess(2)
-case .run(let o):
-    options = o
+case .help: FakeMain.help(Options.usage)
+case .version: FakeMain.version("fake-factory")
+case .failure(let message): FakeMain.usageError(message, Options.usage)
+case .run(let o): options = o
 }
 
-let listener: Socket
-do {
-    listener = try Listen.tcp(host: options.host, port: options.port)
-} catch {
-    printError("fake-factory: listen on \(options.host):\(options.port): \(error)")
-    exitProcess(1)
-}
-let bound = listener.localAddress()?.description ?? "\(options.host):\(options.port)"
-let signals = SignalHandlers { event in
-    guard case .terminate(let sig) = event else { return }
-    Log.notice("received \(SignalHandlers.name(sig)), shutting down")
-    exitProcess(0)
-}
-printOut("fake-factory listening on http://\(bound)")
 let auth = options.workosURL.map { "bearer checked against \($0)" }
     ?? (options.acceptKeys.isEmpty ? "any bearer accepted" : "\(options.acceptKeys.count) accepted key(s)")
-Log.notice("fake-factory listening on \(bound), \(auth)" + (options.record ? ", recording requests" : ""))
-withExtendedLifetime(signals) {
-    HTTPServer(listener: listener, service: FactoryService(options: options)).run()
-}
+FakeMain.serve(name: "fake-factory", host: options.host, port: options.port,
+               describe: { "fake-factory listening on \($0), \(auth)" + (options.record ? ", recording requests" : "") },
+               makeService: { _ in FactoryService(options: options) })

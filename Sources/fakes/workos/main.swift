@@ -6,18 +6,10 @@ import Shared
 
 let options: Options
 switch Options.parse(Array(CommandLine.arguments.dropFirst())) {
-case .help:
-    printOut(Options.usage)
-    exitProcess(0)
-case .version:
-    printOut("fake-workos (droidgate) \(Droidgate.version)")
-    exitProcess(0)
-case .failure(let message):
-    printError(message)
-    printError(Options.usage)
-    exitProcess(2)
-case .run(let o):
-    options = o
+case .help: FakeMain.help(Options.usage)
+case .version: FakeMain.version("fake-workos")
+case .failure(let message): FakeMain.usageError(message, Options.usage)
+case .run(let o): options = o
 }
 
 let store: TokenStore
@@ -33,23 +25,7 @@ for token in options.seedRefresh {
     }
 }
 
-let listener: Socket
-do {
-    listener = try Listen.tcp(host: options.host, port: options.port)
-} catch {
-    printError("fake-workos: listen on \(options.host):\(options.port): \(error)")
-    exitProcess(1)
-}
-let bound = listener.localAddress()?.description ?? "\(options.host):\(options.port)"
-let service = WorkOSService(options: options, store: store, baseURL: "http://\(bound)")
-let signals = SignalHandlers { event in
-    guard case .terminate(let sig) = event else { return }
-    Log.notice("received \(SignalHandlers.name(sig)), shutting down")
-    store.frozen { exitProcess(0) }
-}
-printOut("fake-workos listening on http://\(bound)")
-Log.notice("fake-workos listening on \(bound), client_id \(options.clientID)"
-    + (options.statePath.map { ", state file \($0)" } ?? ""))
-withExtendedLifetime(signals) {
-    HTTPServer(listener: listener, service: service).run()
-}
+FakeMain.serve(name: "fake-workos", host: options.host, port: options.port,
+               describe: { "fake-workos listening on \($0), client_id \(options.clientID)" + (options.statePath.map { ", state file \($0)" } ?? "") },
+               beforeExit: { store.frozen { exitProcess(0) } },
+               makeService: { bound in WorkOSService(options: options, store: store, baseURL: "http://\(bound)") })
