@@ -13,9 +13,7 @@ import Shared
 enum RefreshWorker {
     static func run(config: Config, stateDir: String, notAfter: Double?) -> Never {
         // Finish the critical section even if asked to stop; systemd's final SIGKILL comes much later.
-        signal(SIGTERM, SIG_IGN)
-        signal(SIGINT, SIG_IGN)
-        signal(SIGHUP, SIG_IGN)
+        Processes.ignore([SIGTERM, SIGINT, SIGHUP])
         let store = TokenStore(dir: stateDir)
         // Held until the process exits (the kernel releases it then).
         do { _ = try Files.lockExclusive(store.lockFile) } catch { finish(["result": "error", "message": .string("cannot lock \(store.lockFile): \(error)")]) }

@@ -67,7 +67,7 @@ struct TokenStore: Sendable {
     /// Reserves the temp file first: a full disk fails here, before a refresh
     /// rotates the token at WorkOS (when the old pair is still good).
     func prepareWrite() throws -> PendingWrite {
-        let tmp = dir + "/.tokens.json.tmp-\(getpid())"
+        let tmp = dir + "/.tokens.json.tmp-\(Users.currentPID)"
         let fd = try FileDescriptor.open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
         do {
             try Files.reserve(fd, bytes: 16 * 1024)

@@ -28,7 +28,7 @@ public struct ListenFDs: Sendable {
     /// and marks the descriptors close-on-exec.
     public static func takeFromEnvironment() -> ListenFDs {
         let result = parse(pid: Environment.get("LISTEN_PID"), fds: Environment.get("LISTEN_FDS"),
-                           names: Environment.get("LISTEN_FDNAMES"), ourPID: getpid())
+                           names: Environment.get("LISTEN_FDNAMES"), ourPID: Users.currentPID)
         for v in ["LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"] { Environment.unset(v) }
         for e in result.entries { try? e.fd.setCloseOnExec() }
         return result

@@ -12,9 +12,9 @@ public final class SignalHandlers: Sendable {
     private nonisolated(unsafe) var sources: [DispatchSourceSignal] = []   // written once in init
 
     public init(_ handler: @escaping @Sendable (Event) -> Void) {
-        Glibc.signal(SIGPIPE, SIG_IGN)
+        Processes.ignore([SIGPIPE])
         for sig in [SIGTERM, SIGINT, SIGHUP] {
-            Glibc.signal(sig, SIG_IGN)   // Dispatch sources need the default action off
+            Processes.ignore([sig])   // Dispatch sources need the default action off
             let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
             source.setEventHandler { handler(sig == SIGHUP ? .reload : .terminate(sig)) }
             source.resume()

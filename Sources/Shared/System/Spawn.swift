@@ -103,6 +103,16 @@ public enum Processes {
         _ = Glibc.kill(pid, sig)
     }
 
+    /// kill(2) that reports failure (for signalling processes we did not start).
+    public static func send(_ sig: Int32, to pid: pid_t) throws(SystemError) {
+        _ = try syscall("kill", subject: "pid \(pid)") { Glibc.kill(pid, sig) }
+    }
+
+    /// Ignores these signals in this process (SIG_IGN).
+    public static func ignore(_ signals: [Int32]) {
+        for s in signals { _ = Glibc.signal(s, SIG_IGN) }
+    }
+
     public static func isAlive(_ pid: pid_t) -> Bool {
         Glibc.kill(pid, 0) == 0 || Glibc.errno == EPERM
     }

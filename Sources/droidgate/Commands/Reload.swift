@@ -25,10 +25,11 @@ enum ReloadCommand {
         var failed = false
         for d in targets {
             guard let pid = o.call(d, config, command: "reload", op: "status")["pid"]?.intValue else { continue }
-            if kill(pid_t(pid), SIGHUP) == 0 {
+            do {
+                try Processes.send(SIGHUP, to: pid_t(pid))
                 printOut("\(d.rawValue): reload requested (pid \(pid))")
-            } else {
-                printError("droidgate reload: cannot signal \(d.rawValue) (pid \(pid)): \(String(cString: strerror(errno)))")
+            } catch {
+                printError("droidgate reload: cannot signal \(d.rawValue): \(error) (run as the daemons' user or root)")
                 failed = true
             }
         }
