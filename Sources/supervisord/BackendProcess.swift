@@ -13,11 +13,15 @@ struct BackendProcess: Sendable {
     let executable: String
     /// Our own child (waitpid works) or adopted from a previous supervisord.
     let isOurChild: Bool
+    /// backend.log's size when this child started: what it printed comes after.
+    var logOffset = 0
 
-    /// Starts `executable -config <config.yaml> -local-model` with a clean
+    /// Starts `executable -config <config.yaml> [-local-model]` with a clean
     /// environment, stdin /dev/null, and stdout/stderr appended to backend.log
     /// (a file outlives supervisord, so the child never dies of SIGPIPE).
-    static func spawn(executable: String, files: BackendFiles) throws -> BackendProcess {
+    /// `-local-model` (the embedded catalog only, no remote model updates)
+    /// exists since the build of 2026-03-18; older builds refuse it.
+    static func spawn(executable: String, files: BackendFiles, localModel: Bool) throws -> BackendProcess {
         let strayEnv = files.workDir + "/.env"
         if Files.exists(strayEnv) {
             Log.warning("supervisord: removing a stray .env from the backend's working dir \(files.workDir)")
@@ -37,10 +41,12 @@ struct BackendProcess: Sendable {
             "LANG": "C.UTF-8",
             "TZ": "UTC",
         ]
-        let pid = try Spawn.run(executable, arguments: ["-config", files.configYAML, "-local-model"],
+        let logOffset = (try? Files.status(files.logFile).size) ?? 0
+        let pid = try Spawn.run(executable, arguments: ["-config", files.configYAML] + (localModel ? [localModelFlag] : []),
                                 environment: environment, options: options)
-        let p = BackendProcess(pid: pid, pidfd: try? Pidfd.open(pid), startTime: startTime(of: pid) ?? 0,
+        var p = BackendProcess(pid: pid, pidfd: try? Pidfd.open(pid), startTime: startTime(of: pid) ?? 0,
                                executable: executablePath(of: pid) ?? executable, isOurChild: true)
+        p.logOffset = logOffset
         p.writePidFile(files)
         return p
     }
@@ -56,6 +62,20 @@ struct BackendProcess: Sendable {
             return nil
         }
         return BackendProcess(pid: pid, pidfd: try? Pidfd.open(pid), startTime: start, executable: exe, isOurChild: false)
+    }
+
+    static let localModelFlag = "-local-model"
+
+    /// Did this child exit because its build predates `-local-model`? Go's
+    /// flag package answers an unknown flag with exit status 2 and
+    /// `flag provided but not defined: -local-model` on stderr.
+    func refusedLocalModel(status: ExitStatus?, files: BackendFiles) -> Bool {
+        guard status == .exited(2), let fd = try? FileDescriptor.open(files.logFile, O_RDONLY) else { return false }
+        defer { fd.close() }
+        var tail = [UInt8](repeating: 0, count: 16 << 10)
+        let n = tail.withUnsafeMutableBytes { b in (try? fd.pread(into: b, at: logOffset)) ?? 0 }
+        let text = String(decoding: tail[0..<n], as: UTF8.self)
+        return text.contains("flag provided but not defined: \(Self.localModelFlag)")
     }
 
     func writePidFile(_ files: BackendFiles) {

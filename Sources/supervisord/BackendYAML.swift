@@ -22,8 +22,6 @@ enum BackendYAML {
             "api-keys": [.string(i.apiKey)],
             "remote-management": ["secret-key": "", "disable-control-panel": true],
             "request-retry": 3,
-            // Extended thinking runs for minutes: a short upstream timeout cuts it off.
-            "request-timeout": "10m",
             // Global cooldowns black out every account after one transient failure in long sessions.
             "disable-cooling": true,
             // Stateful Responses traffic breaks when a follow-up turn lands on another account.

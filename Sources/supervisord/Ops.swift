@@ -67,8 +67,25 @@ enum SupervisorOps {
                 guard let executable = supervisor.current.executable ?? Files.which(supervisor.current.config.command) else {
                     throw .remote(code: IPCError.Code.unavailable, message: "cli-proxy-api is not installed: \(supervisor.current.message)")
                 }
-                try LoginFlow.start(provider: provider, executable: executable, files: supervisor.files, request: request)
-                return IPCReply(result: ["started": .string(provider)])
+                var callbackPort: Int? = nil
+                if let p = request.args["callbackPort"] {
+                    guard let n = p.intValue, (1...65535).contains(n) else {
+                        throw .remote(code: IPCError.Code.badRequest, message: "\"callbackPort\" must be a port number (1-65535)")
+                    }
+                    callbackPort = n
+                }
+                let session = try LoginFlow.start(provider: provider, executable: executable, files: supervisor.files,
+                                                  callbackPort: callbackPort, request: request)
+                return IPCReply(result: ["started": .string(provider), "login": .int(session.number),
+                                         "pastesCallback": .bool(LoginFlow.browserProviders.contains(provider))])
+            },
+            // A pasted callback address for a running login, from the connection that started it.
+            Op("backend.login.input", .admin) { request throws(IPCError) in
+                guard let number = request.args["login"]?.intValue, let line = request.args["line"]?.stringValue else {
+                    throw .remote(code: IPCError.Code.badRequest, message: "need \"login\" (a number) and \"line\" (a string)")
+                }
+                try LoginSessions.find(number, from: request.connection).input(line)
+                return IPCReply(result: ["sent": true])
             },
             Op("reload", .admin) { _ in
                 host.reload()

@@ -156,7 +156,7 @@ final class Supervisor: Sendable {
 
             do {
                 try renderConfig()
-                let p = try BackendProcess.spawn(executable: executable, files: files)
+                let p = try BackendProcess.spawn(executable: executable, files: files, localModel: localModel.value)
                 child.value = p
                 Log.info("supervisord: started \(executable) (pid \(p.pid))")
                 update { $0.pid = p.pid; $0.executable = executable; $0.state = .starting; $0.message = "waiting for GET /healthz"; $0.retryAt = nil }
@@ -276,7 +276,20 @@ final class Supervisor: Sendable {
         }
     }
 
+    /// Start the backend with `-local-model` until a build refuses it.
+    private let localModel = Locked(true)
+
     private func crashed(_ p: BackendProcess, status: ExitStatus?, during phase: String, reason: String? = nil) {
+        if phase == "start-up", localModel.value, p.refusedLocalModel(status: status, files: files) {
+            // Retried once, at once, without the flag; not a crash, no backoff.
+            localModel.value = false
+            Log.notice("supervisord: \(p.executable) does not know -local-model, so it is a cli-proxy-api build older than 2026-03-18; starting it without that flag (its model list may then be updated from the network). Upgrading cli-proxy-api is recommended.")
+            p.close()
+            child.value = nil
+            Files.remove(files.pidFile)
+            update { $0.state = .backoff; $0.pid = nil; $0.retryAt = Monotonic.seconds(); $0.message = "restarting without -local-model (build older than 2026-03-18)" }
+            return
+        }
         let why = reason ?? status.map { "\($0)" } ?? "exited (status unknown: adopted process)"
         Log.warning("supervisord: backend pid \(p.pid) \(why) during \(phase)")
         p.close()
@@ -321,7 +334,8 @@ final class Supervisor: Sendable {
         let config = snapshot.value.config
         let yaml = BackendYAML.render(.init(port: config.port, authDir: files.authDir, apiKey: apiKey,
                                            extra: config.extraConfig, disabledProviders: files.disabledProviders()))
-        try Files.writeAtomically(files.configYAML, Array(yaml.utf8), mode: 0o600)
+        // In place, never by rename: cli-proxy-api watches the file's inode.
+        try Files.rewriteInPlace(files.configYAML, Array(yaml.utf8), mode: 0o600)
     }
 
     /// supervisord is exiting. `keepBackend`: leave the child running for the

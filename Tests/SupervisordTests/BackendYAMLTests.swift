@@ -19,7 +19,6 @@ final class BackendYAMLTests: XCTestCase {
           secret-key: ""
           disable-control-panel: true
         request-retry: 3
-        request-timeout: "10m"
         disable-cooling: true
         routing:
           strategy: "round-robin"

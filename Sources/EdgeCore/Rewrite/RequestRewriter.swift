@@ -1,9 +1,11 @@
 /// Applies the backend route's rules, in the spec's order, to one request:
 /// 1 model alias, 2 fast mode, 3 Claude thinking sanitizer, 4 Gemini path,
-/// 5 Anthropic-Beta. Never adds or changes a reasoning field.
+/// 5 Anthropic-Beta, 6 thinking display. Never adds or changes a reasoning
+/// amount (rule 6 only says how thinking the client turned on is shown).
 public enum RequestRewriter {
     public enum Rule: String, Sendable, CaseIterable {
         case alias, fastMode = "fast_mode", sanitize, geminiPath = "gemini_path", beta
+        case thinkingDisplay = "thinking_display"
     }
 
     public struct Plan: Sendable {
@@ -80,6 +82,14 @@ public enum RequestRewriter {
             plan.beta = outcome
             plan.applied.append(.beta)
             plan.notes.append("rewrite beta: anthropic-beta rebuilt for \(plan.model ?? "?")")
+        }
+
+        // 6. Thinking display
+        if isPost && isClaude, let thinking = scan.thinkingValue,
+           let edit = ThinkingDisplayRule.edit(body, thinking: thinking, settings) {
+            splice.insert(edit.bytes, at: edit.offset)
+            plan.applied.append(.thinkingDisplay)
+            plan.notes.append("rewrite thinking_display: display \(settings.thinkingDisplay) for \(plan.model ?? "?")")
         }
 
         if !splice.isEmpty { plan.body = splice.apply(to: body) }

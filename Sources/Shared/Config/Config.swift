@@ -49,13 +49,15 @@ public struct BackendConfig: Sendable {
     /// The cli-proxy-api executable (absolute path or a name looked up on PATH).
     public var command: String = "cli-proxy-api"
     public var port = 8318
-    public var stopTimeoutSeconds = 10.0
+    /// SIGTERM → SIGKILL grace. cli-proxy-api drains in-flight streams for up
+    /// to 30 s after SIGTERM (sdk/cliproxy/service_lifecycle.go): wait longer.
+    public var stopTimeoutSeconds = 40.0
     public var extraConfig = JSONObject()
 
     /// Top-level keys of cli-proxy-api's config.yaml that droidgate writes
     /// itself; `backend.extraConfig` may not set them.
     public static let managedKeys: Set<String> = [
-        "host", "port", "auth-dir", "api-keys", "remote-management", "request-retry", "request-timeout",
+        "host", "port", "auth-dir", "api-keys", "remote-management", "request-retry",
         "disable-cooling", "routing", "quota-exceeded", "oauth-excluded-models",
     ]
 }
@@ -84,19 +86,45 @@ public struct DroidModel: Sendable, Equatable {
 
     public static let providers = ["anthropic", "openai", "generic-chat-completion-api"]
 
-    /// The built-in catalog: what cli-proxy-api typically serves.
-    public static let defaults: [DroidModel] = [
-        DroidModel(model: "claude-sonnet-4-6", displayName: "Claude Sonnet 4.6 (droidgate)", provider: "anthropic", maxOutputTokens: 64000,
-                   reasoningEfforts: ["low", "medium", "high"], defaultReasoningEffort: "medium", noImageSupport: false),
-        DroidModel(model: "claude-opus-4-6-thinking", displayName: "Claude Opus 4.6 (droidgate)", provider: "anthropic", maxOutputTokens: 32000,
-                   reasoningEfforts: ["low", "medium", "high"], defaultReasoningEffort: "high", noImageSupport: false),
-        DroidModel(model: "gpt-5", displayName: "GPT-5 (droidgate)", provider: "openai", maxOutputTokens: 128000,
-                   reasoningEfforts: ["minimal", "low", "medium", "high"], defaultReasoningEffort: "medium", noImageSupport: false),
-        DroidModel(model: "gpt-5-codex", displayName: "GPT-5 Codex (droidgate)", provider: "openai", maxOutputTokens: 128000,
-                   reasoningEfforts: ["low", "medium", "high"], defaultReasoningEffort: "medium", noImageSupport: false),
-        DroidModel(model: "gemini-2.5-pro", displayName: "Gemini 2.5 Pro (droidgate)", provider: "generic-chat-completion-api", maxOutputTokens: 65536,
-                   reasoningEfforts: [], defaultReasoningEffort: nil, noImageSupport: false),
-    ]
+    public init(model: String, displayName: String, provider: String, maxOutputTokens: Int,
+                reasoningEfforts: [String], defaultReasoningEffort: String?, noImageSupport: Bool) {
+        self.model = model
+        self.displayName = displayName
+        self.provider = provider
+        self.maxOutputTokens = maxOutputTokens
+        self.reasoningEfforts = reasoningEfforts
+        self.defaultReasoningEffort = defaultReasoningEffort
+        self.noImageSupport = noImageSupport
+    }
+
+    /// The built-in catalog (`droidgate droid install --builtin`): current models
+    /// of each login droidgate supports, from cli-proxy-api's embedded catalog
+    /// (CLIProxyAPI internal/registry/models/models.json, a7e3596): claude, codex,
+    /// antigravity, kimi, xai. Each entry matches what droidgate's model-family
+    /// table gives the same id, so a live install registers these identically.
+    public static let defaults: [DroidModel] = {
+        let adaptive = ["low", "medium", "high", "xhigh", "max"]
+        let budget = ["low", "medium", "high"]
+        func m(_ model: String, _ name: String, _ provider: String, _ out: Int, _ efforts: [String], _ def: String?) -> DroidModel {
+            DroidModel(model: model, displayName: name + " (droidgate)", provider: provider, maxOutputTokens: out,
+                       reasoningEfforts: efforts, defaultReasoningEffort: def, noImageSupport: false)
+        }
+        let chat = "generic-chat-completion-api"
+        return [
+            m("claude-opus-5", "Claude Opus 5", "anthropic", 128000, adaptive, "high"),
+            m("claude-sonnet-5", "Claude Sonnet 5", "anthropic", 128000, adaptive, "high"),
+            m("claude-opus-4-8", "Claude Opus 4.8", "anthropic", 128000, adaptive, "high"),
+            m("claude-sonnet-4-6", "Claude Sonnet 4.6", "anthropic", 64000, ["low", "medium", "high", "max"], "high"),
+            m("gpt-5.6-sol", "GPT-5.6 Sol", "openai", 128000, adaptive, "medium"),
+            m("gpt-5.6-terra", "GPT-5.6 Terra", "openai", 128000, adaptive, "medium"),
+            m("gpt-5.5", "GPT-5.5", "openai", 128000, ["low", "medium", "high", "xhigh"], "medium"),
+            m("claude-opus-4-6-thinking", "Claude Opus 4.6 Thinking", "anthropic", 64000, budget, "high"),
+            m("gemini-pro-agent", "Gemini 3.1 Pro High", chat, 65535, budget, "high"),
+            m("gemini-3-flash-agent", "Gemini 3.5 Flash High", chat, 65536, ["minimal", "low", "medium", "high"], "high"),
+            m("kimi-k3", "Kimi K3", chat, 65536, ["low", "high", "max"], "high"),
+            m("grok-4.6", "Grok 4.6", chat, 65536, ["low", "medium", "high", "xhigh"], "high"),
+        ]
+    }()
 }
 
 /// Factory's LLM API (spec/factory.md).
@@ -143,6 +171,9 @@ public struct RewritesConfig: Sendable {
         "structured-outputs-2025-12-15", "fast-mode-2026-02-01", "token-efficient-tools-2026-03-28",
     ]
     public var stripBetaPrefixes: [String] = []
+    /// `thinking.display` spliced into Claude requests that turn thinking on
+    /// without saying how it is shown; "" turns the rule off.
+    public var thinkingDisplay = "summarized"
 
     public init() {}
 }

@@ -196,6 +196,10 @@ public enum ConfigLoader {
             throw w.error(rw.visibleThinkingBetas.contains(b) ? "visibleThinkingBetas" : "stripBetaPrefixes",
                           "\"\(b)\" is not a beta name (letters, digits, '-', '_', '.'; no commas or spaces)")
         }
+        rw.thinkingDisplay = try w.string("thinkingDisplay", default: rw.thinkingDisplay)
+        if !rw.thinkingDisplay.isEmpty && !isBetaToken(rw.thinkingDisplay) {
+            throw w.error("thinkingDisplay", "expected a display mode such as \"summarized\" or \"\" (off), got \"\(rw.thinkingDisplay)\"")
+        }
         return rw
     }
 

@@ -23,6 +23,11 @@ public struct FileDescriptor: Sendable, Hashable, CustomStringConvertible {
         try syscall("read") { Glibc.read(rawValue, buffer.baseAddress, buffer.count) }
     }
 
+    /// pread(2): at most `count` bytes from `offset`, the file position unchanged; 0 at end of file.
+    public func pread(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(SystemError) -> Int {
+        try syscall("pread") { Glibc.pread(rawValue, buffer.baseAddress, buffer.count, off_t(offset)) }
+    }
+
     /// Non-blocking read: nil when nothing is available yet.
     public func readNonBlocking(into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> Int? {
         try nonBlockingSyscall("read") { Glibc.read(rawValue, buffer.baseAddress, buffer.count) }

@@ -8,13 +8,17 @@ public enum Files {
         public let gid: gid_t
         public let isDirectory: Bool
         public let size: Int
+        /// Last modification, nanoseconds since the epoch.
+        public let modified: Int64
+        public let inode: UInt64
     }
 
     public static func status(_ path: String) throws(SystemError) -> Status {
         var st = stat()
         _ = try syscall("stat", subject: path) { fstatat(AT_FDCWD, path, &st, 0) }
         return Status(mode: st.st_mode & 0o7777, uid: st.st_uid, gid: st.st_gid,
-                      isDirectory: (st.st_mode & S_IFMT) == S_IFDIR, size: Int(st.st_size))
+                      isDirectory: (st.st_mode & S_IFMT) == S_IFDIR, size: Int(st.st_size),
+                      modified: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec), inode: UInt64(st.st_ino))
     }
 
     public static func exists(_ path: String) -> Bool { Glibc.access(path, F_OK) == 0 }
@@ -72,6 +76,23 @@ public enum Files {
         let dfd = try FileDescriptor.open(dir, O_RDONLY | O_DIRECTORY)
         defer { dfd.close() }
         try dfd.sync()
+    }
+
+    /// Rewrites `path` in place: the same inode (open, truncate, write, fsync),
+    /// so a program watching that file with inotify sees a write. A rename over
+    /// it would detach such a watch for good (cli-proxy-api's config watch).
+    /// The truncate comes first: a reader between it and the write sees an
+    /// empty file, never a mix of old and new. Identical content is left alone.
+    /// For derived files only: a crash mid-write leaves a torn file that the
+    /// next render repairs (use `writeAtomically` for anything that is not).
+    public static func rewriteInPlace(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o600) throws(SystemError) {
+        if let current = try? read(path, maxBytes: bytes.count + 1), current == bytes,
+           (try? status(path).mode) == mode { return }
+        let fd = try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode: mode)
+        defer { fd.close() }
+        _ = try syscall("fchmod", subject: path) { fchmod(fd.rawValue, mode) }
+        try fd.writeAll(bytes)
+        try fd.sync()
     }
 
     public static func remove(_ path: String) { _ = Glibc.unlink(path) }

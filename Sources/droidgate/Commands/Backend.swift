@@ -5,7 +5,8 @@ import Shared
 enum BackendCommand {
     static let help = """
     Usage:
-      droidgate backend login <claude|codex|antigravity|kimi|xai>   sign in to a provider account
+      droidgate backend login <claude|codex|antigravity|kimi|xai> [--callback-port N]
+                                                                    sign in to a provider account
       droidgate backend accounts                                    list accounts (no secrets shown)
       droidgate backend accounts --disable ACCOUNT | --enable ACCOUNT | --remove ACCOUNT
       droidgate backend providers [--disable NAME] [--enable NAME]  switch a provider off or on
@@ -14,8 +15,11 @@ enum BackendCommand {
 
     Every subcommand takes --config PATH and --root DIR like `droidgate status`.
     The login runs cli-proxy-api's own flow on the droidgate host and prints the
-    URL and code to open in a browser anywhere; it finishes when the new account
-    appears. Providers are switched through cli-proxy-api's oauth-excluded-models
+    URL (and code) to open in a browser anywhere; it finishes when the account
+    file is written (a new account, or an existing one updated). Claude and
+    Antigravity send the browser back to http://localhost:PORT/… on the host
+    that runs the backend; on a headless host that page does not load: paste
+    its whole address here (`droidgate backend login --help` says more). Providers are switched through cli-proxy-api's oauth-excluded-models
     (hot-reloaded, no restart). Needs root or the droidgate-admin group on a
     systemd install.
     """
@@ -28,7 +32,7 @@ enum BackendCommand {
         }
         let rest = Array(args.dropFirst())
         switch sub {
-        case "login": login(rest)
+        case "login": BackendLogin.run(rest)
         case "accounts": accounts(rest)
         case "providers": providers(rest)
         case "restart": restart(rest)
@@ -36,52 +40,6 @@ enum BackendCommand {
         default:
             printError("droidgate backend: unknown subcommand '\(sub)'\n\n\(help)")
             exitProcess(2)
-        }
-    }
-
-    static func login(_ args: [String]) -> Never {
-        // The provider is the one argument that is neither a flag nor a flag's value.
-        var positional: [String] = [], flags: [String] = []
-        var i = 0
-        while i < args.count {
-            if args[i] == "--config" || args[i] == "--root" {
-                flags += args[i..<min(i + 2, args.count)]
-                i += 2
-            } else {
-                if args[i].hasPrefix("-") { flags.append(args[i]) } else { positional.append(args[i]) }
-                i += 1
-            }
-        }
-        let o = CommandOptions.parse(flags, command: "backend login", help: help)
-        guard positional.count == 1, let provider = positional.first else {
-            printError("droidgate backend login: name one provider: claude, codex, antigravity, kimi or xai")
-            exitProcess(2)
-        }
-        let config = o.loadConfig(command: "backend login")
-        let client = o.connect(.supervisord, config, command: "backend login")
-        defer { client.close() }
-        do {
-            let id = try client.send("backend.login", ["provider": .string(provider)])
-            while true {
-                let m = try client.nextMessage(timeout: LoginFlowTimeout.seconds)
-                if m["id"]?.intValue == id, let err = m["error"]?.objectValue {
-                    printError("droidgate backend login: \(err["message"]?.stringValue ?? "refused")")
-                    exitProcess(1)
-                }
-                guard m["sub"]?.intValue == id, let data = m["data"] else { continue }
-                if let line = data["line"]?.stringValue { printOut(line) }
-                if data["done"]?.boolValue == true {
-                    if data["ok"]?.boolValue == true {
-                        printOut("Signed in: account \(data["account"]?.stringValue ?? "?") added. `droidgate backend accounts` lists it.")
-                        exitProcess(0)
-                    }
-                    printError("droidgate backend login: \(data["message"]?.stringValue ?? "failed")")
-                    exitProcess(1)
-                }
-            }
-        } catch {
-            printError("droidgate backend login: \(error)")
-            exitProcess(1)
         }
     }
 
@@ -144,8 +102,4 @@ enum BackendCommand {
         for l in r["lines"]?.arrayValue ?? [] { printOut(l.stringValue ?? "") }
         exitProcess(0)
     }
-}
-
-enum LoginFlowTimeout {
-    static let seconds = 660.0
 }

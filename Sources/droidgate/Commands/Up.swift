@@ -65,6 +65,7 @@ enum UpCommand {
         try? Processes.becomeSubreaper()
         if options.switches.contains("--demo") {
             env["DROIDGATE_BACKEND_COMMAND"] = binDir + "/fake-cli-proxy-api"
+            DemoAccounts.seed(authDir: root + "/state/backend/auth")
         }
         var daemonArgs: [String] = []
         if let c = options.configPath { daemonArgs = ["--config", Files.absolute(c)] }
@@ -86,7 +87,10 @@ enum UpCommand {
 
         while !done.wait(seconds: 3600) {}
         // Stop in reverse order: edged first (stops taking requests), then the others.
-        for c in children.reversed() { c.stop(timeout: 10) }
+        // supervisord stops the backend, which may drain streams for its whole grace.
+        for c in children.reversed() {
+            c.stop(timeout: c.spec.name == DaemonName.supervisord.rawValue ? config.backend.stopTimeoutSeconds + 10 : 10)
+        }
         listener.close()
         Files.remove(notifyPath)
         withExtendedLifetime(signals) {}
