@@ -3,6 +3,10 @@ import Foundation
 import IPC
 import Shared
 
+// Before any thread exists: SIGTERM/SIGINT/SIGHUP stay pending until the
+// signal thread takes them, so none is lost during start-up.
+SignalHandlers.blockEarly()
+
 var argv = Array(CommandLine.arguments.dropFirst())
 // `authd --refresh-worker [--config PATH] [--not-after T]`: one refresh in its own process (see RefreshWorker).
 if argv.first == "--refresh-worker" {

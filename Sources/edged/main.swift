@@ -2,6 +2,10 @@
 import IPC
 import Shared
 
+// Before any thread exists: SIGTERM/SIGINT/SIGHUP stay pending until the
+// signal thread takes them, so none is lost during start-up.
+SignalHandlers.blockEarly()
+
 let arguments = DaemonArguments.parse(
     Array(CommandLine.arguments.dropFirst()), name: "edged",
     summary: "Accepts client connections on droidgate's port and routes them to the backend or Factory.")

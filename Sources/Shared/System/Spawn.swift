@@ -113,6 +113,33 @@ public enum Processes {
         for s in signals { _ = Glibc.signal(s, SIG_IGN) }
     }
 
+    /// Blocks `signals` in the calling thread (threads it starts later inherit
+    /// the mask), so that they stay pending until `waitForSignal` takes them.
+    public static func block(_ signals: [Int32]) {
+        var set = signalSet(signals)
+        let r = pthread_sigmask(SIG_BLOCK, &set, nil)
+        precondition(r == 0, "pthread_sigmask: \(String(cString: strerror(r)))")
+    }
+
+    /// sigwait(3): the next of `signals` (which must be blocked), taken from
+    /// the pending set; blocks until one arrives.
+    public static func waitForSignal(_ signals: [Int32]) -> Int32 {
+        var set = signalSet(signals)
+        var sig: Int32 = 0
+        while true {
+            let r = sigwait(&set, &sig)
+            if r == 0 { return sig }
+            precondition(r == EINTR, "sigwait: \(String(cString: strerror(r)))")
+        }
+    }
+
+    private static func signalSet(_ signals: [Int32]) -> sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in signals { sigaddset(&set, s) }
+        return set
+    }
+
     public static func isAlive(_ pid: pid_t) -> Bool {
         Glibc.kill(pid, 0) == 0 || Glibc.errno == EPERM
     }

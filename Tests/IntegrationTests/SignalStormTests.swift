@@ -1,0 +1,94 @@
+import Foundation
+import Shared
+import XCTest
+
+/// Signals are never lost: SIGTERM at any moment from the daemon's first
+/// instruction to well after READY ends it with status 0 within 2 s, and a
+/// SIGHUP during start-up is a reload, never a death. (Dispatch signal
+/// sources with SIG_IGN lost a SIGTERM that reached a thread before they
+/// existed: authd was still running 5 s later.)
+final class SignalStormTests: XCTestCase {
+    static let runsPerDaemon = 100
+    static let parallel = 4
+
+    /// "From exec": the moment the daemon's main has blocked the signals
+    /// (visible in /proc/PID/status). Before that only the dynamic loader runs,
+    /// where the kernel's default action — death by the signal — still applies.
+    static func signalsBlocked(_ pid: Int32) -> Bool {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("SigBlk:") }),
+              let mask = UInt64(line.dropFirst("SigBlk:".count).trimmingCharacters(in: .whitespaces), radix: 16) else { return false }
+        return mask & (1 << UInt64(SIGTERM - 1)) != 0 && mask & (1 << UInt64(SIGHUP - 1)) != 0
+    }
+
+    struct Outcome: Sendable { let ok: Bool; let detail: String }
+
+    static func start(_ exe: String, in dir: TempDir) throws -> RunningProcess {
+        let config = dir.write("c.json", #"{"listen": "127.0.0.1:\#(freePort())", "backend": {"command": "/nonexistent/cli-proxy-api"}}"#)
+        return try RunningProcess(Binaries.path(exe), ["--config", config], environment: ["DROIDGATE_ROOT": dir.path])
+    }
+
+    /// SIGTERM after a random delay (0-600 ms) from the signals being blocked.
+    static func terminateRun(_ exe: String) -> Outcome {
+        let dir = TempDir()
+        guard let p = try? start(exe, in: dir) else { return Outcome(ok: false, detail: "cannot start \(exe)") }
+        defer { p.signal(SIGKILL) }
+        guard eventually(timeout: 5, { signalsBlocked(p.pid) || !p.process.isRunning }) else {
+            return Outcome(ok: false, detail: "\(exe) never blocked its signals: \(p.text)")
+        }
+        let delay = UInt32.random(in: 0...600_000)
+        usleep(delay)
+        p.signal(SIGTERM)
+        let sent = Date()
+        let status = p.waitForExit(timeout: 2)
+        let took = Date().timeIntervalSince(sent)
+        if status == 0 && p.process.terminationReason == .exit { return Outcome(ok: true, detail: "") }
+        return Outcome(ok: false, detail: "\(exe): SIGTERM \(delay / 1000) ms after start: status \(status.map(String.init) ?? "still running") after \(String(format: "%.2f", took)) s\n\(p.text)")
+    }
+
+    /// SIGHUP during start-up: the daemon comes up anyway and still stops cleanly.
+    static func reloadRun(_ exe: String) -> Outcome {
+        let dir = TempDir()
+        guard let p = try? start(exe, in: dir) else { return Outcome(ok: false, detail: "cannot start \(exe)") }
+        defer { p.signal(SIGKILL) }
+        guard eventually(timeout: 5, { signalsBlocked(p.pid) || !p.process.isRunning }) else {
+            return Outcome(ok: false, detail: "\(exe) never blocked its signals: \(p.text)")
+        }
+        let delay = UInt32.random(in: 0...150_000)
+        usleep(delay)
+        p.signal(SIGHUP)
+        guard eventually(timeout: 10, { p.text.contains(" ready: ") || !p.process.isRunning }), p.process.isRunning else {
+            return Outcome(ok: false, detail: "\(exe): SIGHUP \(delay / 1000) ms after start killed it or it never got ready: \(p.text)")
+        }
+        p.signal(SIGTERM)
+        guard p.waitForExit(timeout: 2) == 0 else { return Outcome(ok: false, detail: "\(exe): no clean stop after a start-up SIGHUP: \(p.text)") }
+        return Outcome(ok: true, detail: "")
+    }
+
+    func storm(_ run: @escaping @Sendable (String) -> Outcome) {
+        for exe in DaemonTests.daemons {
+            let failures = Locked<[String]>([])
+            let next = Locked(0)
+            let group = DispatchGroup()
+            for _ in 0..<Self.parallel {
+                group.enter()
+                DispatchQueue.global().async {
+                    defer { group.leave() }
+                    while true {
+                        let i = next.withLock { n -> Int in n += 1; return n }
+                        if i > Self.runsPerDaemon { return }
+                        let o = run(exe)
+                        if !o.ok { failures.withLock { $0.append(o.detail) } }
+                    }
+                }
+            }
+            group.wait()
+            let f = failures.value
+            XCTAssertTrue(f.isEmpty, "\(exe): \(f.count) of \(Self.runsPerDaemon) runs failed; first: \(f.first ?? "")")
+        }
+    }
+
+    func testSIGTERMAtAnyMomentEndsTheDaemonCleanly() { storm(Self.terminateRun) }
+
+    func testSIGHUPDuringStartUpIsNeverADeath() { storm(Self.reloadRun) }
+}
