@@ -54,14 +54,19 @@ struct BackendProcess: Sendable {
     /// The child recorded in backend.pid, if that pid is still the same
     /// process: same executable path and same start time.
     static func adopt(files: BackendFiles) -> BackendProcess? {
-        guard let bytes = try? Files.read(files.pidFile, maxBytes: 4096), let v = try? JSONValue(parsing: bytes),
-              let pid = v["pid"]?.intValue.map({ pid_t($0) }), let start = v["startTime"]?.stringValue.flatMap({ UInt64($0) }),
-              let exe = v["executable"]?.stringValue else { return nil }
-        guard startTime(of: pid) == start, executablePath(of: pid) == exe else {
+        guard let recorded = BackendPidFile.read(files.pidFile) else { return nil }
+        guard recorded.isRunning else {
             Files.remove(files.pidFile)
             return nil
         }
-        return BackendProcess(pid: pid, pidfd: try? Pidfd.open(pid), startTime: start, executable: exe, isOurChild: false)
+        return BackendProcess(pid: recorded.pid, pidfd: try? Pidfd.open(recorded.pid), startTime: recorded.startTime,
+                              executable: recorded.executable, isOurChild: false)
+    }
+
+    func writePidFile(_ files: BackendFiles) {
+        do { try BackendPidFile(pid: pid, startTime: startTime, executable: executable).write(files.pidFile) } catch {
+            Log.warning("supervisord: cannot write \(files.pidFile): \(error) (a restarted supervisord will not re-adopt the backend)")
+        }
     }
 
     static let localModelFlag = "-local-model"
@@ -76,13 +81,6 @@ struct BackendProcess: Sendable {
         let n = tail.withUnsafeMutableBytes { b in (try? fd.pread(into: b, at: logOffset)) ?? 0 }
         let text = String(decoding: tail[0..<n], as: UTF8.self)
         return text.contains("flag provided but not defined: \(Self.localModelFlag)")
-    }
-
-    func writePidFile(_ files: BackendFiles) {
-        let v: JSONValue = ["pid": .int(Int(pid)), "startTime": .string(String(startTime)), "executable": .string(executable)]
-        do { try Files.writeAtomically(files.pidFile, v.serialized(), mode: 0o600) } catch {
-            Log.warning("supervisord: cannot write \(files.pidFile): \(error) (a restarted supervisord will not re-adopt the backend)")
-        }
     }
 
     /// Still running (and still the same process, not a zombie)?
@@ -132,19 +130,11 @@ struct BackendProcess: Sendable {
 
     func close() { pidfd?.close() }
 
-    static func startTime(of pid: pid_t) -> UInt64? { stat(of: pid)?.startTime }
+    static func startTime(of pid: pid_t) -> UInt64? { ProcFS.stat(of: pid)?.startTime }
 
-    /// State letter (field 3) and start time (field 22) from /proc/PID/stat.
     static func stat(of pid: pid_t) -> (state: Character, startTime: UInt64)? {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = text.lastIndex(of: ")") else { return nil }
-        // Fields after "comm)" start at field 3.
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        guard fields.count > 19, let state = fields[0].first, let start = UInt64(fields[19]) else { return nil }
-        return (state, start)
+        ProcFS.stat(of: pid).map { ($0.state, $0.startTime) }
     }
 
-    static func executablePath(of pid: pid_t) -> String? {
-        try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")
-    }
+    static func executablePath(of pid: pid_t) -> String? { ProcFS.executable(of: pid) }
 }

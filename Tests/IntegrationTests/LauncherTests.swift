@@ -84,6 +84,36 @@ final class LauncherTests: XCTestCase {
         XCTAssertTrue(downText.contains("down"), downText)
     }
 
+    /// As under systemd (KillMode=process): a supervisord that dies or stops
+    /// leaves the backend running and the next one re-adopts it; the backend
+    /// stops only with the whole stack.
+    func testTheBackendOutlivesSupervisordAndStopsWithTheStack() throws {
+        let tmp = TempDir()
+        let config = tmp.write("droidgate.json", #"{"listen": "127.0.0.1:\#(freePort())", "backend": {"port": \#(freePort()), "stopTimeoutSeconds": 5}}"#)
+        let up = try RunningProcess(Binaries.path("droidgate"), ["up", "--demo", "--config", config])
+        defer { up.signal(SIGKILL) }
+        var s: JSONValue = .null
+        func backendReady(_ p: Int? = nil) -> Bool {
+            s = (try? status(config)) ?? .null
+            let b = s["supervisord"]?["backend"]
+            return b?["state"] == "ready" && (p == nil || b?["pid"]?.intValue == p)
+        }
+        XCTAssertTrue(eventually(timeout: 20) { backendReady() }, "\(s)\n\(up.text)")
+        let backend = try XCTUnwrap(s["supervisord"]?["backend"]?["pid"]?.intValue)
+        for sig in [SIGKILL, SIGTERM, SIGKILL] {
+            let sup = try XCTUnwrap(pid(s, "supervisord"))
+            kill(Int32(sup), sig)
+            XCTAssertTrue(eventually(timeout: 20) { backendReady(backend) && pid(s, "supervisord") != sup },
+                          "after \(SignalHandlers.name(sig)) to supervisord the same backend is re-adopted: \(s)\n\(up.text)")
+            XCTAssertEqual(kill(Int32(backend), 0), 0, "the backend kept running")
+        }
+        XCTAssertTrue(up.text.contains("re-adopted the running backend (pid \(backend)"), up.text)
+        up.signal(SIGTERM)
+        XCTAssertEqual(up.waitForExit(timeout: 30), 0, up.text)
+        XCTAssertNotEqual(kill(Int32(backend), 0), 0, "the backend stops with the stack")
+        XCTAssertTrue(up.text.contains("stopping the backend (pid \(backend))"), up.text)
+    }
+
     func testSecondStackOnTheSameRootIsRefused() throws {
         let tmp = TempDir()
         let config = tmp.write("droidgate.json", #"{"listen": "127.0.0.1:\#(freePort())"}"#)

@@ -11,7 +11,10 @@ enum UpCommand {
     Usage: droidgate up [--config PATH] [--root DIR] [--demo]
 
     Runs authd, supervisord and edged locally, each as its own process, with
-    their logs prefixed by name on this terminal. Stop with Ctrl-C.
+    their logs prefixed by name on this terminal. A daemon that dies is
+    restarted; the backend (cli-proxy-api) keeps running across supervisord
+    restarts, as under systemd. Stop with Ctrl-C: the daemons stop, then the
+    backend, which gets backend.stopTimeoutSeconds to finish its streams.
 
       --config PATH   the droidgate config file (default: built-in defaults)
       --root DIR      the dev root holding run/ and state/ (default: .droidgate
@@ -71,7 +74,8 @@ enum UpCommand {
         if let c = options.configPath { daemonArgs = ["--config", Files.absolute(c)] }
 
         let children = DaemonName.allCases.map { d in
-            ManagedChild(spec: .init(name: d.rawValue, executable: "\(binDir)/\(d.rawValue)", arguments: daemonArgs,
+            ManagedChild(spec: .init(name: d.rawValue, executable: "\(binDir)/\(d.rawValue)",
+                                     arguments: daemonArgs + (d == .supervisord ? [BackendKeeper.supervisordFlag] : []),
                                      environment: env, listener: d == .edged ? listener : nil))
         }
         let done = DispatchSemaphoreBox()
@@ -82,15 +86,15 @@ enum UpCommand {
             }
         }
         for c in children { c.start() }
+        BackendKeeper.startReaping(managed: children)
         if let notify { NotifyListener.start(notify, children: children) }
         Log.info("droidgate up: dev root \(root), listening on \(config.listen)\(options.switches.contains("--demo") ? ", demo backend" : ""); `droidgate status --root \(root)` shows each daemon")
 
         while !done.wait(seconds: 3600) {}
-        // Stop in reverse order: edged first (stops taking requests), then the others.
-        // supervisord stops the backend, which may drain streams for its whole grace.
-        for c in children.reversed() {
-            c.stop(timeout: c.spec.name == DaemonName.supervisord.rawValue ? config.backend.stopTimeoutSeconds + 10 : 10)
-        }
+        // Stop in reverse order: edged first (stops taking requests), then the
+        // others; the backend, which outlives supervisord, last.
+        for c in children.reversed() { c.stop(timeout: 10) }
+        BackendKeeper.stop(pidFile: root + "/state/backend/backend.pid", grace: config.backend.stopTimeoutSeconds)
         listener.close()
         Files.remove(notifyPath)
         withExtendedLifetime(signals) {}
