@@ -23,7 +23,10 @@ enum PortOwner {
     static func listeningInode(port: Int) -> String? {
         let hexPort = String(format: "%04X", port)
         for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-            guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+            // Read to the end: procfs reports size 0, and a reader that trusts the
+            // size stops after the first page (a busy host lists thousands of sockets).
+            guard let bytes = try? Files.read(table, maxBytes: 64 << 20) else { continue }
+            let text = String(decoding: bytes, as: UTF8.self)
             for line in text.split(separator: "\n").dropFirst() {
                 let f = line.split(separator: " ", omittingEmptySubsequences: true)
                 guard f.count > 9, f[3] == "0A", f[1].hasSuffix(":" + hexPort) else { continue }

@@ -68,9 +68,10 @@ final class BackendConfigTests: XCTestCase {
         }
         configure(#"{"debug": true}"#)
         _ = try waitForFakeConfig(h, "debug on") { $0["debug"] == true }
-        configure(#"{"debug": false, "request-retry": 9}"#)
+        configure(#"{"debug": false}"#)
         let c = try waitForFakeConfig(h, "debug off again") { $0["debug"] == false }
-        XCTAssertEqual(c["request_retry"]?.intValue, 3, "request-retry is droidgate's own: extraConfig cannot override it")
+        XCTAssertEqual(c["loads"]?.intValue, 3)
+        XCTAssertEqual(c["request_retry"]?.intValue, 3)
         XCTAssertEqual(h.backend()?["pid"]?.intValue, pid, "no restart")
     }
 

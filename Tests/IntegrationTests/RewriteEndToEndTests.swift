@@ -66,8 +66,10 @@ final class RewriteEndToEndTests: XCTestCase {
         let betas = ["my-beta", "Claude-Code-20250219", "oauth-2025-04-20", "interleaved-thinking-2025-05-14",
                      "context-management-2025-06-27", "prompt-caching-scope-2026-01-05", "structured-outputs-2025-12-15",
                      "fast-mode-2026-02-01", "token-efficient-tools-2026-03-28"].joined(separator: ",")
-        XCTAssertEqual(raw, "POST /v1/messages HTTP/1.1\r\n\(hostLine)X-Keep: 1\r\nContent-Length: \(body.utf8.count)\r\nAnthropic-Beta: \(betas)\r\n\r\n\(body)",
-                       "body untouched, betas folded into one header appended last")
+        // Rule 6 says how the thinking is shown; nothing else in the body changes.
+        let out = #"{"model":"claude-opus-4-6","thinking":{"type":"enabled","budget_tokens":2048,"display":"summarized"},"messages":[]}"#
+        XCTAssertEqual(raw, "POST /v1/messages HTTP/1.1\r\n\(hostLine)X-Keep: 1\r\nContent-Length: \(out.utf8.count)\r\nAnthropic-Beta: \(betas)\r\n\r\n\(out)",
+                       "betas folded into one header appended last; display added inside thinking")
     }
 
     func testNoRuleLeavesEverythingByteIdentical() throws {
@@ -82,7 +84,10 @@ final class RewriteEndToEndTests: XCTestCase {
                               ("/v1/responses", "gemini-3-pro-preview")] {
             let body = #"{"model":"\#(model)",\#(reasoning),"messages":[]}"#
             let raw = try roundTrip("POST \(path) HTTP/1.1", body: body)
-            XCTAssertTrue(raw.contains(reasoning), "\(model): \(raw)")
+            // For Claude, rule 6 adds how thinking is shown, never how much.
+            let shown = raw.replacingOccurrences(of: #","display":"summarized""#, with: "")
+            XCTAssertTrue(shown.contains(reasoning), "\(model): \(raw)")
+            XCTAssertEqual(raw.contains("display"), model.contains("c4") || model.hasPrefix("claude"), "\(model): \(raw)")
         }
     }
 

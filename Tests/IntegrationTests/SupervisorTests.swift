@@ -178,14 +178,15 @@ final class SupervisorTests: XCTestCase {
         let h = try Harness()
         try h.startSupervisor()
         _ = try XCTUnwrap(h.waitForState("ready"))
-        // Login through the CLI: it relays the URL and code, then confirms.
-        let (rc, out) = try runToEnd(Binaries.path("droidgate"), ["backend", "login", "claude", "--root", h.dir.path])
+        // A device-flow login through the CLI: it relays the URL and code, then confirms.
+        // (The browser logins' paste flow: BackendLoginTests.)
+        let (rc, out) = try runToEnd(Binaries.path("droidgate"), ["backend", "login", "kimi", "--root", h.dir.path])
         XCTAssertEqual(rc, 0, out)
         XCTAssertTrue(out.contains("https://") && out.contains("Signed in"), out)
         let list = try h.call("backend.accounts")["accounts"]?.arrayValue ?? []
         XCTAssertEqual(list.count, 1)
         let account = try XCTUnwrap(list.first?["account"]?.stringValue)
-        XCTAssertEqual(list.first?["provider"], "claude")
+        XCTAssertEqual(list.first?["provider"], "kimi")
         XCTAssertEqual(list.first?["email"], "fake@example.com")
         let (lrc, listing) = try runToEnd(Binaries.path("droidgate"), ["backend", "accounts", "--root", h.dir.path])
         XCTAssertEqual(lrc, 0)

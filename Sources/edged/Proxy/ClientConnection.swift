@@ -43,6 +43,8 @@ final class ClientConnection: LoopHandler {
     var factoryChunked = false
     private var upstreamRetried = false
     private var holdUntil: UInt64 = 0
+    /// Fresh connections reset before the request was read (see upstreamResetUnread).
+    private var resetRetries = 0
     private var retryAt: UInt64 = 0
 
     // Per-request bookkeeping for metrics and the access log.
@@ -322,6 +324,7 @@ final class ClientConnection: LoopHandler {
         state = .forwarding   // reads stop here; the interest stays (see handleEvent) to spare an epoll_ctl
         forwardStart = Monotonic.nanoseconds()
         upstreamRetried = false
+        resetRetries = 0
         holdUntil = 0
         startUpstream()
     }
@@ -354,6 +357,18 @@ final class ClientConnection: LoopHandler {
         retryAt = now + 100_000_000
         deadline = holdUntil
     }
+
+    /// A fresh connection was reset before the backend read the whole request
+    /// (it was dying or restarting): hold and retry like a refused connect, at
+    /// most `maxResetRetries` times per request.
+    func upstreamResetUnread(_ error: SystemError) -> Bool {
+        guard resetRetries < Self.maxResetRetries else { return false }
+        resetRetries += 1
+        upstreamUnreachable(error)
+        return true
+    }
+
+    static let maxResetRetries = 3
 
     /// A pooled connection failed before any response byte: retry once on a fresh one.
     func upstreamStaleConnection() -> Bool {

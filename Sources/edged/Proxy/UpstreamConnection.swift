@@ -16,6 +16,8 @@ final class UpstreamConnection: LoopHandler {
     private(set) var reused = false
     private weak var client: ClientConnection?
     private var written = 0
+    /// Every byte of the current request (head and body) was written.
+    private var requestWritten = false
     private var headBuf = ByteBuffer()
     private var framing: ResponseFraming = .noBody
     private var remaining = 0
@@ -50,6 +52,7 @@ final class UpstreamConnection: LoopHandler {
     func send(request: ClientConnection) {
         client = request
         written = 0
+        requestWritten = false
         headBuf.clear()
         chunks = ChunkedEndTracker()
         closeAfter = false
@@ -89,6 +92,7 @@ final class UpstreamConnection: LoopHandler {
             }
             if state == .closed { return }
             if done {
+                requestWritten = true
                 if state == .writing {
                     state = .awaitingHead
                     setInterest(Epoll.readable | Epoll.peerClosedWriting)
@@ -117,7 +121,10 @@ final class UpstreamConnection: LoopHandler {
         case .writing:
             if mask & Epoll.readable != 0 { readResponse() }      // an early response (e.g. 413) or EOF
             if state == .writing && mask & Epoll.writable != 0 { writeRequest() }
-            if state == .writing && mask & (Epoll.error | Epoll.hangUp) != 0 { failBeforeResponse(nil) }
+            if state == .writing && mask & (Epoll.error | Epoll.hangUp) != 0 {
+                let e = socket.pendingError()
+                failBeforeResponse(e != 0 ? SystemError("send", errno: e) : nil)
+            }
         case .awaitingHead, .relaying:
             if paused { return }
             readResponse()
@@ -224,7 +231,9 @@ final class UpstreamConnection: LoopHandler {
     private func finish(extra: Int) {
         let c = client
         client = nil
-        let reusable = !closeAfter && extra == 0
+        // A request not fully written (the backend answered early, e.g. 413)
+        // leaves the rest of it on this connection: never reuse that.
+        let reusable = !closeAfter && extra == 0 && requestWritten
         if reusable { pool.release(self) } else { close() }
         c?.upstreamFinished(closeClient: closeAfter && framing == .untilClose)
     }
@@ -246,20 +255,31 @@ final class UpstreamConnection: LoopHandler {
         }
     }
 
-    /// Nothing of the response arrived. A reused pooled connection may simply
-    /// have been closed by the backend meanwhile: the client retries once.
+    /// Nothing of the response arrived. A request is sent again only when the
+    /// backend provably did not take it in:
+    /// - a *reused* pooled connection failed (once, on a fresh connection):
+    ///   the backend may have closed it as idle just as we wrote — the
+    ///   keep-alive race, where it never saw the request;
+    /// - a fresh connection was *reset* (RST): the kernel resets a socket that
+    ///   is closed with unread data, or that was never accepted (a backend
+    ///   killed with connections in its backlog), so the request was not read
+    ///   in full. Held like a refused connect, a few times at most.
+    /// A fresh connection closed in order (FIN) without an answer was read and
+    /// may well have run the request (a handler that panics does exactly
+    /// this): sending it again could turn one client POST into many paid
+    /// model calls, so the client gets one 502 naming the cause instead.
     private func failBeforeResponse(_ error: SystemError?, why: String? = nil) {
         let wasReused = reused
+        let sentAll = requestWritten
         close()
         guard let c = client else { return }
         client = nil
         if wasReused && why == nil && c.upstreamStaleConnection() { return }
-        // A fresh connection reset before any answer: the backend is dying or
-        // restarting right now. Treat it like a refused connect: hold and retry.
-        if !wasReused && why == nil {
-            return c.upstreamUnreachable(error ?? SystemError("recv", errno: ECONNRESET))
-        }
-        c.upstreamFailed(why ?? error.map { "connection error: \($0.errnoName)" } ?? "the backend closed the connection before answering")
+        if !wasReused && why == nil, let error, error.errno == ECONNRESET || error.errno == EPIPE,
+           c.upstreamResetUnread(error) { return }
+        let cause = why ?? error.map { "connection error: \($0.errnoName)" }
+            ?? (sentAll ? "the backend closed the connection without answering the request" : "the backend closed the connection while the request was being sent")
+        c.upstreamFailed(cause)
     }
 
     private func connectFailed(_ error: SystemError) {

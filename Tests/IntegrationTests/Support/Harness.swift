@@ -36,8 +36,12 @@ final class RunningProcess: @unchecked Sendable {
     let process = Process()
     private let output = Locked<Data>(Data())
     private let pipe = Pipe()
+    /// The child's stdin when started with `input: true` (else /dev/null).
+    private let stdin: Pipe?
 
-    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], cwd: String? = nil) throws {
+    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], cwd: String? = nil,
+         input: Bool = false) throws {
+        stdin = input ? Pipe() : nil
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
@@ -47,7 +51,7 @@ final class RunningProcess: @unchecked Sendable {
         if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
         process.standardOutput = pipe
         process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = stdin ?? FileHandle.nullDevice
         let out = output
         pipe.fileHandleForReading.readabilityHandler = { h in
             let d = h.availableData
@@ -57,6 +61,11 @@ final class RunningProcess: @unchecked Sendable {
     }
 
     var text: String { String(decoding: output.value, as: UTF8.self) }
+
+    /// Types `line` and a newline on the child's stdin (needs `input: true`).
+    func type(_ line: String) {
+        stdin?.fileHandleForWriting.write(Data((line + "\n").utf8))
+    }
     var pid: Int32 { process.processIdentifier }
 
     /// Waits for exit up to `timeout`; returns the status or nil if still running.
