@@ -36,6 +36,10 @@ do {
     exitProcess(1)
 }
 server.start()
+// Started by a reload: adopt the previous generation's client connections.
+if let channel = HandoverReceiver.takeChannel() {
+    HandoverReceiver.start(channel) { socket, pending in server.adopt(socket, pending: pending, closeMode: false) }
+}
 let drain: @Sendable () -> Void = {
     let left = server.drain(timeout: config.limits.drainTimeoutSeconds)
     if left > 0 { Log.warning("edged: drain timeout reached with \(left) request(s) still running") }
@@ -46,6 +50,7 @@ host.run(ops: EdgeOps.table(host: host, listener: listener, peers: peers),
          stop: drain,
          reloadSignal: {
              // A new generation re-reads the config and takes over the sockets.
-             Generation.handOver(host: host, http: listener.socket, arguments: Array(CommandLine.arguments.dropFirst()), drain: drain)
+             Generation.handOver(host: host, http: listener.socket, arguments: Array(CommandLine.arguments.dropFirst()),
+                                 server: server, drainTimeout: config.limits.drainTimeoutSeconds, finish: { peers.stop() })
          },
          ready: { Generation.announceReady() })

@@ -56,7 +56,7 @@ extension ClientConnection: FactoryResponder {
     func factoryComplete(status: Int, contentType: String, body: [UInt8], upstreamLatency: Double?) {
         setResponseStatus(status)
         recordUpstreamLatency(upstreamLatency)
-        sendFactory(Responses.make(status: status, contentType: contentType, body: body, close: clientIsHTTP10))
+        sendFactory(Responses.make(status: status, contentType: contentType, body: body, close: clientIsHTTP10 || closesAfterResponse))
         finishFactory(complete: true)
     }
 
@@ -65,7 +65,8 @@ extension ClientConnection: FactoryResponder {
         recordUpstreamLatency(upstreamLatency)
         factoryChunked = !clientIsHTTP10
         var head = "HTTP/1.1 \(status) \(Responses.reason(status))\r\nContent-Type: \(contentType)\r\nCache-Control: no-cache\r\n"
-        head += factoryChunked ? "Transfer-Encoding: chunked\r\n\r\n" : "Connection: close\r\n\r\n"
+        head += factoryChunked ? "Transfer-Encoding: chunked\r\n" + (closesAfterResponse ? "Connection: close\r\n" : "") + "\r\n"
+            : "Connection: close\r\n\r\n"
         sendFactory(Array(head.utf8))
     }
 

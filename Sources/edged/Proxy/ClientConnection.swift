@@ -60,6 +60,10 @@ final class ClientConnection: LoopHandler {
     var slot = -1   // index in the server's connection list
     /// Requests answered on this connection (a drain closes only kept-alive idle ones).
     private(set) var requestsServed = 0
+    /// Taken back from a failed handover: every answer says Connection: close.
+    private var closeMode = false
+    /// Hand this connection over once the queued response bytes are written.
+    private var handOffAfterFlush = false
     private var interest: UInt32 = 0
 
     static let readChunk = 64 * 1024
@@ -121,6 +125,51 @@ final class ClientConnection: LoopHandler {
         guard events != interest, state != .closed else { return }
         interest = events
         loop.modify(socket.fd, events: events)
+    }
+
+    // MARK: Reload handover
+
+    /// An adopted connection: starts from the bytes the previous owner read.
+    func resume(pending: [UInt8], closeMode: Bool) {
+        self.closeMode = closeMode
+        deadline = Monotonic.nanoseconds() + (pending.isEmpty ? context.idleTimeoutNanos : context.headerTimeoutNanos)
+        if !pending.isEmpty {
+            pending.withUnsafeBytes { inBuf.append($0) }
+            processInput()
+        }
+        if state == .idle || state == .readingHead || state == .readingBody { readAvailable() }
+    }
+
+    /// Gives this idle connection, with anything read but not parsed, to the
+    /// new generation; it stays open. Waits for queued response bytes first.
+    func handOff(_ sender: HandoverSender) {
+        guard state == .idle, upstream == nil, factoryExchange == nil else { return }
+        guard !sender.hasFailed else {
+            // The new generation takes nothing: stay, and close after the next answer.
+            closeMode = true
+            setInterest(Epoll.readable | Epoll.peerClosedWriting | (outBuf.isEmpty ? 0 : Epoll.writable))
+            processInput()
+            if state == .idle || state == .readingHead { readAvailable() }
+            return
+        }
+        guard outBuf.isEmpty else {
+            handOffAfterFlush = true
+            setInterest(Epoll.writable | Epoll.peerClosedWriting)
+            return
+        }
+        guard inBuf.readableCount <= ConnectionHandover.maxPendingBytes else {
+            // Too much to carry: serve it here, closing after the answer.
+            closeMode = true
+            processInput()
+            return
+        }
+        let pending = Array(inBuf.readable)
+        state = .closed
+        loop.unregister(socket.fd)
+        inBuf.release()
+        outBuf.release()
+        server.remove(self)
+        sender.enqueue(DetachedConnection(socket: socket, pending: pending))
     }
 
     // MARK: Reading requests
@@ -249,6 +298,7 @@ final class ClientConnection: LoopHandler {
     private func dispatch() {
         server.metrics.requestStarted()
         inFlight = true
+        if closeMode || server.closeMode { keepAlive = false }
         responseStatus = 0
         responseBytes = 0
         upstreamLatency = nil
@@ -455,6 +505,16 @@ final class ClientConnection: LoopHandler {
         upstreamLatency = Double(Monotonic.nanoseconds() - forwardStart) / 1e9
     }
 
+    /// A backend response head, relayed as it is — unless this connection
+    /// ends after the response (close mode): then it says Connection: close.
+    func relayHead(_ head: UnsafeRawBufferPointer) -> Bool {
+        guard !keepAlive && (closeMode || server.closeMode) else { return relay(head) }
+        return ResponseHeadClose.apply(head).withUnsafeBytes { relay($0) }
+    }
+
+    /// Whether the connection ends after this response (the Factory route's framing).
+    var closesAfterResponse: Bool { !keepAlive }
+
     /// Response bytes from the upstream, relayed as they are. Returns false
     /// when the upstream should pause (the client is slow).
     func relay(_ bytes: UnsafeRawBufferPointer) -> Bool {
@@ -529,10 +589,16 @@ final class ClientConnection: LoopHandler {
         requestsServed += 1
         logAccess(route: route, note: nil)
         endRequestMetrics(route: route)
-        guard reusable, state != .closed, !server.draining else {
+        let handover = server.handover
+        // Draining: a stop closes after the answer; a reload hands the connection
+        // over; in close mode a connection whose answer did not say
+        // Connection: close stays, so that its next answer can say it.
+        let staysOpen = !server.draining || (handover != nil && !closeMode) || server.closeMode
+        guard reusable, state != .closed, staysOpen else {
             beginClosing()
             return
         }
+        if server.closeMode { closeMode = true }
         inBuf.consume(requestWireLength)
         head = RequestHead()
         chunked = nil
@@ -545,6 +611,10 @@ final class ClientConnection: LoopHandler {
         if inBuf.isEmpty && outBuf.isEmpty {
             inBuf.release()
             outBuf.release()
+        }
+        if let handover {
+            // A reload is under way: the next request goes to the new generation.
+            return handOff(handover)
         }
         setInterest(Epoll.readable | Epoll.peerClosedWriting | (outBuf.isEmpty ? 0 : Epoll.writable))
         // A pipelined request may already be buffered; the kernel may hold more.
@@ -607,6 +677,10 @@ final class ClientConnection: LoopHandler {
         }
         setInterest(interest & ~Epoll.writable)
         if state == .closing { linger(); return }
+        if handOffAfterFlush, let h = server.handover {
+            handOffAfterFlush = false
+            return handOff(h)
+        }
         upstream?.resume()
     }
 
@@ -653,6 +727,7 @@ final class ClientConnection: LoopHandler {
         inBuf.release()
         outBuf.release()
         server.remove(self)
+        context.liveConnections.subtract(1, ordering: .relaxed)
     }
 }
 

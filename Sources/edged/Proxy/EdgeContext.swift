@@ -2,6 +2,7 @@ import EdgeCore
 import Translate
 import IPC
 import Shared
+import Synchronization
 
 /// What every loop's connections share: settings fixed at start, the IPC
 /// peers, and the per-loop metrics. Immutable after start.
@@ -16,6 +17,9 @@ final class EdgeContext: Sendable {
     let rewrites: RewriteSettings
     let factoryModels: FactoryModels
     let factorySession: FactorySession
+    /// Client connections this process owns: accepted or adopted, and not yet
+    /// closed or handed to a new generation (a reload waits for 0).
+    let liveConnections = Atomic<Int>(0)
 
     init(config: Config, peers: Peers, loops: Int) {
         self.config = config

@@ -47,17 +47,64 @@ final class EdgeServer: Sendable {
         }
     }
 
+    /// Adopts a client connection on one of the loops (round robin).
+    func adopt(_ socket: Socket, pending: [UInt8], closeMode: Bool) {
+        let i = nextAdopt.withLock { n -> Int in defer { n += 1 }; return n } % loops.count
+        let loop = loops[i]
+        guard let box = servers.value[loop.index] else { return socket.close() }
+        let c = DetachedConnection(socket: socket, pending: pending)
+        loop.execute { box.server.adopt(c.socket, pending: c.pending, closeMode: closeMode) }
+    }
+
+    private let nextAdopt = Locked(0)
+
+    /// Reload: every loop hands its connections to `sender`. Returns once all
+    /// are gone (handed over, or closed by their clients) or `timeout` passed;
+    /// the count still here.
+    func handOver(to sender: HandoverSender, timeout: Double) -> Int {
+        let boxes = servers.value
+        for loop in loops {
+            guard let box = boxes[loop.index] else { continue }
+            loop.execute { box.server.beginHandover(sender) }
+        }
+        return waitForConnections(timeout: timeout)
+    }
+
+    /// The new generation cannot take connections: every loop keeps its own
+    /// and closes each after its next answer.
+    func handoverFailed() {
+        let boxes = servers.value
+        for loop in loops {
+            guard let box = boxes[loop.index] else { continue }
+            loop.execute { box.server.handoverFailed() }
+        }
+    }
+
+    /// Waits until this process owns no client connection (or `timeout`);
+    /// returns how many it still does.
+    func waitForConnections(timeout: Double) -> Int {
+        let deadline = Monotonic.seconds() + timeout
+        while true {
+            let left = context.liveConnections.load(ordering: .relaxed)
+            if left <= 0 || Monotonic.seconds() >= deadline { return max(0, left) }
+            sleepSeconds(0.05)
+        }
+    }
+
     /// Requests in progress across loops (asked on each loop's thread).
-    func activeRequests() -> Int {
+    func activeRequests() -> Int { count { $0.activeRequests } }
+
+    /// Sums `value` over the loops, each asked on its own thread.
+    private func count(_ value: @escaping @Sendable (LoopServer) -> Int) -> Int {
         let total = Locked(0)
         let done = DispatchSemaphoreBox()
         let boxes = servers.value
-        let count = Locked(0)
+        let answered = Locked(0)
         for loop in loops {
             guard let box = boxes[loop.index] else { continue }
             loop.execute {
-                total.withLock { $0 += box.server.activeRequests }
-                if count.withLock({ $0 += 1; return $0 }) == boxes.count { done.signal() }
+                total.withLock { $0 += value(box.server) }
+                if answered.withLock({ $0 += 1; return $0 }) == boxes.count { done.signal() }
             }
         }
         _ = done.wait(seconds: 2)

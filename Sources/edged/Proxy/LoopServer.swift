@@ -15,6 +15,10 @@ final class LoopServer: LoopHandler {
     private var accepting = true
     /// Set when edged is stopping: no new requests on kept-alive connections.
     private(set) var draining = false
+    /// A reload is handing this loop's connections to the new generation.
+    private(set) var handover: HandoverSender? = nil
+    /// The new generation could not take them: answer with Connection: close.
+    private(set) var closeMode = false
 
     init(loop: EventLoop, listener: Socket, context: EdgeContext) {
         self.loop = loop
@@ -43,15 +47,49 @@ final class LoopServer: LoopHandler {
             }
             guard let client else { return }
             try? client.setOption(Int32(IPPROTO_TCP), TCP_NODELAY, 1)
-            let c = ClientConnection(socket: client, loop: loop, server: self, context: context)
-            do { try c.start() } catch {
-                client.close()
-                continue
-            }
-            c.slot = connections.count
-            connections.append(c)
-            metrics.connectionOpened()
+            _ = add(client, counted: false)
         }
+    }
+
+    /// `counted`: a connection this process already owned (taken back from a failed handover).
+    private func add(_ socket: Socket, counted: Bool) -> ClientConnection? {
+        let c = ClientConnection(socket: socket, loop: loop, server: self, context: context)
+        if !counted { context.liveConnections.add(1, ordering: .relaxed) }
+        do { try c.start() } catch {
+            socket.close()
+            context.liveConnections.subtract(1, ordering: .relaxed)
+            return nil
+        }
+        c.slot = connections.count
+        connections.append(c)
+        metrics.connectionOpened()
+        return c
+    }
+
+    /// A connection another generation (or our own failed handover) gives us,
+    /// with the bytes already read from it.
+    func adopt(_ socket: Socket, pending: [UInt8], closeMode: Bool) {
+        guard let c = add(socket, counted: closeMode) else { return }
+        c.resume(pending: pending, closeMode: closeMode)
+    }
+
+    /// Reload: stop accepting and hand every connection to the new generation,
+    /// idle ones now, busy ones when their exchange ends.
+    func beginHandover(_ sender: HandoverSender) {
+        draining = true
+        if accepting {
+            accepting = false
+            loop.unregister(listener.fd)
+        }
+        guard !sender.hasFailed else { return handoverFailed() }
+        handover = sender
+        for c in connections where c.state == .idle { c.handOff(sender) }
+    }
+
+    /// The new generation refused or died: keep what is left and close each after its answer.
+    func handoverFailed() {
+        handover = nil
+        closeMode = true
     }
 
     func remove(_ c: ClientConnection) {

@@ -180,7 +180,7 @@ final class UpstreamConnection: LoopHandler {
             let headPart = UnsafeRawBufferPointer(rebasing: source[0..<h.headLength])
             let rest = UnsafeRawBufferPointer(rebasing: source[h.headLength...])
             guard let c = client else { abort(); return false }
-            _ = c.relay(headPart)
+            _ = c.relayHead(headPart)
             if state == .closed { return false }
             if (100...199).contains(h.status) {
                 // An interim response: another head follows.
