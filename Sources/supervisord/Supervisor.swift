@@ -38,7 +38,10 @@ final class Supervisor: Sendable {
 
     static let firstBackoff = 0.5
     static let maxBackoff = 30.0
-    static let resetAfterHealthy = 60.0
+    /// A backend that served this long before it died is not in a crash loop:
+    /// the next restart is quick again (a request held meanwhile waits
+    /// `limits.backendHoldSeconds`, which the first backoff steps stay under).
+    static let resetAfterHealthy = 10.0
     static let healthInterval = 3.0
     static let failuresBeforeRestart = 3
     static let startupTimeout = 60.0

@@ -41,15 +41,16 @@ final class BackendLoginTests: XCTestCase {
         let login = try startLogin(h, "claude", port: port)
         defer { login.signal(SIGKILL) }
         let state = try authorizationState(login)
-        XCTAssertTrue(login.text.contains("http://localhost:\(port)/callback"), "explains where the browser lands: \(login.text)")
+        // Claude's redirect address is fixed; --callback-port moves only the listener.
+        XCTAssertTrue(login.text.contains("http://localhost:54545/callback"), "explains where the browser lands: \(login.text)")
 
         login.type("hello")
         XCTAssertTrue(eventually { login.text.contains("not the callback address") }, login.text)
-        login.type("http://localhost:\(port)/callback?code=abc&state=someoneelse")
+        login.type("http://localhost:54545/callback?code=abc&state=someoneelse")
         XCTAssertTrue(eventually { login.text.contains("another sign-in attempt") }, login.text)
         XCTAssertTrue(login.process.isRunning, "a wrong paste does not end the login")
 
-        login.type("http://localhost:\(port)/callback?code=good-code&state=\(state)")
+        login.type("http://localhost:54545/callback?code=good-code&state=\(state)")
         XCTAssertEqual(login.waitForExit(timeout: 20), 0, login.text)
         XCTAssertTrue(login.text.contains("account claude-"), login.text)
         XCTAssertTrue(login.text.contains("added"), login.text)
@@ -60,7 +61,7 @@ final class BackendLoginTests: XCTestCase {
         let again = try startLogin(h, "claude", port: port)
         defer { again.signal(SIGKILL) }
         let state2 = try authorizationState(again)
-        again.type("http://localhost:\(port)/callback?code=second&state=\(state2)")
+        again.type("http://localhost:54545/callback?code=second&state=\(state2)")
         XCTAssertEqual(again.waitForExit(timeout: 20), 0, again.text)
         XCTAssertTrue(again.text.contains("updated account claude-"), again.text)
         XCTAssertEqual(try h.call("backend.accounts")["accounts"]?.arrayValue?.count, 1)

@@ -187,7 +187,6 @@ final class SupervisorTests: XCTestCase {
         XCTAssertEqual(list.count, 1)
         let account = try XCTUnwrap(list.first?["account"]?.stringValue)
         XCTAssertEqual(list.first?["provider"], "kimi")
-        XCTAssertEqual(list.first?["email"], "fake@example.com")
         let (lrc, listing) = try runToEnd(Binaries.path("droidgate"), ["backend", "accounts", "--root", h.dir.path])
         XCTAssertEqual(lrc, 0)
         XCTAssertFalse(listing.contains("fake-access") || listing.contains("fake-refresh"), "no secrets: \(listing)")

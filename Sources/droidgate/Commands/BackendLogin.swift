@@ -19,15 +19,18 @@ enum BackendLogin {
     codex, kimi, xai: device flows — enter the printed code on the page; the
     login finishes by itself.
 
-    claude, antigravity: after you sign in, the browser is sent to an address
-    on the droidgate host (http://localhost:54545/callback?code=… for Claude,
-    http://localhost:51121/oauth-callback?code=… for Antigravity). Unless the
-    browser runs on that host, the page does not load — that is expected. Copy
-    the whole address from the browser's address bar and paste it here, then
-    press Enter. A wrong line is refused and you can paste again.
+    claude, antigravity: after you sign in, the browser is sent to a localhost
+    address (http://localhost:54545/callback?code=… for Claude,
+    http://localhost:51121/oauth-callback?code=… for Antigravity) meant for the
+    droidgate host. Unless the browser runs on that host, the page does not
+    load — that is expected. Copy the whole address from the browser's address
+    bar and paste it here, then press Enter. A wrong line is refused and you
+    can paste again.
 
-      --callback-port N   the local port the login listens on for that redirect
-                          (cli-proxy-api's -oauth-callback-port)
+      --callback-port N   the port the login listens on for that redirect on
+                          the droidgate host (cli-proxy-api's -oauth-callback-port;
+                          for an SSH tunnel). Claude's redirect address stays
+                          http://localhost:54545/callback whatever the port.
 
     Ctrl-C cancels the login. Logging in to an account you already have
     updates it.
@@ -66,10 +69,9 @@ enum BackendLogin {
         }
         let config = o.loadConfig(command: "backend login")
         let client = o.connect(.supervisord, config, command: "backend login")
-        // Ctrl-C: closing the connection makes supervisord stop the login process.
+        // Ctrl-C: our exit closes the connection, and supervisord stops the login process.
         let signals = SignalHandlers { event in
             guard case .terminate = event else { return }
-            client.close()
             printError("droidgate backend login: cancelled; no account was changed by this login")
             exitProcess(130)
         }
@@ -111,9 +113,12 @@ enum BackendLogin {
 
     static func explainPaste(provider: String, port: Int?) {
         guard let cb = callbacks[provider] else { return }
+        // cli-proxy-api's Claude redirect URI is fixed (internal/auth/claude/anthropic_auth.go):
+        // -oauth-callback-port moves only its listener. Antigravity redirects to the port it listens on.
+        let shown = provider == "claude" ? cb.port : (port ?? cb.port)
         printOut("""
-        After you sign in, the browser goes to an address starting http://localhost:\(port ?? cb.port)\(cb.path)
-        on this host. If the browser runs on another machine that page does not load — that is expected.
+        After you sign in, the browser goes to an address starting http://localhost:\(shown)\(cb.path)
+        meant for this host. If the browser runs on another machine that page does not load — that is expected.
         Copy the whole address from the browser's address bar, paste it here and press Enter.
         """)
     }

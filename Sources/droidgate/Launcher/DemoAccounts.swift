@@ -11,6 +11,10 @@ enum DemoAccounts {
     static let providers = ["claude", "codex", "antigravity"]
 
     static func seed(authDir: String) {
+        // supervisord creates the auth-dir too, but it may not have started yet.
+        do { try Files.makeDirectory(authDir, mode: 0o700) } catch {
+            return Log.warning("droidgate up: cannot create \(authDir) for the demo accounts: \(error)")
+        }
         let existing = (try? FileManager.default.contentsOfDirectory(atPath: authDir)) ?? []
         guard !existing.contains(where: { $0.hasSuffix(".json") }) else { return }
         for provider in providers {

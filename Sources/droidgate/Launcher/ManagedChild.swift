@@ -22,10 +22,10 @@ final class ManagedChild: Sendable {
     private let finished = DispatchSemaphoreBox()
     let restarts = Locked<Int>(0)
 
-    static let firstBackoff = 0.25
+    static let firstBackoff = 0.1
     static let maxBackoff = 8.0
     /// A child that ran this long is considered healthy again: backoff resets.
-    static let healthyAfter = 30.0
+    static let healthyAfter = 10.0
 
     init(spec: Spec) { self.spec = spec }
 
@@ -63,10 +63,16 @@ final class ManagedChild: Sendable {
                 break
             }
             if ran >= Self.healthyAfter { backoff = Self.firstBackoff }
+            restarts.withLock { $0 += 1 }
+            // Stopped cleanly (someone sent it SIGTERM: a restart, as `systemctl
+            // restart` does): start it again at once. A crash backs off.
+            if status == .exited(0) {
+                Log.info("\(spec.name) exited with status 0 after \(String(format1: ran)) s; starting it again")
+                continue
+            }
             Log.warning("\(spec.name) \(status) after \(String(format1: ran)) s; restarting in \(String(format1: backoff)) s")
             sleepSeconds(backoff)
             backoff = min(backoff * 2, Self.maxBackoff)
-            restarts.withLock { $0 += 1 }
         }
         finished.signal()
     }

@@ -1,4 +1,5 @@
 import FakeKit
+import Glibc
 import Shared
 
 /// Start-up: the order of output and exits mirrors the real binary closely
@@ -14,8 +15,10 @@ enum App {
             printOut("fake-cli-proxy-api (droidgate) \(Droidgate.version)")
             exitProcess(0)
         case .failure(let message):
+            // Go's flag package: the error, the program's usage (RealFlags), exit 2.
             printError(message)
-            printError(Options.usage)
+            printError(RealFlags.usage(argv0: CommandLine.arguments.first ?? "cli-proxy-api",
+                                       oldBuild: arguments.contains { $0.hasSuffix("-old-build") }))
             exitProcess(2)
         case .run(let o):
             options = o
@@ -37,28 +40,25 @@ enum App {
                 Log.error("failed to load config: \(error)")
                 exitProcess(0)
             }
+            if !config.unknownKeys.isEmpty {
+                Log.debug("config keys cli-proxy-api does not know (ignored): \(config.unknownKeys.joined(separator: ", "))")
+            }
         }
         let authDir = expandHome(config.authDir ?? "~/.cli-proxy-api")
 
-        if let provider = options.login {
-            exitProcess(Login.run(provider: provider, authDir: authDir, noBrowser: options.noBrowser))
+        if let login = options.login {
+            exitProcess(Login.run(login, options: options, authDir: authDir))
         }
         if options.localModel {
             Log.info("Local model mode: using embedded model catalogs, remote model updates disabled")
         }
 
         var settings = ServerSettings()
-        settings.apiKeys = config.apiKeys
         settings.record = options.record
         settings.failHealth = options.failHealth
         settings.defaults = options.defaults
-        let backend = FakeBackend(settings: settings, hang: HangSwitch(afterMilliseconds: options.hangAfterMs))
-
-        let signals = SignalHandlers { event in
-            guard case .terminate(let sig) = event else { return }
-            Log.notice("received \(SignalHandlers.name(sig)), shutting down")
-            exitProcess(0)
-        }
+        let live = LiveConfig(config, loads: options.configPath == nil ? 0 : 1)
+        let backend = FakeBackend(settings: settings, hang: HangSwitch(afterMilliseconds: options.hangAfterMs), live: live)
 
         var host = options.host ?? config.host ?? "127.0.0.1"
         if host.isEmpty { host = "127.0.0.1" }
@@ -79,10 +79,43 @@ enum App {
         let bound = listener.localAddress()
         printOut("API server started successfully on: \(bound?.port ?? UInt16(port))")
         Log.notice("fake-cli-proxy-api listening on \(bound?.description ?? text)"
-            + (settings.apiKeys.isEmpty ? "" : " (\(settings.apiKeys.count) api key(s) required)")
+            + (config.apiKeys.isEmpty ? "" : " (\(config.apiKeys.count) api key(s) required)")
             + (settings.record ? ", recording requests" : ""))
-        withExtendedLifetime(signals) {
-            HTTPServer(listener: listener, service: backend).run()
+
+        let server = HTTPServer(listener: listener, service: backend)
+        // The watcher starts after the server (sdk/cliproxy/service_lifecycle.go Run).
+        let watcher = options.configPath.map { ConfigWatcher(path: $0, live: live) }
+        // SIGINT/SIGTERM: a graceful shutdown (service_lifecycle.go Shutdown: the
+        // watcher stops first, then the HTTP server's Shutdown, up to 30 s).
+        // Installed before any thread starts: threads inherit the blocked mask.
+        let signals = SignalHandlers { event in
+            guard case .terminate(let sig) = event else {
+                // internal/cmd/run.go only notifies SIGINT and SIGTERM: Go's default
+                // for SIGHUP is to die of it (no reload, no graceful shutdown).
+                Log.notice("received SIGHUP, which cli-proxy-api does not handle: dying of it")
+                dieOfSIGHUP()
+            }
+            Log.notice("received \(SignalHandlers.name(sig)), shutting down")
+            watcher?.stop()
+            server.requestStop()
         }
+        watcher?.start()
+        withExtendedLifetime(signals) {
+            server.acceptUntilStopped()
+            if !server.drain(graceMilliseconds: options.shutdownGraceMs) {
+                Log.error("service shutdown returned error: error stopping API server: failed to shutdown HTTP server: context deadline exceeded")
+            }
+        }
+        exitProcess(0)
+    }
+
+    private static func dieOfSIGHUP() -> Never {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGHUP)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        signal(SIGHUP, SIG_DFL)
+        raise(SIGHUP)
+        exitProcess(128 + SIGHUP)
     }
 }

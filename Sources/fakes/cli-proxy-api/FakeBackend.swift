@@ -3,7 +3,6 @@ import Shared
 
 /// Settings the request path needs, fixed at start-up.
 struct ServerSettings: Sendable {
-    var apiKeys: [String] = []
     var record = false
     var failHealth = false
     var defaults = Knobs.Defaults()
@@ -16,11 +15,17 @@ final class FakeBackend: FakeService {
     let stats = Stats()
     let recorder = Recorder()
     let hang: HangSwitch
-
-    init(settings: ServerSettings, hang: HangSwitch) {
+    /// The config in force (hot reloads replace it).
+    let live: LiveConfig
+    init(settings: ServerSettings, hang: HangSwitch, live: LiveConfig) {
         self.settings = settings
         self.hang = hang
+        self.live = live
     }
+
+    /// The auth-dir of the config in force, read at request time for the model
+    /// list (account file changes count at once; a reloaded auth-dir too).
+    var authDir: String { expandHome(live.current.authDir ?? "~/.cli-proxy-api") }
 
     /// What gin's CORS middleware in cli-proxy-api adds to every response.
     static let corsHeaders = [
@@ -37,17 +42,27 @@ final class FakeBackend: FakeService {
     func checkpoint() { hang.checkpoint() }
 
     func received(_ request: HTTPRequest) {
-        if settings.record && !request.path.hasPrefix("/_fake/") { recorder.add(request) }
+        guard settings.record && !request.path.hasPrefix("/_fake/") else { return }
+        var extra: JSONObject = [:]
+        if let beta = upstreamAnthropicBeta(request) { extra["upstream_anthropic_beta"] = .string(beta) }
+        recorder.add(request, extra: extra)
     }
 
     func handle(_ request: HTTPRequest, _ writer: ResponseWriter) -> Disposition {
         Router(backend: self).handle(request, writer)
     }
 
-    /// What cli-proxy-api's config-access provider does with `api-keys`:
-    /// nil when the request may pass, else the 401 message.
+    /// The models the enabled accounts serve now.
+    var availableModels: [ModelCatalog.Model] {
+        ModelCatalog.available(authDir: authDir, config: live.current)
+    }
+
+    /// What cli-proxy-api's config-access provider does with `api-keys`
+    /// (`internal/access/config_access/provider.go`): nil when the request may
+    /// pass, else the 401 message. The keys of the config in force count.
     func authFailure(_ request: HTTPRequest) -> String? {
-        guard !settings.apiKeys.isEmpty else { return nil }
+        let apiKeys = live.current.apiKeys
+        guard !apiKeys.isEmpty else { return nil }
         let authorization = request.header("Authorization") ?? ""
         let candidates = [
             bearerToken(authorization),
@@ -57,7 +72,7 @@ final class FakeBackend: FakeService {
             request.queryValue("auth_token") ?? "",
         ]
         if candidates.allSatisfy(\.isEmpty) { return "Missing API key" }
-        return candidates.contains { !$0.isEmpty && settings.apiKeys.contains($0) } ? nil : "Invalid API key"
+        return candidates.contains { !$0.isEmpty && apiKeys.contains($0) } ? nil : "Invalid API key"
     }
 
     private func bearerToken(_ header: String) -> String {

@@ -47,15 +47,20 @@ struct Router {
         let api = APIServer(stats: backend.stats, hang: backend.hang, request: req, knobs: knobs, reply: reply)
         switch route {
         case .models:
-            let claude = (req.header("User-Agent") ?? "").hasPrefix("claude-cli")
-            return reply.json(200, claude ? ModelCatalog.claudeList : ModelCatalog.openAIList)
-        case .chatCompletions: return api.serve(OpenAIChat.self)
-        case .messages: return api.serve(Anthropic.self)
+            // server_routes.go `isAnthropicModelsRequest`: an Anthropic-Version header or a claude-cli User-Agent.
+            let anthropic = !(req.header("Anthropic-Version") ?? "").isEmpty
+                || (req.header("User-Agent") ?? "").hasPrefix("claude-cli")
+            let models = backend.availableModels
+            return reply.json(200, anthropic
+                ? ModelCatalog.claudeList(models, cloak: !backend.live.current.disableCloakingModelList)
+                : ModelCatalog.openAIList(models))
+        case .chatCompletions: return api.serve(OpenAIChat.self) { claudeThinking(req, $0, &$1) }
+        case .messages: return api.serve(Anthropic.self) { claudeThinking(req, $0, &$1) }
         case .countTokens: return api.countTokens(Anthropic.self) { ["input_tokens": .int($0)] }
-        case .responses: return api.serve(Responses.self)
-        case .geminiModels: return reply.json(200, ModelCatalog.geminiList)
+        case .responses: return api.serve(Responses.self) { claudeThinking(req, $0, &$1) }
+        case .geminiModels: return reply.json(200, ModelCatalog.geminiList(backend.availableModels))
         case .geminiModel(let name):
-            guard let m = ModelCatalog.geminiModel(named: name) else {
+            guard let m = ModelCatalog.geminiModel(named: name, in: backend.availableModels) else {
                 return reply.json(404, ["error": ["message": "Not Found", "type": "not_found"]])
             }
             return reply.json(200, m)
@@ -73,6 +78,15 @@ struct Router {
         }
     }
 
+    /// For a Claude model served by a Claude OAuth account: whether the reply
+    /// reasons, and whether its thinking text is redacted (see ClaudeUpstream).
+    /// Gemini-format requests keep the fake's plain `includeThoughts` behaviour.
+    private func claudeThinking(_ req: HTTPRequest, _ body: JSONValue, _ shape: inout RequestShape) {
+        guard let upstream = backend.claudeUpstream(req, body: body) else { return }
+        shape.thinking = upstream.thinkingActive
+        shape.thinkingRedacted = upstream.thinkingRedacted
+    }
+
     /// `/_fake/*`: never recorded, never authenticated.
     private func control(_ req: HTTPRequest, _ w: ResponseWriter, close: Bool) -> Disposition {
         let reply = Reply(writer: w, close: close)
@@ -81,7 +95,10 @@ struct Router {
         case ("POST", "/_fake/reset"):
             backend.recorder.reset()
             return reply.json(200, ["ok": true])
-        case ("GET", "/_fake/stats"): return reply.json(200, backend.stats.json)
+        case ("GET", "/_fake/stats"):
+            guard case .object(var o) = backend.stats.json else { return reply.json(200, backend.stats.json) }
+            o["config"] = backend.live.json
+            return reply.json(200, .object(o))
         default: return reply.raw(404, contentType: "text/plain", Array("404 page not found".utf8))
         }
     }

@@ -17,8 +17,11 @@ public struct APIServer {
         self.reply = reply
     }
 
-    public func serve<F: APIFormat>(_ format: F.Type, model: String? = nil, stream: Bool? = nil) -> Disposition {
-        guard let (shape, plan) = plan(format, model: model, stream: stream) else {
+    /// `adjust` lets a fake change what it read from the request (e.g. the
+    /// reasoning a backend's own request translation would ask for).
+    public func serve<F: APIFormat>(_ format: F.Type, model: String? = nil, stream: Bool? = nil,
+                                    adjust: (JSONValue, inout RequestShape) -> Void = { _, _ in }) -> Disposition {
+        guard let (shape, plan) = plan(format, model: model, stream: stream, adjust: adjust) else {
             return reply.json(400, F.error(status: 400, message: "Invalid request: body is not valid JSON"))
         }
         guard shape.stream else { return reply.json(200, F.response(plan)) }
@@ -44,14 +47,17 @@ public struct APIServer {
         return reply.json(200, body(max(1, request.body.count / 4)))
     }
 
-    private func plan<F: APIFormat>(_ format: F.Type, model: String?, stream: Bool?) -> (RequestShape, ReplyPlan)? {
+    private func plan<F: APIFormat>(_ format: F.Type, model: String?, stream: Bool?,
+                                    adjust: (JSONValue, inout RequestShape) -> Void = { _, _ in }) -> (RequestShape, ReplyPlan)? {
         guard let body = try? JSONValue(parsing: request.body), body.objectValue != nil else { return nil }
         var shape = F.inspect(body)
         if let model { shape.model = model }
         if let stream { shape.stream = stream }
+        adjust(body, &shape)
         let plan = ReplyPlan(
             model: shape.model, toolCall: shape.toolName.map { ReplyPlan.ToolCall(name: $0, arguments: "{}") },
-            thinking: shape.thinking, streaming: shape.stream, knobs: knobs, requestBytes: request.body.count)
+            thinking: shape.thinking, thinkingRedacted: shape.thinkingRedacted, streaming: shape.stream,
+            knobs: knobs, requestBytes: request.body.count)
         return (shape, plan)
     }
 

@@ -12,6 +12,8 @@ public final class Recorder: Sendable {
     private struct Entry: Sendable {
         let seq: Int
         let request: HTTPRequest
+        /// Fake-specific facts about the request, added to its JSON entry.
+        let extra: JSONObject
     }
 
     private struct State: Sendable {
@@ -25,9 +27,9 @@ public final class Recorder: Sendable {
         self.withText = withText
     }
 
-    public func add(_ request: HTTPRequest) {
+    public func add(_ request: HTTPRequest, extra: JSONObject = [:]) {
         state.withLock { s in
-            s.entries.append(Entry(seq: s.nextSeq, request: request))
+            s.entries.append(Entry(seq: s.nextSeq, request: request, extra: extra))
             s.nextSeq += 1
             if s.entries.count > Self.capacity { s.entries.removeFirst(s.entries.count - Self.capacity) }
         }
@@ -54,6 +56,7 @@ public final class Recorder: Sendable {
         o["headers"] = .array(r.headers.map { [.string($0.name), .string($0.value)] })
         o["body_base64"] = .string(Data(r.body).base64EncodedString())
         if withText { o["body_text"] = .string(String(decoding: r.body, as: UTF8.self)) }
+        for (k, v) in e.extra { o[k] = v }
         return .object(o)
     }
 }

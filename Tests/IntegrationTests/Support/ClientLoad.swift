@@ -19,6 +19,8 @@ final class ClientLoad: @unchecked Sendable {
     let port: UInt16
     private let counts = Locked(Counts())
     private let failures = Locked<[String]>([])
+    /// When each failed request started and ended (seconds since 1970).
+    private let failureSpans = Locked<[(start: Double, end: Double, streaming: Bool)]>([])
     private let stopFlag = Locked(false)
     private var threads: [Thread] = []
 
@@ -43,8 +45,28 @@ final class ClientLoad: @unchecked Sendable {
 
     var firstFailures: [String] { Array(failures.value.prefix(5)) }
 
-    private func record(_ what: String) {
+    /// Failed requests that were in flight during one of `kills` (from the
+    /// signal to the process being gone: started before it was gone, failed
+    /// after the signal and within 10 s): lost inside a process killed then.
+    func failuresInFlight(during kills: [(signalled: Double, gone: Double)]) -> (requests: Int, streams: Int) {
+        var r = 0, s = 0
+        for f in failureSpans.value where kills.contains(where: { f.start <= $0.gone && f.end >= $0.signalled && f.end - $0.gone <= 10 }) {
+            if f.streaming { s += 1 } else { r += 1 }
+        }
+        return (r, s)
+    }
+
+    /// Each failure's start and end relative to the nearest earlier moment (for diagnosis).
+    func failureOffsets(from moments: [Double]) -> [String] {
+        failureSpans.value.prefix(12).map { f in
+            let k = moments.filter { $0 <= f.end }.max() ?? 0
+            return String(format: "%@ %+.3f…%+.3f s", f.streaming ? "stream" : "request", f.start - k, f.end - k)
+        }
+    }
+
+    private func record(_ what: String, since start: Double? = nil, streaming: Bool = false) {
         failures.withLock { if $0.count < 50 { $0.append(what) } }
+        if let start { failureSpans.withLock { $0.append((start, Date().timeIntervalSince1970, streaming)) } }
     }
 
     private func connect() -> RawHTTP? {
@@ -60,10 +82,11 @@ final class ClientLoad: @unchecked Sendable {
         while !stopFlag.value {
             if c == nil { c = connect(); if c == nil { usleep(20_000); continue } }
             counts.withLock { $0.requests += 1 }
+            let started = Date().timeIntervalSince1970
             let r = try? exchange(c!, body: Self.chat, extra: "")
             guard let r, r.status == 200 else {
                 counts.withLock { $0.failed += 1 }
-                record("keep-alive client \(i): \(r.map { "status \($0.status): \($0.bodyText.prefix(200))" } ?? "no response (connection closed or reset)")")
+                record("keep-alive client \(i): \(r.map { "status \($0.status): \($0.bodyText.prefix(200))" } ?? "no response (connection closed or reset)")", since: started)
                 c = nil
                 continue
             }
@@ -81,10 +104,11 @@ final class ClientLoad: @unchecked Sendable {
         while !stopFlag.value {
             if c == nil { c = connect(); if c == nil { usleep(20_000); continue } }
             counts.withLock { $0.requests += 1; $0.streams += 1 }
+            let started = Date().timeIntervalSince1970
             let r = try? exchange(c!, body: Self.stream, extra: "x-fake-events: 20\r\nx-fake-event-delay-ms: 25\r\n", timeout: 20)
             guard let r, r.status == 200, r.bodyText.contains("data: [DONE]") else {
                 counts.withLock { $0.failed += 1; $0.streamsCut += 1 }
-                record("streaming client \(i): \(r.map { "status \($0.status), \($0.body.count) bytes: \($0.bodyText.suffix(120))" } ?? "no complete response")")
+                record("streaming client \(i): \(r.map { "status \($0.status), \($0.body.count) bytes: \($0.bodyText.suffix(120))" } ?? "no complete response")", since: started, streaming: true)
                 c = nil
                 continue
             }
@@ -99,10 +123,11 @@ final class ClientLoad: @unchecked Sendable {
         while !stopFlag.value {
             guard let c = connect() else { usleep(20_000); continue }
             counts.withLock { $0.requests += 1 }
+            let started = Date().timeIntervalSince1970
             let r = try? exchange(c, body: Self.chat, extra: "Connection: close\r\n")
             if r?.status != 200 {
                 counts.withLock { $0.failed += 1 }
-                record("Connection: close client: \(r.map { "status \($0.status)" } ?? "no response")")
+                record("Connection: close client: \(r.map { "status \($0.status)" } ?? "no response")", since: started)
             }
         }
     }

@@ -9,6 +9,10 @@ public struct RequestShape: Sendable {
     public var toolName: String?
     /// The request asked for visible reasoning.
     public var thinking = false
+    /// The reasoning happens but its text is withheld (Anthropic's
+    /// `redact-thinking-2026-02-12` beta, or `thinking.display: "omitted"`):
+    /// thinking blocks carry an empty text and only their signature.
+    public var thinkingRedacted = false
     /// OpenAI chat: `stream_options.include_usage`.
     public var includeUsage = false
 

@@ -58,7 +58,10 @@ public enum Anthropic: APIFormat {
         }
         if let t = plan.thinking {
             start(["type": "thinking", "thinking": "", "signature": ""])
-            for piece in ReplyPlan.split(t, into: 2) { delta(["type": "thinking_delta", "thinking": .string(piece)]) }
+            // Redacted thinking (empty text) streams no thinking_delta at all: only the signature.
+            if !t.isEmpty {
+                for piece in ReplyPlan.split(t, into: 2) { delta(["type": "thinking_delta", "thinking": .string(piece)]) }
+            }
             delta(["type": "signature_delta", "signature": .string(signature())])
             stop()
         }

@@ -15,7 +15,7 @@ public enum OpenAIChat: APIFormat {
     }
 
     public static func response(_ plan: ReplyPlan) -> JSONValue {
-        let message: JSONValue
+        var message: JSONValue
         if let call = plan.toolCall {
             message = [
                 "role": "assistant", "content": nil,
@@ -24,6 +24,12 @@ public enum OpenAIChat: APIFormat {
             ]
         } else {
             message = ["role": "assistant", "content": .string(plan.text), "refusal": nil, "annotations": []]
+        }
+        // A backend translating a reasoning model's reply (cli-proxy-api's Claude
+        // translator) adds the reasoning text as `reasoning_content`.
+        if let t = plan.thinking, !t.isEmpty, case .object(var o) = message {
+            o["reasoning_content"] = .string(t)
+            message = .object(o)
         }
         return [
             "id": .string("chatcmpl-" + IDs.random(29)),
@@ -52,6 +58,9 @@ public enum OpenAIChat: APIFormat {
             ])
         }
         var events: [[UInt8]] = []
+        if let t = plan.thinking, !t.isEmpty {
+            for piece in ReplyPlan.split(t, into: 2) { events.append(chunk(["role": "assistant", "reasoning_content": .string(piece)])) }
+        }
         if let call = plan.toolCall {
             events.append(chunk([
                 "role": "assistant", "content": nil,

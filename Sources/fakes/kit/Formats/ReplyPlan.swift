@@ -16,7 +16,7 @@ public struct ReplyPlan: Sendable {
     public let model: String
     /// Set: the reply calls this tool instead of answering with text.
     public let toolCall: ToolCall?
-    /// Set: a reasoning/thinking part precedes the answer.
+    /// Set: a reasoning/thinking part precedes the answer ("" when its text is redacted).
     public let thinking: String?
     /// The answer text, in the pieces a stream sends (one piece when not streaming).
     public let deltas: [String]
@@ -28,10 +28,11 @@ public struct ReplyPlan: Sendable {
     public static let defaultText = "Hello from the fake backend."
     public static let thinkingText = "The user greeted me; a short friendly answer fits."
 
-    public init(model: String, toolCall: ToolCall?, thinking: Bool, streaming: Bool, knobs: Knobs, requestBytes: Int) {
+    public init(model: String, toolCall: ToolCall?, thinking: Bool, thinkingRedacted: Bool = false,
+                streaming: Bool, knobs: Knobs, requestBytes: Int) {
         self.model = model
         self.toolCall = toolCall
-        self.thinking = thinking ? Self.thinkingText : nil
+        self.thinking = thinking ? (thinkingRedacted ? "" : Self.thinkingText) : nil
         self.inputTokens = max(1, requestBytes / 4)
         if toolCall != nil {
             deltas = []

@@ -42,9 +42,10 @@ public enum Responses: APIFormat {
 
         var reasoningItem: JSONValue? {
             guard let t = reply.thinking else { return nil }
+            // Redacted reasoning (empty text) has no summary part.
             return [
                 "id": .string(reasoningID), "type": "reasoning",
-                "summary": [["type": "summary_text", "text": .string(t)]],
+                "summary": t.isEmpty ? [] : [["type": "summary_text", "text": .string(t)]],
             ]
         }
 
@@ -112,10 +113,12 @@ public enum Responses: APIFormat {
         if let r = p.reasoningItem, let t = reply.thinking {
             let summary: JSONValue = ["type": "summary_text", "text": .string(t)]
             emit("response.output_item.added", [("output_index", 0), ("item", ["id": .string(p.reasoningID), "type": "reasoning", "summary": []])])
-            emit("response.reasoning_summary_part.added", [("item_id", .string(p.reasoningID)), ("output_index", 0), ("summary_index", 0), ("part", ["type": "summary_text", "text": ""])])
-            emit("response.reasoning_summary_text.delta", [("item_id", .string(p.reasoningID)), ("output_index", 0), ("summary_index", 0), ("delta", .string(t))])
-            emit("response.reasoning_summary_text.done", [("item_id", .string(p.reasoningID)), ("output_index", 0), ("summary_index", 0), ("text", .string(t))])
-            emit("response.reasoning_summary_part.done", [("item_id", .string(p.reasoningID)), ("output_index", 0), ("summary_index", 0), ("part", summary)])
+            if !t.isEmpty {
+                emit("response.reasoning_summary_part.added", [("item_id", .string(p.reasoningID)), ("output_index", 0), ("summary_index", 0), ("part", ["type": "summary_text", "text": ""])])
+                emit("response.reasoning_summary_text.delta", [("item_id", .string(p.reasoningID)), ("output_index", 0), ("summary_index", 0), ("delta", .string(t))])
+                emit("response.reasoning_summary_text.done", [("item_id", .string(p.reasoningID)), ("output_index", 0), ("summary_index", 0), ("text", .string(t))])
+                emit("response.reasoning_summary_part.done", [("item_id", .string(p.reasoningID)), ("output_index", 0), ("summary_index", 0), ("part", summary)])
+            }
             emit("response.output_item.done", [("output_index", 0), ("item", r)])
             outputIndex = 1
         }

@@ -28,6 +28,9 @@ public final class HTTPRequestReader {
         self.keepRaw = keepRaw
     }
 
+    /// Bytes of a further (pipelined) request are already buffered.
+    public var hasBufferedBytes: Bool { buffer.count > consumed }
+
     private struct Failure: Error {
         let status: Int?      // nil: the connection ended, nothing to answer
         let message: String

@@ -10,6 +10,9 @@ public final class ResponseWriter {
     public var headOnly = false
     /// HTTP/1.0 clients know no chunked coding: their streams are raw bytes ended by closing.
     public var chunkedAllowed = true
+    /// Asked before each head: true adds `Connection: close` whatever the
+    /// handler chose (a server shutting down stops keep-alive, as Go's does).
+    public var mustClose: (() -> Bool)?
     /// The status of the response head last written (for the access log).
     public private(set) var status = 0
 
@@ -64,9 +67,12 @@ public final class ResponseWriter {
 
     private func head(status: Int, headers: [HTTPHeader], close: Bool) -> [UInt8] {
         self.status = status
+        let closing = close || (mustClose?() ?? false)
         var text = "HTTP/1.1 \(status) \(Self.reason(status))\r\n"
-        for h in baseHeaders + headers { text += "\(h.name): \(h.value)\r\n" }
-        if close { text += "Connection: close\r\n" }
+        for h in baseHeaders + headers where !(closing && h.name.lowercased() == "connection") {
+            text += "\(h.name): \(h.value)\r\n"
+        }
+        if closing { text += "Connection: close\r\n" }
         text += "\r\n"
         return Array(text.utf8)
     }
