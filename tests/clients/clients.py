@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import re
+import subprocess
 import sys
 import time
 import traceback
@@ -425,6 +426,12 @@ def anthropic_suite(edge):
             return f"RateLimitError: {str(e)[:60]}"
         raise CaseFailure("no exception: expected anthropic.RateLimitError")
 
+    def thinking_plain():
+        return check_thinking(client, stream=False, visible=True)
+
+    def thinking_stream():
+        return check_thinking(client, stream=True, visible=True)
+
     def large():
         r = client.messages.create(model=MODEL_CLAUDE, max_tokens=256,
                                    messages=[{"role": "user", "content": large_text()}])
@@ -439,6 +446,86 @@ def anthropic_suite(edge):
         ("messages tool round trip", tools_round_trip),
         ("messages 429 → RateLimitError", error),
         ("messages 8 MiB request", large),
+        ("messages thinking visible", thinking_plain),
+        ("messages stream thinking visible", thinking_stream),
+    ]
+
+
+def check_thinking(client, stream, visible):
+    """Thinking turned on by the client: today's cli-proxy-api (the fake, faithful to it)
+    redacts the thinking text unless the body says how it is shown; edged's
+    thinking-display rule adds "display":"summarized" (off: the text comes back empty)."""
+    kw = dict(model=MODEL_CLAUDE, max_tokens=2048, thinking={"type": "enabled", "budget_tokens": 1024},
+              messages=[{"role": "user", "content": PROMPT}])
+    if stream:
+        text, signature = "", ""
+        with client.messages.stream(**kw) as s:
+            for event in s:
+                if event.type == "content_block_delta" and event.delta.type == "thinking_delta":
+                    text += event.delta.thinking
+                if event.type == "content_block_delta" and event.delta.type == "signature_delta":
+                    signature += event.delta.signature
+            final = s.get_final_message()
+        blocks = [b for b in final.content if b.type == "thinking"]
+    else:
+        final = client.messages.create(**kw)
+        blocks = [b for b in final.content if b.type == "thinking"]
+        text = "".join(b.thinking for b in blocks)
+        signature = "".join(b.signature for b in blocks)
+    check(len(blocks) == 1, f"thinking blocks: {final.content!r}")
+    check(signature, f"the thinking block is signed: {final.content!r}")
+    if visible:
+        check(text.strip(), f"thinking text is empty (redacted): {final.content!r}")
+    else:
+        check(text == "", f"with the rule off the backend redacts thinking, got {text[:80]!r}")
+    check(any(b.type == "text" and b.text == FAKE_TEXT for b in final.content), f"answer text: {final.content!r}")
+    return f"thinking {len(text)} chars"
+
+
+def thinking_off_suite(edge, config, droidgate):
+    """The thinking-display rule switched off (rewrites.thinkingDisplay ""), by a
+    config change and an edged reload; restored afterwards."""
+    import anthropic
+    import urllib.request
+
+    def edged_pid():
+        with urllib.request.urlopen(f"{edge}/healthz", timeout=5) as r:
+            return json.load(r)["edged"]["pid"]
+
+    def reconfigure(display):
+        with open(config) as f:
+            doc = json.load(f)
+        doc.setdefault("rewrites", {})["thinkingDisplay"] = display
+        with open(config, "w") as f:
+            json.dump(doc, f, indent=2)
+        before = edged_pid()
+        subprocess.run([droidgate, "reload", "edged", "--config", config], check=True, capture_output=True, timeout=30)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if edged_pid() != before:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise CaseFailure("edged did not reload")
+
+    client = anthropic.Anthropic(api_key="sk-ant-droidgate-clients-test", base_url=edge, max_retries=0,
+                                 timeout=REQUEST_TIMEOUT_S)
+
+    def off_plain():
+        reconfigure("")
+        return check_thinking(client, stream=False, visible=False)
+
+    def off_stream():
+        try:
+            return check_thinking(client, stream=True, visible=False)
+        finally:
+            reconfigure("summarized")
+
+    return "thinking display rule off", [
+        ("messages thinking redacted (rule off)", off_plain),
+        ("messages stream thinking redacted (rule off)", off_stream),
     ]
 
 
@@ -667,12 +754,16 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--edge", required=True, help="edged's base URL, e.g. http://127.0.0.1:8317")
     ap.add_argument("--log", required=True, help="the launcher's output file (for failure reports)")
-    ap.add_argument("--only", default="", help="comma-separated SDKs to run (openai,anthropic,genai)")
+    ap.add_argument("--only", default="", help="comma-separated suites to run (openai,anthropic,genai,factory,thinking-off,stack)")
+    ap.add_argument("--config", default="", help="the stack's config file (the thinking-off suite edits it and reloads edged)")
+    ap.add_argument("--droidgate", default="droidgate", help="the droidgate CLI (for the reload)")
     args = ap.parse_args()
 
     edge = args.edge.rstrip("/")
     log = LauncherLog(args.log)
     suites = [("openai", openai_suite), ("anthropic", anthropic_suite), ("genai", genai_suite), ("factory", factory_suite)]
+    if args.config:
+        suites.append(("thinking-off", lambda e: thinking_off_suite(e, args.config, args.droidgate)))
     only = {s for s in args.only.split(",") if s}
     results = []
     for name, build in suites:
