@@ -246,3 +246,30 @@ final class ProxyTests: XCTestCase {
         XCTAssertFalse(p.text.contains("0.0.0.0"), "never all interfaces")
     }
 }
+
+/// A request reaches the backend once. A backend handler that panics reads
+/// the request and closes the connection without answering; re-sending it
+/// would turn one client POST into many paid model calls. Failed before:
+/// edged re-sent it every 100 ms until the hold time ran out.
+final class NoReplayTests: XCTestCase {
+    func testARequestTheBackendReadAndDroppedIsNotSentAgain() throws {
+        let stack = try ProxyStack()
+        let body = #"{"model":"gpt-5","messages":[{"role":"user","content":"hi"}]}"#
+        let r = try XCTUnwrap(try request(stack.edgePort, "POST", "/v1/chat/completions", body: body, headers: ["x-fake-panic": "1"]))
+        XCTAssertEqual(r.status, 502, r.bodyText)
+        XCTAssertTrue(r.bodyText.contains("closed the connection without answering"), r.bodyText)
+        usleep(500_000)   // a retry loop would have sent it again by now (every 100 ms)
+        XCTAssertEqual(try stack.recorded().count, 1, "the backend saw the request exactly once")
+
+        // Keep-alive: the same on a reused pooled connection (a warm-up request first).
+        try stack.resetRecording()
+        let c = try RawHTTP(port: stack.edgePort)
+        for knob in ["", "x-fake-panic: 1\r\n"] {
+            try c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n\(knob)Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            let answer = try XCTUnwrap(try c.readResponse())
+            XCTAssertEqual(answer.status, knob.isEmpty ? 200 : 502, answer.bodyText)
+        }
+        usleep(500_000)
+        XCTAssertEqual(try stack.recorded().count, 2, "one warm-up and one panicking request, each seen once")
+    }
+}

@@ -255,28 +255,27 @@ final class UpstreamConnection: LoopHandler {
         }
     }
 
-    /// Nothing of the response arrived. A request is sent again only when the
-    /// backend provably did not take it in:
-    /// - a *reused* pooled connection failed (once, on a fresh connection):
-    ///   the backend may have closed it as idle just as we wrote — the
-    ///   keep-alive race, where it never saw the request;
-    /// - a fresh connection was *reset* (RST): the kernel resets a socket that
-    ///   is closed with unread data, or that was never accepted (a backend
-    ///   killed with connections in its backlog), so the request was not read
-    ///   in full. Held like a refused connect, a few times at most.
-    /// A fresh connection closed in order (FIN) without an answer was read and
-    /// may well have run the request (a handler that panics does exactly
-    /// this): sending it again could turn one client POST into many paid
-    /// model calls, so the client gets one 502 naming the cause instead.
+    /// Nothing of the response arrived. The request is sent again only when
+    /// the backend provably did not take it in: it was not written in full, or
+    /// the connection was *reset* (RST) — the kernel resets a socket closed
+    /// with unread data, or one never accepted (a backend killed with
+    /// connections in its backlog). Then a reused pooled connection (the
+    /// keep-alive race: the backend closed it as idle as we wrote) is retried
+    /// once at once on a fresh one, and a fresh connection is held and retried
+    /// like a refused connect, a few times at most.
+    /// A connection closed in order (FIN) after the whole request was written
+    /// was read, and the backend may well have run the request (a handler that
+    /// panics does exactly this): sending it again could turn one client POST
+    /// into many paid model calls, so the client gets one 502 naming the cause.
     private func failBeforeResponse(_ error: SystemError?, why: String? = nil) {
         let wasReused = reused
         let sentAll = requestWritten
         close()
         guard let c = client else { return }
         client = nil
-        if wasReused && why == nil && c.upstreamStaleConnection() { return }
-        if !wasReused && why == nil, let error, error.errno == ECONNRESET || error.errno == EPIPE,
-           c.upstreamResetUnread(error) { return }
+        let unread = why == nil && (!sentAll || error.map { $0.errno == ECONNRESET || $0.errno == EPIPE } == true)
+        if unread && wasReused && c.upstreamStaleConnection() { return }
+        if unread && !wasReused && c.upstreamResetUnread(error ?? SystemError("send", errno: EPIPE)) { return }
         let cause = why ?? error.map { "connection error: \($0.errnoName)" }
             ?? (sentAll ? "the backend closed the connection without answering the request" : "the backend closed the connection while the request was being sent")
         c.upstreamFailed(cause)
@@ -347,7 +346,13 @@ final class UpstreamPool {
     /// An idle connection, or a new one (possibly still connecting).
     /// Throws when the connect fails at once (nothing listening).
     func acquire() throws(SystemError) -> UpstreamConnection {
-        if let u = idle.popLast() {
+        while let u = idle.popLast() {
+            // Closed (or sent something) while idle and the event not handled
+            // yet: never write a request into it.
+            guard case .nothing = u.socket.peek() else {
+                u.close()
+                continue
+            }
             busy.insert(ObjectIdentifier(u))
             return u
         }

@@ -80,7 +80,8 @@ struct Options: Sendable {
           -h, --help              this help
 
         Per-request knobs (request headers): x-fake-status, x-fake-latency-ms, x-fake-events,
-        x-fake-event-delay-ms, x-fake-size, x-fake-die-after-events, x-fake-close.
+        x-fake-event-delay-ms, x-fake-size, x-fake-die-after-events, x-fake-close,
+        x-fake-panic (read the request, then close without answering, as a panicking handler).
         GET /_fake/stats adds "config": {loads, watching, oauth_excluded_models, unknown_keys,
         debug, request_retry, disable_cooling}; GET /_fake/requests entries for Claude models
         carry "upstream_anthropic_beta".

@@ -18,6 +18,10 @@ struct Router {
         if req.method == "OPTIONS" {
             return reply.raw(204, contentType: nil, [])
         }
+        if knobs.panic {
+            Log.error("http: panic serving \(path): fake panic (x-fake-panic)")
+            return .close
+        }
         if knobs.latencyMs > 0, !PeerWatch.pause(w.socket, milliseconds: knobs.latencyMs) { return .close }
 
         let isGet = req.method == "GET" || req.method == "HEAD"

@@ -28,6 +28,10 @@ public struct Knobs: Sendable {
     public var dieAfterEvents: Int?
     /// Close the connection after the response.
     public var close: Bool
+    /// Read the request, then close the connection without answering: what Go's
+    /// net/http does when a handler panics (it recovers, logs "http: panic
+    /// serving …" and closes; net/http/server.go `conn.serve`).
+    public var panic: Bool
 
     public init(_ request: HTTPRequest, defaults: Defaults) {
         func int(_ name: String, _ range: ClosedRange<Int>) -> Int? {
@@ -42,5 +46,7 @@ public struct Knobs: Sendable {
         dieAfterEvents = int("x-fake-die-after-events", 0...Int(Int32.max))
         let c = request.header("x-fake-close")?.lowercased() ?? ""
         close = c == "1" || c == "true" || c == "yes"
+        let p = request.header("x-fake-panic")?.lowercased() ?? ""
+        panic = p == "1" || p == "true" || p == "yes"
     }
 }
