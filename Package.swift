@@ -48,6 +48,7 @@ let package = Package(
         .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore", "Shared"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "TranslateTests", dependencies: ["Translate", "Shared"], swiftSettings: strict),
         .testTarget(name: "SupervisordTests", dependencies: ["supervisord", "Shared"], swiftSettings: strict),
+        .testTarget(name: "EdgedTests", dependencies: ["edged", "Shared"], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["Shared", "IPC"], swiftSettings: strict),
     ]
 )

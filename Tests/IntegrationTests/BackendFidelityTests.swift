@@ -330,9 +330,9 @@ final class BackendFidelityTests: XCTestCase {
         let path = f.authDir + "/claude-fake@example.com.json"
         var inode: UInt64 = 0
         for round in 1...2 {
-            let p = try InteractiveProcess(Binaries.path("fake-cli-proxy-api"), loginArgs(f, "-claude-login", port: freePort()))
+            let p = try RunningProcess(Binaries.path("fake-cli-proxy-api"), loginArgs(f, "-claude-login", port: freePort()), input: true)
             XCTAssertTrue(p.waitFor("Paste the Claude callback URL (or press Enter to keep waiting): "), p.text)
-            p.send(line: "http://localhost:54545/callback?code=fake-code&state=\(try state(in: p.text))")
+            p.type("http://localhost:54545/callback?code=fake-code&state=\(try state(in: p.text))")
             XCTAssertEqual(p.waitForExit(timeout: 10), 0, p.text)
             XCTAssertTrue(p.text.contains("Authentication saved to \(path)\nClaude authentication successful!"), p.text)
             let v = try JSONValue(parsing: try Files.read(path))
@@ -357,7 +357,7 @@ final class BackendFidelityTests: XCTestCase {
         let port = freePort()
         var args = loginArgs(f, "-antigravity-login", port: port, pasteAfterMs: 60_000)
         args += ["--login-email", "someone@example.com"]
-        let p = try InteractiveProcess(Binaries.path("fake-cli-proxy-api"), args)
+        let p = try RunningProcess(Binaries.path("fake-cli-proxy-api"), args, input: true)
         XCTAssertTrue(p.waitFor("Waiting for antigravity authentication callback..."), p.text)
         XCTAssertTrue(p.text.contains("redirect_uri=http%3A%2F%2Flocalhost%3A\(port)%2Foauth-callback"), p.text)
         let r = try XCTUnwrap(try request(port, "GET", "/oauth-callback?code=c0de&state=\(try state(in: p.text))"))
@@ -373,9 +373,9 @@ final class BackendFidelityTests: XCTestCase {
     func testEnterKeepsWaitingThenTheCallbackSignsIn() throws {
         let f = try Fake(start: false)
         let port = freePort()
-        let p = try InteractiveProcess(Binaries.path("fake-cli-proxy-api"), loginArgs(f, "-claude-login", port: port))
+        let p = try RunningProcess(Binaries.path("fake-cli-proxy-api"), loginArgs(f, "-claude-login", port: port), input: true)
         XCTAssertTrue(p.waitFor("(or press Enter to keep waiting): "), p.text)
-        p.send(line: "")
+        p.type("")
         let r = try XCTUnwrap(try request(port, "GET", "/callback?code=c0de&state=\(try state(in: p.text))"))
         XCTAssertEqual(r.status, 302)
         XCTAssertEqual(r.header("Location"), "/success")
@@ -392,9 +392,9 @@ final class BackendFidelityTests: XCTestCase {
             ("http://localhost:54545/callback?error=access_denied", "Claude authentication failed: OAuth error: access_denied"),
         ]
         for c in cases {
-            let p = try InteractiveProcess(Binaries.path("fake-cli-proxy-api"), loginArgs(f, "-claude-login", port: freePort()))
+            let p = try RunningProcess(Binaries.path("fake-cli-proxy-api"), loginArgs(f, "-claude-login", port: freePort()), input: true)
             XCTAssertTrue(p.waitFor("keep waiting): "), p.text)
-            p.send(line: c.paste)
+            p.type(c.paste)
             XCTAssertEqual(p.waitForExit(timeout: 10), 0, "the real one logs and returns from main: \(p.text)")
             XCTAssertTrue(p.text.contains(c.expect), "\(c.paste): \(p.text)")
             XCTAssertFalse(p.text.contains("authentication successful"), p.text)

@@ -26,7 +26,7 @@ extension ClientConnection: FactoryResponder {
             answer(status: 400, contentType: "application/json",
                    body: Responses.errorBody(type: "invalid_request_error",
                                              message: "model \(name) is a Factory \(model.type.rawValue) model: send it to \(ClientEndpoint.endpoint(for: model.type)) or /v1/chat/completions, not \(pathString)"),
-                   route: "factory")
+                   route: .factory)
             return true
         }
         var headers: [(String, String)] = []
@@ -109,7 +109,7 @@ extension ClientConnection: FactoryResponder {
             let body = JSONValue.object(["object": "list", "data": .array(data)]).serialized()
             loop.execute {
                 guard let c = me.object, c.state != .closed else { return }
-                c.answer(status: 200, contentType: "application/json", body: body, route: "factory")
+                c.answer(status: 200, contentType: "application/json", body: body, route: .factory)
             }
         }
     }

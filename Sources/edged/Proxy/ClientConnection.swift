@@ -28,7 +28,6 @@ final class ClientConnection: LoopHandler {
     /// The body after the rewrite rules' splices (empty array unused when `rewritten` is false).
     private var rewrittenBody: [UInt8] = []
     private var rewritten = false
-    private var routedModel: String? = nil
     private var chunked: ChunkedDecoder? = nil
     private var bodyReceivedFromChunks = 0
     private var sentContinue = false
@@ -41,20 +40,11 @@ final class ClientConnection: LoopHandler {
     var factoryExchange: FactoryExchange? = nil
     /// Streaming a Factory response with chunked framing (HTTP/1.1 clients).
     var factoryChunked = false
-    private var upstreamRetried = false
-    private var holdUntil: UInt64 = 0
-    /// Fresh connections reset before the request was read (see upstreamResetUnread).
-    private var resetRetries = 0
-    private var retryAt: UInt64 = 0
+    /// Retry and hold decisions for the current backend request.
+    private var hold = BackendHold()
 
-    // Per-request bookkeeping for metrics and the access log.
-    private var requestStart: UInt64 = 0
-    private var forwardStart: UInt64 = 0
-    private var upstreamLatency: Double? = nil
-    private var responseStatus = 0
-    private var responseBytes = 0
-    private var requestBodyBytes = 0
-    private var inFlight = false
+    /// The request being answered: what the access log and metrics need.
+    private var exchange = Exchange()
     /// Deadline for the current phase (header read, body read, idle, upstream), monotonic ns.
     var deadline: UInt64 = 0
     var slot = -1   // index in the server's connection list
@@ -206,8 +196,8 @@ final class ClientConnection: LoopHandler {
             case .idle:
                 guard !inBuf.isEmpty else { return }
                 state = .readingHead
-                requestStart = Monotonic.nanoseconds()
-                deadline = requestStart + context.headerTimeoutNanos
+                exchange.started = Monotonic.nanoseconds()
+                deadline = exchange.started + context.headerTimeoutNanos
             case .readingHead:
                 let result = RequestParser.parse(inBuf.readable, maxBody: context.config.limits.maxBodyBytes)
                 switch result {
@@ -297,28 +287,24 @@ final class ClientConnection: LoopHandler {
 
     private func dispatch() {
         server.metrics.requestStarted()
-        inFlight = true
+        exchange.begin(bodyBytes: withBody { $0.count })
         if closeMode || server.closeMode { keepAlive = false }
-        responseStatus = 0
-        responseBytes = 0
-        upstreamLatency = nil
-        requestBodyBytes = withBody { $0.count }
         let buf = inBuf.readable
         let path = head.path(in: buf)
 
         if buf.equals(head.method, "GET") && buf.equals(path, "/healthz") {
-            answer(status: 200, contentType: "application/json", body: server.healthBody(), route: "local")
+            answer(status: 200, contentType: "application/json", body: server.healthBody(), route: .local)
             return
         }
         if !context.clientKeyDigests.isEmpty && !ClientKeys.isAllowed(buf, head, digests: context.clientKeyDigests) {
             answer(status: 401, contentType: "application/json",
                    body: Responses.errorBody(type: "authentication_error",
                                              message: "missing or unknown API key: send one of the keys configured in clients.apiKeys as \"Authorization: Bearer <key>\", \"x-api-key\" or \"x-goog-api-key\""),
-                   route: "local")
+                   route: .local)
             return
         }
         if buf.equals(head.method, "GET") && buf.equals(path, "/metrics") {
-            answer(status: 200, contentType: "text/plain; version=0.0.4", body: Array(MetricsText.render(context.loopMetrics).utf8), route: "local")
+            answer(status: 200, contentType: "text/plain; version=0.0.4", body: Array(MetricsText.render(context.loopMetrics).utf8), route: .local)
             return
         }
         let scan = withOriginalBody { $0.count > 0 ? RoutingScan.scan($0) : nil }
@@ -327,11 +313,12 @@ final class ClientConnection: LoopHandler {
     }
 
     /// A locally generated response; the connection continues if keep-alive.
-    func answer(status: Int, contentType: String, body: [UInt8], route: String) {
-        responseStatus = status
+    func answer(status: Int, contentType: String, body: [UInt8], route: Route) {
+        exchange.route = route
+        exchange.status = status
         let bytes = Responses.make(status: status, contentType: contentType, body: body, close: !keepAlive)
         send(bytes)
-        finishRequest(route: route, reusable: keepAlive)
+        finishRequest(reusable: keepAlive)
     }
 
     // MARK: Forwarding
@@ -339,7 +326,7 @@ final class ClientConnection: LoopHandler {
     private func forwardToBackend(scan: RoutingScan?) {
         let buf = inBuf.readable
         let plan = withOriginalBody { RequestRewriter.plan(buf, head, body: $0, context.rewrites, scan: .some(scan)) }
-        routedModel = plan.model
+        exchange.model = plan.model
         if let b = plan.body {
             rewrittenBody = b
             rewritten = true
@@ -372,10 +359,8 @@ final class ClientConnection: LoopHandler {
                           omitting: { dropBetas && buf.equalsLowercase($0, "anthropic-beta") },
                           appending: extra, into: &upstreamHead)
         state = .forwarding   // reads stop here; the interest stays (see handleEvent) to spare an epoll_ctl
-        forwardStart = Monotonic.nanoseconds()
-        upstreamRetried = false
-        resetRetries = 0
-        holdUntil = 0
+        exchange.beginForwarding(now: Monotonic.nanoseconds())
+        hold.reset()
         startUpstream()
     }
 
@@ -394,36 +379,27 @@ final class ClientConnection: LoopHandler {
     /// may be coming back, then fail with 503 naming the backend's state.
     func upstreamUnreachable(_ error: SystemError) {
         upstream = nil
-        let now = Monotonic.nanoseconds()
         let backend = BackendState(context.peers.backend)
-        if holdUntil == 0 {
-            holdUntil = now + context.holdNanos
-        }
-        if backend.isHopeless || now >= holdUntil {
+        switch hold.unreachable(now: Monotonic.nanoseconds(), holdNanos: context.holdNanos, backendHopeless: backend.isHopeless) {
+        case .giveUp:
             fail(503, type: "backend_unavailable",
                  message: "the backend at \(context.backend) is not reachable (\(error.errnoName)): \(backend.description)")
-            return
+        case .retry:
+            deadline = hold.holdUntil
         }
-        retryAt = now + 100_000_000
-        deadline = holdUntil
     }
 
     /// A fresh connection was reset before the backend read the whole request
-    /// (it was dying or restarting): hold and retry like a refused connect, at
-    /// most `maxResetRetries` times per request.
+    /// (it was dying or restarting): hold and retry like a refused connect.
     func upstreamResetUnread(_ error: SystemError) -> Bool {
-        guard resetRetries < Self.maxResetRetries else { return false }
-        resetRetries += 1
+        guard hold.mayRetryAfterReset() else { return false }
         upstreamUnreachable(error)
         return true
     }
 
-    static let maxResetRetries = 3
-
-    /// A pooled connection failed before any response byte: retry once on a fresh one.
+    /// A pooled connection failed before the backend read the request: retry once on a fresh one.
     func upstreamStaleConnection() -> Bool {
-        guard !upstreamRetried else { return false }
-        upstreamRetried = true
+        guard hold.mayRetryStaleConnection() else { return false }
         upstream = nil
         startUpstream()
         return true
@@ -431,8 +407,7 @@ final class ClientConnection: LoopHandler {
 
     /// Called by the tick for requests waiting to retry the backend.
     func tick(now: UInt64) {
-        if retryAt != 0 && now >= retryAt && state == .forwarding && upstream == nil {
-            retryAt = 0
+        if state == .forwarding && upstream == nil && hold.takeDueRetry(now: now) {
             startUpstream()
             return
         }
@@ -445,10 +420,9 @@ final class ClientConnection: LoopHandler {
             reject(HTTPError(408, "request_timeout", message))
         case .forwarding:
             if factoryExchange != nil || deadline == UInt64.max { return }
-            if upstream == nil && holdUntil != 0 {
-                retryAt = 0
+            if upstream == nil && hold.isHolding {
                 upstreamUnreachable(SystemError("connect", errno: ECONNREFUSED))
-            } else if responseStatus == 0 {
+            } else if exchange.status == 0 {
                 upstream?.abort()
                 upstream = nil
                 fail(504, type: "upstream_timeout", message: "the backend sent no response within \(context.config.limits.upstreamTimeoutSeconds) s")
@@ -469,40 +443,40 @@ final class ClientConnection: LoopHandler {
 
     /// The Factory route: mark the request as forwarding (not reading) until the exchange answers.
     func beginFactory(_ exchange: FactoryExchange, model: String) {
-        routedModel = model
+        self.exchange.model = model
+        self.exchange.route = .factory
         factoryExchange = exchange
         state = .forwarding
-        forwardStart = Monotonic.nanoseconds()
+        self.exchange.beginForwarding(now: Monotonic.nanoseconds())
         deadline = UInt64.max
         exchange.start()
     }
 
     var clientIsHTTP10: Bool { head.minorVersion == 0 }
 
-    func recordUpstreamLatency(_ seconds: Double?) { upstreamLatency = seconds }
+    func recordUpstreamLatency(_ seconds: Double?) { exchange.upstreamLatency = seconds }
 
     /// Sends response bytes produced by the Factory route.
     func sendFactory(_ bytes: [UInt8]) {
-        responseBytes += bytes.count
+        exchange.responseBytes += bytes.count
         send(bytes)
     }
 
-    func setResponseStatus(_ s: Int) { responseStatus = s }
+    func setResponseStatus(_ s: Int) { exchange.status = s }
 
     func finishFactory(complete: Bool) {
         factoryExchange = nil
         if complete {
-            finishRequest(route: "factory", reusable: keepAlive && !clientIsHTTP10)
+            finishRequest(reusable: keepAlive && !clientIsHTTP10)
         } else {
-            logAccess(route: "factory", note: "aborted")
-            endRequestMetrics(route: "factory")
+            logAccess(note: "aborted")
+            endExchange()
             close()
         }
     }
 
     func upstreamResponseStarted(status: Int) {
-        responseStatus = status
-        upstreamLatency = Double(Monotonic.nanoseconds() - forwardStart) / 1e9
+        exchange.responseStarted(status: status, now: Monotonic.nanoseconds())
     }
 
     /// A backend response head, relayed as it is — unless this connection
@@ -519,7 +493,7 @@ final class ClientConnection: LoopHandler {
     /// when the upstream should pause (the client is slow).
     func relay(_ bytes: UnsafeRawBufferPointer) -> Bool {
         deadline = Monotonic.nanoseconds() + context.upstreamTimeoutNanos
-        responseBytes += bytes.count
+        exchange.responseBytes += bytes.count
         send(bytes)
         return outBuf.readableCount < Self.outHighWater
     }
@@ -528,14 +502,14 @@ final class ClientConnection: LoopHandler {
     func upstreamFinished(closeClient: Bool) {
         upstream = nil
         if closeClient { keepAlive = false }
-        finishRequest(route: "backend", reusable: keepAlive)
+        finishRequest(reusable: keepAlive)
     }
 
     /// The upstream failed. Before any response byte: 502. After: the client's
     /// response is cut off so it can tell it is incomplete.
     func upstreamFailed(_ why: String) {
         upstream = nil
-        if responseStatus == 0 {
+        if exchange.status == 0 {
             fail(502, type: "bad_gateway", message: "the backend at \(context.backend) failed: \(why)")
         } else {
             Log.warning("edged: backend response cut off mid-stream: \(why)")
@@ -544,8 +518,8 @@ final class ClientConnection: LoopHandler {
     }
 
     private func abortResponse() {
-        logAccess(route: "backend", note: "aborted")
-        endRequestMetrics(route: "backend")
+        logAccess(note: "aborted")
+        endExchange()
         close()
     }
 
@@ -556,9 +530,9 @@ final class ClientConnection: LoopHandler {
         }
         factoryExchange?.cancel()
         factoryExchange = nil
-        if inFlight {
-            logAccess(route: "backend", note: "client closed")
-            endRequestMetrics(route: "backend")
+        if exchange.inFlight {
+            logAccess(note: "client closed")
+            endExchange()
         }
         close()
     }
@@ -566,29 +540,30 @@ final class ClientConnection: LoopHandler {
     // MARK: Finishing
 
     private func fail(_ status: Int, type: String, message: String) {
-        responseStatus = status
+        exchange.status = status
         keepAlive = false
         send(Responses.error(status, type: type, message: message, close: true))
-        finishRequest(route: "backend", reusable: false)
+        finishRequest(reusable: false)
     }
 
     private func reject(_ e: HTTPError) {
-        if !inFlight {
+        if !exchange.inFlight {
             server.metrics.requestStarted()
-            inFlight = true
+            exchange.begin(bodyBytes: 0)
         }
-        responseStatus = e.status
+        exchange.route = .local
+        exchange.status = e.status
         keepAlive = false
         send(Responses.error(e))
         Log.info("edged: refused a request: \(e.status) \(e.message)")
-        endRequestMetrics(route: "local")
+        endExchange()
         beginClosing()
     }
 
-    func finishRequest(route: String, reusable: Bool) {
+    func finishRequest(reusable: Bool) {
         requestsServed += 1
-        logAccess(route: route, note: nil)
-        endRequestMetrics(route: route)
+        logAccess(note: nil)
+        endExchange()
         let handover = server.handover
         // Draining: a stop closes after the answer; a reload hands the connection
         // over; in close mode a connection whose answer did not say
@@ -605,7 +580,7 @@ final class ClientConnection: LoopHandler {
         chunkedBody.removeAll(keepingCapacity: false)
         rewrittenBody.removeAll(keepingCapacity: false)
         rewritten = false
-        routedModel = nil
+        exchange.model = nil
         state = .idle
         deadline = Monotonic.nanoseconds() + context.idleTimeoutNanos
         if inBuf.isEmpty && outBuf.isEmpty {
@@ -622,22 +597,14 @@ final class ClientConnection: LoopHandler {
         if state == .idle || state == .readingHead { readAvailable() }
     }
 
-    func endRequestMetrics(route: String) {
-        guard inFlight else { return }
-        inFlight = false
-        server.metrics.requestFinished(route: route, status: responseStatus, bytesIn: requestBodyBytes,
-                                       bytesOut: responseBytes, upstreamSeconds: upstreamLatency)
-    }
+    func endExchange() { exchange.finish(server.metrics) }
 
-    func logAccess(route: String, note: String?) {
+    func logAccess(note: String?) {
         guard Log.enabled(.info) else { return }
         let buf = inBuf.readable
         guard head.headLength > 0, head.headLength <= buf.count else { return }
-        let method = buf.string(head.method)
-        let path = buf.string(head.path(in: buf))
-        let total = Double(Monotonic.nanoseconds() - requestStart) / 1e6
-        let up = upstreamLatency.map { String(Int($0 * 1000)) } ?? "-"
-        Log.info("\(method) \(path) model=\(routedModel ?? "-") route=\(route) status=\(responseStatus) bytes=\(responseBytes) upstream_ms=\(up) total_ms=\(Int(total))\(note.map { " (\($0))" } ?? "")")
+        Log.info(exchange.accessLine(method: buf.string(head.method), path: buf.string(head.path(in: buf)),
+                                     now: Monotonic.nanoseconds(), note: note))
     }
 
     // MARK: Writing
@@ -720,7 +687,7 @@ final class ClientConnection: LoopHandler {
         }
         factoryExchange?.cancel()
         factoryExchange = nil
-        endRequestMetrics(route: "backend")
+        endExchange()
         state = .closed
         loop.unregister(socket.fd)
         socket.close()

@@ -66,6 +66,14 @@ final class RunningProcess: @unchecked Sendable {
     func type(_ line: String) {
         stdin?.fileHandleForWriting.write(Data((line + "\n").utf8))
     }
+
+    /// Closes the child's stdin (it reads end of input).
+    func closeInput() { try? stdin?.fileHandleForWriting.close() }
+
+    /// Polls until the output contains `marker`.
+    func waitFor(_ marker: String, timeout: Double = 10) -> Bool {
+        eventually(timeout: timeout) { text.contains(marker) }
+    }
     var pid: Int32 { process.processIdentifier }
 
     /// Waits for exit up to `timeout`; returns the status or nil if still running.
@@ -82,6 +90,18 @@ final class RunningProcess: @unchecked Sendable {
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         pipe.fileHandleForReading.readabilityHandler = nil
+    }
+}
+
+/// SIGKILLs every process whose command line mentions `text` (a test's temp
+/// dir): the processes a test started indirectly, such as a new edged
+/// generation after a reload, which no RunningProcess tracks.
+func killProcesses(mentioning text: String) {
+    guard let pids = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return }
+    for p in pids {
+        guard let pid = Int32(p), pid != getpid(),
+              let cmdline = FileManager.default.contents(atPath: "/proc/\(p)/cmdline") else { continue }
+        if String(decoding: cmdline.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self).contains(text) { kill(pid, SIGKILL) }
     }
 }
 
