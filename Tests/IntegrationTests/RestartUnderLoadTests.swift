@@ -53,7 +53,7 @@ final class RestartUnderLoadTests: XCTestCase {
             let pid = try scenario.act(install, s)
             // Until the process is gone (a zombie or reaped), a request that
             // reaches it is in flight inside a dying process.
-            if let pid { _ = eventually(timeout: 2) { ProcFS.stat(of: pid).map { $0.state == "Z" || $0.state == "X" } ?? true } }
+            if let pid { _ = eventually(timeout: 2) { Self.isGone(pid) } }
             kills.append((signalled, Date().timeIntervalSince1970))
             usleep(300_000)
             try awaitSettled(install)
@@ -68,9 +68,20 @@ final class RestartUnderLoadTests: XCTestCase {
         let cut = counts.streamsCut - apart.1
         print("restart scenario | \(scenario.name) ×\(Self.repetitions) | \(counts) | in flight at a kill: \(apart.0) requests, \(apart.1) streams")
         XCTAssertGreaterThan(counts.requests, 50, "\(scenario.name): \(counts)")
-        XCTAssertEqual(failed, 0, "\(scenario.name): \(counts); \(load.firstFailures); relative to the kills: \(load.failureOffsets(from: kills.map(\.signalled)))")
+        XCTAssertEqual(failed, 0, "\(scenario.name): \(counts); \(load.firstFailures); relative to the kills (signal…gone \(kills.map { String(format: "%.3f", $0.gone - $0.signalled) })): \(load.failureOffsets(from: kills.map(\.signalled)))")
         XCTAssertEqual(counts.refused, 0, "\(scenario.name): \(counts)")
         XCTAssertEqual(cut, 0, "\(scenario.name): \(counts); \(load.firstFailures)")
+    }
+
+    /// Dead, every thread of it: a killed multithreaded process's leader reads
+    /// as a zombie while its other threads are still exiting, and the sockets
+    /// they share close only when the last one has. Exited threads other than
+    /// the leader leave /proc/PID/task at once.
+    static func isGone(_ pid: Int32) -> Bool {
+        guard let st = ProcFS.stat(of: pid) else { return true }
+        guard st.state == "Z" || st.state == "X" else { return false }
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.allSatisfy { $0 == String(pid) }
     }
 
     func signal(_ s: JSONValue, _ daemon: String, _ sig: Int32) throws -> Int32? {

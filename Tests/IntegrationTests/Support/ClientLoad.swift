@@ -58,7 +58,7 @@ final class ClientLoad: @unchecked Sendable {
 
     /// Each failure's start and end relative to the nearest earlier moment (for diagnosis).
     func failureOffsets(from moments: [Double]) -> [String] {
-        failureSpans.value.prefix(12).map { f in
+        failureSpans.value.prefix(80).map { f in
             let k = moments.filter { $0 <= f.end }.max() ?? 0
             return String(format: "%@ %+.3f…%+.3f s", f.streaming ? "stream" : "request", f.start - k, f.end - k)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import Synchronization
 import XCTest
 
 /// Where the built executables are: DROIDGATE_BIN_DIR, else next to the test bundle
@@ -57,8 +58,13 @@ final class RunningProcess: @unchecked Sendable {
             let d = h.availableData
             if !d.isEmpty { out.withLock { $0.append(d) } }
         }
-        try process.run()
+        // Foundation's Process.run is not safe to call from several threads at
+        // once on Linux (it crashed in memmove under the signal storm's parallel
+        // launches): one launch at a time.
+        try RunningProcess.launching.withLock { _ in try process.run() }
     }
+
+    private static let launching = Mutex<Void>(())
 
     var text: String { String(decoding: output.value, as: UTF8.self) }
 
