@@ -23,9 +23,54 @@ final class SignalStormTests: XCTestCase {
 
     struct Outcome: Sendable { let ok: Bool; let detail: String }
 
-    static func start(_ exe: String, in dir: TempDir) throws -> RunningProcess {
+    /// Started with posix_spawn, output to a file: Foundation's Process.run
+    /// crashed (memmove on a bad pointer) when several threads launched
+    /// processes and closed descriptors at once, as this storm does.
+    final class Daemon: @unchecked Sendable {
+        let pid: pid_t
+        let log: String
+        private var status: ExitStatus? = nil
+
+        init(_ exe: String, _ arguments: [String], root: String) throws {
+            log = root + "/output.log"
+            var env = ProcessInfo.processInfo.environment
+            for k in ["NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "DROIDGATE_LISTEN"] { env[k] = nil }
+            env["DROIDGATE_ROOT"] = root
+            let out = try FileDescriptor.open(log, O_WRONLY | O_CREAT | O_APPEND, mode: 0o600)
+            let devNull = try FileDescriptor.open("/dev/null", O_RDONLY)
+            defer { out.close(); devNull.close() }
+            var options = SpawnOptions()
+            options.fdMap = [(devNull, 0), (out, 1), (out, 2)]
+            pid = try Spawn.run(exe, arguments: arguments, environment: env, options: options)
+        }
+
+        var text: String { (try? Files.read(log)).map { String(decoding: $0, as: UTF8.self) } ?? "" }
+
+        var isRunning: Bool {
+            if status == nil { status = (try? Processes.wait(pid, noHang: true)) ?? nil }
+            return status == nil
+        }
+
+        func signal(_ sig: Int32) { kill(pid, sig) }
+
+        /// The exit status within `timeout`, or nil if it still runs.
+        func waitForExit(timeout: Double) -> ExitStatus? {
+            let deadline = Date().addingTimeInterval(timeout)
+            while isRunning && Date() < deadline { usleep(5_000) }
+            return status
+        }
+
+        deinit {
+            if isRunning {
+                kill(pid, SIGKILL)
+                _ = try? Processes.wait(pid)
+            }
+        }
+    }
+
+    static func start(_ exe: String, in dir: TempDir) throws -> Daemon {
         let config = dir.write("c.json", #"{"listen": "127.0.0.1:\#(freePort())", "backend": {"command": "/nonexistent/cli-proxy-api"}}"#)
-        return try RunningProcess(Binaries.path(exe), ["--config", config], environment: ["DROIDGATE_ROOT": dir.path])
+        return try Daemon(Binaries.path(exe), ["--config", config], root: dir.path)
     }
 
     /// SIGTERM after a random delay (0-600 ms) from the signals being blocked.
@@ -33,7 +78,7 @@ final class SignalStormTests: XCTestCase {
         let dir = TempDir()
         guard let p = try? start(exe, in: dir) else { return Outcome(ok: false, detail: "cannot start \(exe)") }
         defer { p.signal(SIGKILL) }
-        guard eventually(timeout: 5, { signalsBlocked(p.pid) || !p.process.isRunning }) else {
+        guard eventually(timeout: 5, { signalsBlocked(p.pid) || !p.isRunning }) else {
             return Outcome(ok: false, detail: "\(exe) never blocked its signals: \(p.text)")
         }
         let delay = UInt32.random(in: 0...600_000)
@@ -42,8 +87,8 @@ final class SignalStormTests: XCTestCase {
         let sent = Date()
         let status = p.waitForExit(timeout: 2)
         let took = Date().timeIntervalSince(sent)
-        if status == 0 && p.process.terminationReason == .exit { return Outcome(ok: true, detail: "") }
-        return Outcome(ok: false, detail: "\(exe): SIGTERM \(delay / 1000) ms after start: status \(status.map(String.init) ?? "still running") after \(String(format: "%.2f", took)) s\n\(p.text)")
+        if status == .exited(0) { return Outcome(ok: true, detail: "") }
+        return Outcome(ok: false, detail: "\(exe): SIGTERM \(delay / 1000) ms after start: \(status.map { "\($0)" } ?? "still running") after \(String(format: "%.2f", took)) s\n\(p.text)")
     }
 
     /// SIGHUP during start-up: the daemon comes up anyway and still stops cleanly.
@@ -52,7 +97,7 @@ final class SignalStormTests: XCTestCase {
         guard let p = try? start(exe, in: dir) else { return Outcome(ok: false, detail: "cannot start \(exe)") }
         // edged answers SIGHUP with a new generation, which p does not track.
         defer { p.signal(SIGKILL); killProcesses(mentioning: dir.path) }
-        guard eventually(timeout: 5, { signalsBlocked(p.pid) || !p.process.isRunning }) else {
+        guard eventually(timeout: 5, { signalsBlocked(p.pid) || !p.isRunning }) else {
             return Outcome(ok: false, detail: "\(exe) never blocked its signals: \(p.text)")
         }
         let delay = UInt32.random(in: 0...150_000)
@@ -63,16 +108,16 @@ final class SignalStormTests: XCTestCase {
             guard eventually(timeout: 10, { p.text.components(separatedBy: " ready: ").count >= 3 }) else {
                 return Outcome(ok: false, detail: "edged: SIGHUP \(delay / 1000) ms after start: no new generation: \(p.text)")
             }
-            guard p.waitForExit(timeout: 5) == 0 else {
+            guard p.waitForExit(timeout: 5) == .exited(0) else {
                 return Outcome(ok: false, detail: "edged: the old generation did not exit 0 after handing over: \(p.text)")
             }
             return Outcome(ok: true, detail: "")
         }
-        guard eventually(timeout: 10, { p.text.contains(" ready: ") || !p.process.isRunning }), p.process.isRunning else {
+        guard eventually(timeout: 10, { p.text.contains(" ready: ") || !p.isRunning }), p.isRunning else {
             return Outcome(ok: false, detail: "\(exe): SIGHUP \(delay / 1000) ms after start killed it or it never got ready: \(p.text)")
         }
         p.signal(SIGTERM)
-        guard p.waitForExit(timeout: 2) == 0 else { return Outcome(ok: false, detail: "\(exe): no clean stop after a start-up SIGHUP: \(p.text)") }
+        guard p.waitForExit(timeout: 2) == .exited(0) else { return Outcome(ok: false, detail: "\(exe): no clean stop after a start-up SIGHUP: \(p.text)") }
         return Outcome(ok: true, detail: "")
     }
 
