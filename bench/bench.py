@@ -12,9 +12,11 @@ import os
 import platform
 import re
 import selectors
+import shutil
 import signal
 import socket
 import statistics
+import struct
 import subprocess
 import sys
 import time
@@ -589,7 +591,16 @@ def main():
         idle_n=env_int("BENCH_IDLE_CONNS", 10000),
         port_base=env_int("BENCH_PORT_BASE", 27310),
         phases=set(os.environ.get("BENCH_PHASES", "wrk,sse,idle").split(",")),
+        alloc_duration=env_int("BENCH_ALLOC_DURATION", 3),
+        alloc_concs=[int(x) for x in os.environ.get("BENCH_ALLOC_CONCURRENCY", "1,16").split(",")],
+        profile_duration=env_int("BENCH_PROFILE_DURATION", 5),
+        strace_duration=env_int("BENCH_STRACE_DURATION", 2),
+        profile_limit=1.5,
+        profile_top=15,
     )
+    unknown = cfg.phases - {"wrk", "sse", "idle", "alloc", "profile"}
+    if unknown:
+        raise SystemExit(f"unknown BENCH_PHASES {','.join(sorted(unknown))} (known: wrk,sse,idle,alloc,profile)")
     ncpu = os.cpu_count() or 1
     cfg.load_cpus, cfg.proxy_cpus = ("0", "1") if ncpu >= 2 else (None, None)
     if cfg.load_cpus:
@@ -605,36 +616,39 @@ def main():
     tmp = a.tmp
     global PROCS
     procs = PROCS = Procs(tmp)
-    bp, ep, np_, hp, ep2, np2, hp2 = pick_ports(cfg.port_base, 7)
+    bp, ep, np_, hp, ep2, np2, hp2, ep3, np3, hp3 = pick_ports(cfg.port_base, 10)
     edged_bin = os.path.join(a.bin, "edged")
     fake_bin = os.path.join(a.bin, "fake-cli-proxy-api")
     facts = machine_facts(a.bin, a.repo)
-    res = argparse.Namespace(wrk={}, workloads=[], sse={}, mem={}, small_len=0, big_len=0)
+    res = argparse.Namespace(wrk={}, workloads=[], sse={}, mem={}, alloc={}, profile={}, small_len=0, big_len=0)
     targets = ["direct", "edged", "nginx", "haproxy"]
     t0 = time.time()
 
     # haproxy wants 2 fds per connection (client + server side) under its maxconn.
     haproxy_maxconn = max(1000, min(cfg.idle_n + 200, (cfg.nofile - 200) // 2))
 
-    def start_edged(name, port):
+    # extra_env: LD_PRELOAD and MALLOC_COUNT_FILE for the alloc phase.
+    def start_edged(name, port, extra_env=None):
         conf, root = edged_conf(tmp, port, bp, name)
-        env = dict(os.environ, DROIDGATE_ROOT=root)
+        env = dict(os.environ, DROIDGATE_ROOT=root, **(extra_env or {}))
         p = procs.start(name, [edged_bin, "--config", conf], cpus=cfg.proxy_cpus, env=env)
         wait_http(port, proc=p)
         return p, p.pid
 
-    def start_nginx(name, port):
+    def start_nginx(name, port, extra_env=None):
         conf, d = nginx_conf(tmp, port, bp, cfg.nofile, name)
-        p = procs.start(name, ["nginx", "-e", "stderr", "-p", d, "-c", conf], cpus=cfg.proxy_cpus)
+        p = procs.start(name, ["nginx", "-e", "stderr", "-p", d, "-c", conf], cpus=cfg.proxy_cpus,
+                        env=dict(os.environ, **extra_env) if extra_env else None)
         wait_http(port, proc=p)
         kids = children(p.pid)
         for k in kids:
             procs.record(k)
         return p, (kids[0] if kids else p.pid)  # the worker
 
-    def start_haproxy(name, port):
+    def start_haproxy(name, port, extra_env=None):
         conf = haproxy_conf(tmp, port, bp, name, cfg.nofile, haproxy_maxconn)
-        p = procs.start(name, ["haproxy", "-db", "-f", conf], cpus=cfg.proxy_cpus)
+        p = procs.start(name, ["haproxy", "-db", "-f", conf], cpus=cfg.proxy_cpus,
+                        env=dict(os.environ, **extra_env) if extra_env else None)
         wait_http(port, proc=p)
         return p, p.pid
 
@@ -659,10 +673,20 @@ def main():
             phase_wrk(cfg, res, tmp, ports, pids, targets, check_alive)
         if "sse" in cfg.phases:
             phase_sse(cfg, res, tmp, ports, targets, check_alive)
+        if "profile" in cfg.phases:
+            phase_profile(cfg, res, tmp, ports, pids, check_alive)
         check_alive()
         for name, (p, pid) in live.items():
             res.mem[f"{name}_load"] = proc_status(pid)
             procs.stop(p)
+
+        def check_backend():
+            if fake.poll() is not None:
+                raise SystemExit(f"backend exited with status {fake.returncode} during the run")
+
+        if "alloc" in cfg.phases:
+            phase_alloc(cfg, res, tmp, [("edged", ep3, start_edged), ("nginx", np3, start_nginx),
+                                        ("haproxy", hp3, start_haproxy)], check_backend)
         if cfg.idle_n:
             # Each on a fresh instance, so buffers freed after the load phase don't hide the cost.
             # Twice: after a GET /healthz the proxy answers itself (the brief's measure), and after
@@ -724,16 +748,23 @@ def spread(values):
     return (max(values) - min(values)) / m if len(values) > 1 and m else 0.0
 
 
-def phase_wrk(cfg, res, tmp, ports, pids, targets, check_alive):
-    small = os.path.join(tmp, "small.json")
-    big = os.path.join(tmp, "big.json")
-    res.small_len = make_body(small, 1024)
-    res.big_len = make_body(big, 1 << 20)
+def wrk_scripts(tmp, res):
+    """The wrk scripts for the 1 KiB and the 1 MiB POST (written once)."""
     small_lua = os.path.join(tmp, "small.lua")
     big_lua = os.path.join(tmp, "big.lua")
-    for path, body in ((small_lua, small), (big_lua, big)):
-        with open(path, "w") as f:
-            f.write(WRK_LUA % {"body": body, "reply": 1024})
+    if not os.path.exists(big_lua):
+        small = os.path.join(tmp, "small.json")
+        big = os.path.join(tmp, "big.json")
+        res.small_len = make_body(small, 1024)
+        res.big_len = make_body(big, 1 << 20)
+        for path, body in ((small_lua, small), (big_lua, big)):
+            with open(path, "w") as f:
+                f.write(WRK_LUA % {"body": body, "reply": 1024})
+    return small_lua, big_lua
+
+
+def phase_wrk(cfg, res, tmp, ports, pids, targets, check_alive):
+    small_lua, big_lua = wrk_scripts(tmp, res)
     workloads = [(f"POST 1 KiB c{c}", small_lua, c) for c in cfg.concs]
     workloads.append((f"POST 1 MiB c{cfg.big_conc}", big_lua, cfg.big_conc))
     for wl, script, c in workloads:
@@ -776,6 +807,314 @@ def phase_sse(cfg, res, tmp, ports, targets, check_alive):
         res.sse[t] = s
         log(f"SSE {t:8} gap-{cfg.sse_delay}ms p50 {s['p50']:.3f} p99 {s['p99']:.3f} max {s['max']:.3f} ms; "
             f"events/stream {min(counts)}..{max(counts)}; errors {len(errors)}")
+
+
+# --------------------------------------------------------------------------- alloc phase
+
+# Slots of the counters file written by bench/alloc/malloc_count.c (little-endian uint64s).
+MC_FIELDS = ("magic", "malloc", "calloc", "realloc_new", "realloc", "aligned", "free", "bytes", "free_null")
+MC_SLOTS = 16
+MC_MAGIC = 0x31746e636f6c6c61
+
+
+def build_shim(tmp):
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "alloc", "malloc_count.c")
+    so = os.path.join(tmp, "malloc_count.so")
+    argv = [os.environ.get("CC") or "cc", "-O2", "-shared", "-fPIC", "-o", so, src, "-ldl"]
+    r = subprocess.run(argv, capture_output=True, text=True)
+    if r.returncode:
+        raise SystemExit(f"building the malloc_count shim failed ({' '.join(argv)}):\n{r.stderr}")
+    return so
+
+
+def read_counts(path):
+    """The shim's counters, or None if the file is missing or was never mapped by a process."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MC_SLOTS * 8)
+    except OSError:
+        return None
+    if len(data) < MC_SLOTS * 8:
+        return None
+    v = struct.unpack(f"<{MC_SLOTS}Q", data)
+    return dict(zip(MC_FIELDS, v)) if v[0] == MC_MAGIC else None
+
+
+def phase_alloc(cfg, res, tmp, starters, check_backend):
+    """starters: (name, port, start(name, port, env) -> (Popen, pid)). Each proxy on a fresh
+    instance under the shim; counters read around each wrk run, divided by wrk's requests."""
+    small_lua, _ = wrk_scripts(tmp, res)
+    so = build_shim(tmp)
+    for name, port, start in starters:
+        check_backend()
+        counts = os.path.join(tmp, f"{name}-alloc.counts")
+        p, _ = start(f"{name}-alloc", port, {"LD_PRELOAD": so, "MALLOC_COUNT_FILE": counts})
+        entry = res.alloc[name] = {"rows": [], "note": None}
+        try:
+            if read_counts(counts) is None:
+                entry["note"] = "the shim was not loaded (no counters)"
+                log(f"alloc {name}: {entry['note']}")
+                continue
+            if cfg.warmup > 0:
+                run_wrk(small_lua, port, 16, cfg.warmup, cfg.load_cpus)
+            for c in cfg.alloc_concs:
+                time.sleep(0.2)
+                before = read_counts(counts)
+                r = run_wrk(small_lua, port, c, cfg.alloc_duration, cfg.load_cpus)
+                # Requests in flight when wrk stopped finish; its closed connections are torn down.
+                time.sleep(0.3)
+                after = read_counts(counts)
+                if p.poll() is not None:
+                    raise SystemExit(f"{name}-alloc exited with status {p.returncode}")
+                n = max(r["requests"], 1)
+                d = {k: (after[k] - before[k]) / n for k in MC_FIELDS[1:]}
+                d["allocs"] = d["malloc"] + d["calloc"] + d["aligned"] + d["realloc_new"]
+                d.update(requests=r["requests"], errors=r["errors"], conc=c)
+                entry["rows"].append(d)
+                log(f"alloc {name:8} c{c:<3} {r['requests']} requests: {d['allocs']:.2f} allocs/req "
+                    f"(malloc {d['malloc']:.2f}, calloc {d['calloc']:.2f}, aligned {d['aligned']:.2f}), "
+                    f"{d['realloc']:.2f} reallocs/req, {d['free']:.2f} frees/req, {d['bytes']:.0f} B/req; "
+                    f"errors {r['errors']}")
+        finally:
+            PROCS.stop(p)
+
+
+# --------------------------------------------------------------------------- profile phase
+
+def demangler():
+    """argv of a Swift demangler that filters stdin, or None."""
+    if shutil.which("swift-demangle"):
+        return ["swift-demangle", "--simplified"]
+    if shutil.which("swift"):
+        return ["swift", "demangle", "--simplified"]
+    return None
+
+
+def perf_report(data, sort, limit, demangle):
+    """[(percent, dso, kernel?, symbol)] from perf report --stdio, self time, no call graphs."""
+    argv = ["perf", "report", "-i", data, "--stdio", "--no-children", "--sort", sort, "-g", "none",
+            "--percent-limit", str(limit)]
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    if r.returncode:
+        raise RuntimeError(f"perf report failed: {r.stderr.strip()[-500:]}")
+    text = r.stdout
+    if demangle and "$s" in text:
+        try:
+            text = subprocess.run(demangle, input=text, capture_output=True, text=True, timeout=60).stdout or text
+        except (OSError, subprocess.SubprocessError):
+            pass
+    rows = []
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        # "  12.34%  dso  [.] symbol   -   -" (the trailing columns are IPC, unsupported here)
+        m = re.match(r"\s*([\d.]+)%\s+(\S+)(?:\s+\[(.)\]\s+(.*?))?(?:\s+-\s+-)?\s*$", line)
+        if m:
+            rows.append((float(m.group(1)), m.group(2), m.group(3) == "k", m.group(4) or ""))
+    return rows
+
+
+def strace_counts(path):
+    """{syscall: (calls, errors)} from strace -c output, without the total line."""
+    out = {}
+    try:
+        lines = open(path).read().splitlines()
+    except OSError:
+        return out
+    for line in lines:
+        f = line.split()
+        if len(f) < 5 or not re.match(r"^[\d.]+$", f[0]) or f[-1] == "total":
+            continue
+        # % time, seconds, usecs/call, calls, [errors], syscall
+        calls = int(f[3])
+        errors = int(f[4]) if len(f) >= 6 else 0
+        out[f[-1]] = (calls, errors)
+    return out
+
+
+def attach(argv, name):
+    """Starts perf or strace on cpu load_cpus, records its pid, lets it attach."""
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)
+    PROCS.record(p.pid)
+    time.sleep(0.7)
+    if p.poll() is not None:
+        raise RuntimeError(f"{name} exited with {p.returncode}: {p.stderr.read().strip()[-400:]}")
+    return p
+
+
+def detach(p, timeout=60):
+    if p.poll() is None:
+        p.send_signal(signal.SIGINT)
+    try:
+        _, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        _, err = p.communicate()
+    return err
+
+
+def phase_profile(cfg, res, tmp, ports, pids, check_alive):
+    """perf (CPU by symbol) and strace -c (syscalls per request) on the load-phase instances of
+    edged and nginx, each under wrk POST 1 KiB c16."""
+    small_lua, _ = wrk_scripts(tmp, res)
+    demangle = demangler()
+    pin = ["taskset", "-c", cfg.load_cpus] if cfg.load_cpus else []
+    for t in ("edged", "nginx"):
+        check_alive()
+        pid, port = pids[t], ports[t]
+        entry = res.profile[t] = {}
+        run_wrk(small_lua, port, 16, max(cfg.warmup, 1), cfg.load_cpus)
+        data = os.path.join(tmp, f"perf-{t}.data")
+        try:
+            perf = attach(pin + ["perf", "record", "-q", "-e", "cpu-clock", "-F", "999", "-g", "-p", str(pid),
+                                 "-o", data], "perf record")
+            try:
+                cpu0 = cpu_seconds(pid)
+                r = run_wrk(small_lua, port, 16, cfg.profile_duration, cfg.load_cpus)
+                cpu = cpu_seconds(pid) - cpu0
+            finally:
+                err = detach(perf)
+            if perf.returncode not in (0, -signal.SIGINT, 130) or not os.path.exists(data):
+                raise RuntimeError(f"perf record exited with {perf.returncode}: {err.strip()[-400:]}")
+            entry.update(requests=r["requests"], rps=r["rps"], errors=r["errors"],
+                         cpu_us=cpu * 1e6 / max(r["requests"], 1), cpu_pct=cpu * 1e8 / r["duration_us"])
+            entry["symbols"] = perf_report(data, "dso,symbol", cfg.profile_limit, demangle)
+            entry["dsos"] = perf_report(data, "dso", 0.5, None)
+            m = re.search(r"Samples: (\S+)", subprocess.run(
+                ["perf", "report", "-i", data, "--stdio", "--sort", "dso", "-g", "none"],
+                capture_output=True, text=True).stdout)
+            entry["samples"] = m.group(1) if m else "?"
+            log(f"profile {t:6} {r['rps']:.0f} req/s, {entry['cpu_us']:.1f} us/req CPU; top: "
+                + ", ".join(f"{pc:.1f}% {sym}" for pc, _, _, sym in entry["symbols"][:3]))
+        except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+            entry["perf_error"] = str(e)
+            log(f"profile {t}: perf failed: {e}")
+        check_alive()
+        out = os.path.join(tmp, f"strace-{t}.txt")
+        try:
+            st = attach(pin + ["strace", "-c", "-f", "-p", str(pid), "-o", out], "strace")
+            try:
+                r = run_wrk(small_lua, port, 16, cfg.strace_duration, cfg.load_cpus)
+                time.sleep(0.3)
+            finally:
+                err = detach(st)
+            calls = strace_counts(out)
+            if not calls:
+                raise RuntimeError(f"strace counted nothing (rc {st.returncode}): {err.strip()[-400:]}")
+            entry["strace"] = calls
+            entry["strace_requests"] = r["requests"]
+            entry["strace_errors"] = r["errors"]
+            n = max(r["requests"], 1)
+            log(f"strace {t:6} {r['requests']} requests, {sum(c for c, _ in calls.values()) / n:.2f} syscalls/req: "
+                + ", ".join(f"{k} {c / n:.2f}" for k, (c, _) in
+                            sorted(calls.items(), key=lambda kv: -kv[1][0])[:6]))
+        except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+            entry["strace_error"] = str(e)
+            log(f"profile {t}: strace failed: {e}")
+        time.sleep(0.5)  # let the proxy settle after ptrace detached
+
+
+def short_sym(sym, width=70):
+    sym = sym.strip()
+    return sym if len(sym) <= width else sym[:width - 1] + "…"
+
+
+def short_dso(dso, kernel=False):
+    if kernel or dso.startswith("[kernel"):
+        return "kernel"
+    dso = os.path.basename(dso)
+    return re.sub(r"\.so(\.[\d.]+)?$", "", dso)
+
+
+def render_alloc(cfg, res, L):
+    L.append("## Heap allocations per request")
+    L.append("")
+    L.append(f"An LD_PRELOAD shim (`bench/alloc/malloc_count.c`) counts the heap calls of a fresh instance of "
+             f"each proxy (same configuration as above, nginx: master and worker together, the master idle). "
+             f"Its counters are read before and 0.3 s after a wrk run (POST 1 KiB, {cfg.alloc_duration} s, "
+             f"after a {cfg.warmup} s warm-up at c16) and divided by the requests wrk completed, so opening "
+             f"and closing wrk's connections is included, amortised. *allocs* = malloc + calloc + "
+             f"posix_memalign/aligned_alloc/memalign + realloc(NULL, n); *reallocs* = realloc of a live "
+             f"block; *frees* = free of a non-NULL pointer (and realloc(p, 0)); *bytes* = sizes asked for "
+             f"(realloc: the new size). nginx and haproxy carve requests out of their own pools, which "
+             f"they get from malloc.")
+    L.append("")
+    L.append("| target | workload | requests | allocs/req | malloc | calloc | aligned | reallocs/req | "
+             "frees/req | bytes/req | errors |")
+    L.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    for name, e in res.alloc.items():
+        label = f"**{name}**" if name == "edged" else name
+        if e["note"]:
+            L.append(f"| {label} | — | | {e['note']} | | | | | | | |")
+        for d in e["rows"]:
+            L.append(f"| {label} | POST 1 KiB c{d['conc']} | {d['requests']} | {d['allocs']:.2f} | "
+                     f"{d['malloc']:.2f} | {d['calloc']:.2f} | {d['aligned']:.2f} | {d['realloc']:.2f} | "
+                     f"{d['free']:.2f} | {d['bytes']:.0f} | {d['errors']} |")
+    L.append("")
+
+
+def render_profile(cfg, res, L):
+    prof = res.profile
+    names = list(prof)
+    L.append("## Where the time goes")
+    L.append("")
+    L.append(f"On the load-phase instances under wrk POST 1 KiB c16. CPU: `perf record -e cpu-clock -F 999 -g "
+             f"-p <pid>` for {cfg.profile_duration} s (nginx: its worker), self time by object and symbol "
+             f"(`perf report --no-children --sort dso,symbol`, entries ≥ {cfg.profile_limit} %, Swift names "
+             f"through `swift demangle --simplified`, long names cut). Percentages are of the proxy's own "
+             f"samples; the proxy was busy the given share of its core.")
+    L.append("")
+    for t in names:
+        e = prof[t]
+        if "perf_error" in e:
+            L.append(f"- {t}: perf failed — {e['perf_error']}")
+            continue
+        by_dso = ", ".join(f"{short_dso(d)} {pc:.0f}%" for pc, d, _, _ in e["dsos"][:6])
+        L.append(f"- **{t}**: {e['samples']} samples, {e['rps']:.0f} req/s, {e['cpu_us']:.1f} µs CPU/req "
+                 f"({e['cpu_pct']:.0f}% of its core), errors {e['errors']}; by object: {by_dso}")
+    L.append("")
+    rows = max([len(prof[t].get("symbols", [])) for t in names] + [0])
+    rows = min(rows, cfg.profile_top)
+    if rows:
+        L.append("| # | " + " | ".join(f"{t} | %" for t in names) + " |")
+        L.append("|--:|" + "---|--:|" * len(names))
+        for i in range(rows):
+            cols = [str(i + 1)]
+            for t in names:
+                syms = prof[t].get("symbols", [])
+                if i < len(syms):
+                    pc, dso, kern, sym = syms[i]
+                    sym = short_sym(sym).replace("|", "\\|").replace("`", "'")
+                    cols += [f"`{sym}` ({short_dso(dso, kern)})", f"{pc:.1f}"]
+                else:
+                    cols += ["", ""]
+            L.append("| " + " | ".join(cols) + " |")
+        L.append("")
+    st = {t: prof[t] for t in names if "strace" in prof[t]}
+    for t in names:
+        if "strace_error" in prof[t]:
+            L.append(f"- {t}: strace failed — {prof[t]['strace_error']}")
+    if st:
+        per = {t: {k: (c / max(e["strace_requests"], 1), err / max(e["strace_requests"], 1))
+                   for k, (c, err) in e["strace"].items()} for t, e in st.items()}
+        keep = sorted({k for p in per.values() for k, (c, _) in p.items() if c >= 0.02},
+                      key=lambda k: -max(p.get(k, (0, 0))[0] for p in per.values()))
+        L.append(f"Syscalls per request: `strace -c -f -p <pid>` during {cfg.strace_duration} s of the same load "
+                 f"(slowed by strace: " + ", ".join(f"{t} {e['strace_requests']} requests" for t, e in st.items())
+                 + "), divided by the requests wrk completed; failed calls in brackets (EAGAIN mostly). "
+                 "Calls under 0.02/req left out of the rows, counted in the total.")
+        L.append("")
+        L.append("| syscall | " + " | ".join(st) + " |")
+        L.append("|---|" + "--:|" * len(st))
+
+        def cell(c, err):
+            return "" if not c else f"{c:.2f}" + (f" ({err:.2f})" if err >= 0.005 else "")
+        for k in keep:
+            L.append(f"| {k} | " + " | ".join(cell(*per[t].get(k, (0, 0))) for t in st) + " |")
+        L.append("| **total** | " + " | ".join(
+            cell(sum(c for c, _ in per[t].values()), sum(e for _, e in per[t].values())) for t in st) + " |")
+        L.append("")
 
 
 def render(cfg, res, facts, targets, tmp, elapsed):
@@ -950,6 +1289,10 @@ def render(cfg, res, facts, targets, tmp, elapsed):
         L += lines[-10:]
         L.append("```")
         L.append("")
+    if res.alloc:
+        render_alloc(cfg, res, L)
+    if res.profile:
+        render_profile(cfg, res, L)
     L.append(f"Benchmark wall time {elapsed:.0f} s (without the build).")
     return "\n".join(L) + "\n"
 

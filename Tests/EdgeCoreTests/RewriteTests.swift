@@ -126,7 +126,7 @@ final class RuleTests: XCTestCase {
         let c = RewriteCase(target: "/v1/chat/completions", body: "{ \"model\" : \"ag-c46s-thinking\" ,\"x\":1}")
         XCTAssertEqual(c.out(), "{ \"model\" : \"claude-sonnet-4-6\" ,\"x\":1}")
         XCTAssertEqual(c.plan().applied, [.alias])
-        XCTAssertEqual(c.plan().model, "claude-sonnet-4-6")
+        XCTAssertEqual(c.body.withUnsafeBytes { c.plan().model(in: $0) }, "claude-sonnet-4-6")
     }
 
     func testAliasIsExactAndCaseSensitive() {

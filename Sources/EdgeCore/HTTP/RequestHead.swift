@@ -5,6 +5,20 @@ public struct RequestHead: Sendable {
         public var name: ByteRange
         public var value: ByteRange       // trimmed of surrounding spaces and tabs
         public var line: ByteRange        // the whole line including its CRLF
+        /// What the name is, recognised once by the parser.
+        public var kind: HeaderKind = .other
+        /// Named by a `Connection` header: describes this connection only.
+        public var listedInConnection = false
+
+        public init(name: ByteRange, value: ByteRange, line: ByteRange, kind: HeaderKind = .other) {
+            self.name = name
+            self.value = value
+            self.line = line
+            self.kind = kind
+        }
+
+        /// Not forwarded as received (hop-by-hop, or a header edged sets itself).
+        @inline(__always) public var isHopByHop: Bool { listedInConnection || kind.isHopByHopOrOwn }
     }
 
     public enum BodyFraming: Sendable, Equatable {
@@ -49,4 +63,15 @@ public struct RequestHead: Sendable {
     public func header(_ lowercaseName: StaticString, in buf: UnsafeRawBufferPointer) -> Header? {
         headers.first { buf.equalsLowercase($0.name, lowercaseName) }
     }
+
+    /// First header of a kind the parser recognised.
+    @inline(__always)
+    public func first(_ kind: HeaderKind) -> Header? {
+        for h in headers where h.kind == kind { return h }
+        return nil
+    }
+
+    /// Whether a header of this kind is present.
+    @inline(__always)
+    public func has(_ kind: HeaderKind) -> Bool { first(kind) != nil }
 }

@@ -92,7 +92,7 @@ public enum RequestParser {
         var transferEncoding = false
         var chunked = false
         var hostCount = 0
-        var connectionClose = false, connectionKeepAlive = false
+        var connectionClose = false, connectionKeepAlive = false, connectionListsOthers = false
         head.headers.reserveCapacity(16)
         while pos < headEnd - 2 {
             guard let end = Self.lineEnd(buf, from: pos, to: headEnd) else { throw .badRequest("malformed header line") }
@@ -114,34 +114,38 @@ public enum RequestParser {
                 }
             }
             if head.headers.count >= maxHeaderCount { throw .headersTooLarge }
-            let h = RequestHead.Header(name: ByteRange(pos, colon), value: ByteRange(vs, ve), line: ByteRange(pos, end + 2))
+            let kind = HeaderKind.of(buf, ByteRange(pos, colon))
+            let h = RequestHead.Header(name: ByteRange(pos, colon), value: ByteRange(vs, ve), line: ByteRange(pos, end + 2), kind: kind)
             head.headers.append(h)
 
-            let name = h.name
-            if buf.equalsLowercase(name, "content-length") {
+            switch kind {
+            case .contentLength:
                 let n = try parseContentLength(buf, h.value)
                 if let existing = contentLength, existing != n {
                     throw .badRequest("conflicting Content-Length headers")
                 }
                 contentLength = n
-            } else if buf.equalsLowercase(name, "transfer-encoding") {
+            case .transferEncoding:
                 if transferEncoding || !buf.equalsLowercase(h.value, "chunked") {
                     throw HTTPError(501, "not_implemented", "only \"Transfer-Encoding: chunked\" is supported")
                 }
                 transferEncoding = true
                 chunked = true
-            } else if buf.equalsLowercase(name, "host") {
+            case .host:
                 hostCount += 1
-            } else if buf.equalsLowercase(name, "connection") {
+            case .connection:
                 forEachToken(buf, h.value) { t in
                     if buf.equalsLowercase(t, "close") { connectionClose = true }
-                    if buf.equalsLowercase(t, "keep-alive") { connectionKeepAlive = true }
+                    else if buf.equalsLowercase(t, "keep-alive") { connectionKeepAlive = true }
+                    else { connectionListsOthers = true }
                 }
-            } else if buf.equalsLowercase(name, "expect") {
+            case .expect:
                 guard buf.equalsLowercase(h.value, "100-continue") else {
                     throw HTTPError(417, "expectation_failed", "only \"Expect: 100-continue\" is supported")
                 }
                 head.expectContinue = true
+            default:
+                break
             }
             pos = end + 2
         }
@@ -158,10 +162,35 @@ public enum RequestParser {
             if n > maxBody { throw .bodyTooLarge(maxBody) }
             head.framing = n > 0 ? .length(n) : .none
         }
+        if connectionListsOthers { markConnectionListed(buf, &head) }
         if connectionClose { head.keepAlive = false }
         else if connectionKeepAlive { head.keepAlive = true }
         if head.minorVersion == 0 { head.expectContinue = false }
         return head
+    }
+
+    /// Marks the headers a `Connection` header names (RFC 9110 §7.6.1): they
+    /// describe this hop only and are not forwarded.
+    static func markConnectionListed(_ buf: UnsafeRawBufferPointer, _ head: inout RequestHead) {
+        for c in head.headers where c.kind == .connection {
+            forEachToken(buf, c.value) { t in
+                for i in head.headers.indices where sameName(buf, t, head.headers[i].name) {
+                    head.headers[i].listedInConnection = true
+                }
+            }
+        }
+    }
+
+    /// Two ranges hold the same name, ASCII case-insensitively.
+    static func sameName(_ buf: UnsafeRawBufferPointer, _ a: ByteRange, _ b: ByteRange) -> Bool {
+        guard a.count == b.count else { return false }
+        for i in 0..<a.count {
+            var x = buf[a.start + i], y = buf[b.start + i]
+            if x >= 0x41 && x <= 0x5a { x |= 0x20 }
+            if y >= 0x41 && y <= 0x5a { y |= 0x20 }
+            if x != y { return false }
+        }
+        return true
     }
 
     /// Index of the CR of the CRLF ending the line starting at `from`.

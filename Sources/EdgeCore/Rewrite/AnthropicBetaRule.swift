@@ -15,7 +15,7 @@ public enum AnthropicBetaRule {
     /// The header values as sent (every `anthropic-beta` header, any casing).
     public static func currentValues(_ buf: UnsafeRawBufferPointer, _ head: RequestHead) -> [String] {
         var values: [String] = []
-        for h in head.headers where buf.equalsLowercase(h.name, "anthropic-beta") {
+        for h in head.headers where h.kind == .anthropicBeta {
             values += buf.string(h.value).split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         }
         return values

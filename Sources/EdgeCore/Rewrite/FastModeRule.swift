@@ -4,9 +4,10 @@
 public enum FastModeRule {
     public static let insertion = Array(#","service_tier":"priority""#.utf8)
 
-    public static func applies(path: UnsafeRawBufferPointer, model: [UInt8], serviceTierPresent: Bool, _ settings: RewriteSettings) -> Bool {
-        guard !serviceTierPresent, ResponsesPath.isResponses(path) else { return false }
-        return settings.fastModeModels.contains(model)
+    public static func applies(path: UnsafeRawBufferPointer, model: UnsafeRawBufferPointer, serviceTierPresent: Bool, _ settings: RewriteSettings) -> Bool {
+        guard !serviceTierPresent, !settings.fastModeModels.isEmpty, ResponsesPath.isResponses(path) else { return false }
+        let all = ByteRange(0, model.count)
+        return settings.fastModeModels.contains { model.equalsBytes(all, $0) }
     }
 }
 

@@ -10,24 +10,22 @@ struct LoopBound<T: AnyObject>: @unchecked Sendable {
 }
 
 extension ClientConnection: FactoryResponder {
-    /// Routes the request to Factory when its model is a configured Factory
-    /// model; answers the wrong-endpoint case. False: not ours (backend route).
-    func routeToFactory(_ buf: UnsafeRawBufferPointer, path: ByteRange, scan: RoutingScan?) -> Bool {
-        let pathString = buf.string(path)
-        if buf.equals(head.method, "GET") && pathString == "/v1/models" {
-            serveModelList()
-            return true
+    /// A request the planner routed to Factory (its model is a configured
+    /// Factory model): answers the wrong-endpoint case, else starts the exchange.
+    func routeToFactory() {
+        let buf = inBuf.readable
+        let pathString = buf.string(head.path(in: buf))
+        let name = withOriginalBody { body in plan.modelRange.map { body.string($0) } ?? "" }
+        guard let endpoint = ClientEndpoint(path: pathString), let model = context.factoryModels.lookup(name) else {
+            // The planner checked both (EdgeContext.planSettings): unreachable unless they disagree.
+            return fail(500, type: "internal_error", message: "edged routed \(pathString) to Factory but has no Factory model \(name) there")
         }
-        guard buf.equals(head.method, "POST"), let endpoint = ClientEndpoint(path: pathString),
-              let modelRange = scan?.modelContents else { return false }
-        let name = withBody { String(decoding: UnsafeRawBufferPointer(rebasing: $0[modelRange.start..<modelRange.end]), as: UTF8.self) }
-        guard let model = context.factoryModels.lookup(name) else { return false }
         if let native = endpoint.nativeType, native != model.type {
             answer(status: 400, contentType: "application/json",
-                   body: Responses.errorBody(type: "invalid_request_error",
-                                             message: "model \(name) is a Factory \(model.type.rawValue) model: send it to \(ClientEndpoint.endpoint(for: model.type)) or /v1/chat/completions, not \(pathString)"),
+                   body: LocalReply.errorBody(type: "invalid_request_error",
+                                              message: "model \(name) is a Factory \(model.type.rawValue) model: send it to \(ClientEndpoint.endpoint(for: model.type)) or /v1/chat/completions, not \(pathString)"),
                    route: .factory)
-            return true
+            return
         }
         var headers: [(String, String)] = []
         for h in head.headers {
@@ -36,7 +34,7 @@ extension ClientConnection: FactoryResponder {
                 headers.append((n, buf.string(h.value)))
             }
         }
-        let request = FactoryRequest(endpoint: endpoint, model: model, body: withBody { Array($0) }, headers: headers,
+        let request = FactoryRequest(endpoint: endpoint, model: model, body: withOriginalBody { Array($0) }, headers: headers,
                                      factory: context.config.factory, created: Int(WallClock.now()),
                                      id: "chatcmpl-" + ((try? Random.hex(12)) ?? "droidgate"))
         let loop = self.loop
@@ -47,41 +45,34 @@ extension ClientConnection: FactoryResponder {
                 body(c)
             }
         }
-        beginFactory(exchange, model: name)
-        return true
+        beginFactory(exchange)
     }
 
     // MARK: FactoryResponder
 
     func factoryComplete(status: Int, contentType: String, body: [UInt8], upstreamLatency: Double?) {
-        setResponseStatus(status)
-        recordUpstreamLatency(upstreamLatency)
-        sendFactory(Responses.make(status: status, contentType: contentType, body: body, close: clientIsHTTP10 || closesAfterResponse))
-        finishFactory(complete: true)
+        responseBegan(status: status, upstreamLatency: upstreamLatency)
+        sink.complete(status: status, contentType: contentType, body: body, close: closesAfterResponse)
+        responseFinished(closeAfter: clientIsHTTP10)
     }
 
     func factoryBegin(status: Int, contentType: String, upstreamLatency: Double) {
-        setResponseStatus(status)
-        recordUpstreamLatency(upstreamLatency)
-        factoryChunked = !clientIsHTTP10
-        var head = "HTTP/1.1 \(status) \(Responses.reason(status))\r\nContent-Type: \(contentType)\r\nCache-Control: no-cache\r\n"
-        head += factoryChunked ? "Transfer-Encoding: chunked\r\n" + (closesAfterResponse ? "Connection: close\r\n" : "") + "\r\n"
-            : "Connection: close\r\n\r\n"
-        sendFactory(Array(head.utf8))
+        responseBegan(status: status, upstreamLatency: upstreamLatency)
+        sink.begin(status: status, contentType: contentType, clientIsHTTP10: clientIsHTTP10, closeAfter: closesAfterResponse)
     }
 
     func factoryChunk(_ bytes: [UInt8]) {
-        guard !bytes.isEmpty else { return }
-        if factoryChunked {
-            sendFactory(Array((String(bytes.count, radix: 16) + "\r\n").utf8) + bytes + [0x0d, 0x0a])
-        } else {
-            sendFactory(bytes)
-        }
+        sink.body(bytes)
     }
 
     func factoryEnd(complete: Bool) {
-        if complete && factoryChunked { sendFactory(Array("0\r\n\r\n".utf8)) }
-        finishFactory(complete: complete && factoryChunked)
+        if sink.end(complete: complete) {
+            responseFinished(closeAfter: false)
+        } else {
+            // Cut off, or close-delimited (HTTP/1.0): the close ends it.
+            factoryExchange = nil
+            abortResponse(note: complete ? nil : "aborted")
+        }
     }
 
     // MARK: /v1/models
@@ -113,4 +104,15 @@ extension ClientConnection: FactoryResponder {
             }
         }
     }
+}
+
+/// The Factory exchange as the sink's producer. FoundationNetworking on
+/// Linux cannot pause a transfer: `URLSessionTask.suspend()` removes the curl
+/// handle (the transfer stops, and `resume()` starts it over from byte 0) and
+/// its receive pause is never wired up (NativeProtocol.swift, "Need to solve
+/// pausing receive"). So the sink bounds what it queues instead.
+extension FactoryExchange: ResponseProducer {
+    var canPause: Bool { false }
+    func pause() {}
+    func resume() {}
 }

@@ -2,15 +2,17 @@ import EdgeCore
 import Glibc
 import Shared
 
-/// One client connection on one loop: reads a request, answers it locally or
-/// forwards it upstream, relays the response as it arrives, then takes the
-/// next (pipelined or keep-alive) request. Lives on its loop's thread only.
+/// One client connection on one loop: the HTTP/1.1 server state machine.
+/// Reads a request, has it planned (`RequestPlanner`), hands it to its route
+/// (a local reply, `BackendForward`, or the Factory route), and once the
+/// route's response has gone through the `ResponseSink`, takes the next
+/// (pipelined or keep-alive) request. Lives on its loop's thread only.
 final class ClientConnection: LoopHandler {
     enum State {
         case idle            // between requests, nothing buffered
         case readingHead
         case readingBody
-        case forwarding      // upstream request in progress
+        case forwarding      // a route is answering; the client is not read
         case closing         // flushing the last bytes, then close
         case closed
     }
@@ -21,30 +23,27 @@ final class ClientConnection: LoopHandler {
     let context: EdgeContext
     var state: State = .idle
 
-    private var inBuf = ByteBuffer()
-    private var outBuf = ByteBuffer()
+    var inBuf = ByteBuffer()
+    var outBuf = ByteBuffer()
     private(set) var head = RequestHead()
     private var chunkedBody: [UInt8] = []
-    /// The body after the rewrite rules' splices (empty array unused when `rewritten` is false).
-    private var rewrittenBody: [UInt8] = []
-    private var rewritten = false
     private var chunked: ChunkedDecoder? = nil
     private var bodyReceivedFromChunks = 0
     private var sentContinue = false
     private var keepAlive = true
 
-    /// The head sent upstream, rebuilt per request in a reused array.
-    var upstreamHead: [UInt8] = []
-    private var upstream: UpstreamConnection? = nil
-    /// The request in flight on the Factory route, if any.
-    var factoryExchange: FactoryExchange? = nil
-    /// Streaming a Factory response with chunked framing (HTTP/1.1 clients).
-    var factoryChunked = false
-    /// Retry and hold decisions for the current backend request.
-    private var hold = BackendHold()
-
+    /// What the planner decided for the current request.
+    var plan = RequestPlan()
+    private var backendKey: [UInt8]? = nil
     /// The request being answered: what the access log and metrics need.
     private var exchange = Exchange()
+    /// The routes' shared way to the client, and the backend route (made on first use).
+    private(set) lazy var sink = ResponseSink(connection: self)
+    private lazy var backend = BackendForward(connection: self, server: server, context: context)
+    private var backendInUse = false
+    /// The request in flight on the Factory route, if any.
+    var factoryExchange: FactoryExchange? = nil
+
     /// Deadline for the current phase (header read, body read, idle, upstream), monotonic ns.
     var deadline: UInt64 = 0
     var slot = -1   // index in the server's connection list
@@ -53,12 +52,11 @@ final class ClientConnection: LoopHandler {
     /// Taken back from a failed handover: every answer says Connection: close.
     private var closeMode = false
     /// Hand this connection over once the queued response bytes are written.
-    private var handOffAfterFlush = false
-    private var interest: UInt32 = 0
+    var handOffAfterFlush = false
+    var interest: UInt32 = 0
+    var lingering = false
 
     static let readChunk = 64 * 1024
-    /// Stop reading the upstream while this much is queued for a slow client.
-    static let outHighWater = 1 << 20
 
     init(socket: Socket, loop: EventLoop, server: LoopServer, context: EdgeContext) {
         self.socket = socket
@@ -111,7 +109,7 @@ final class ClientConnection: LoopHandler {
         setInterest(Epoll.peerClosedWriting)
     }
 
-    private func setInterest(_ events: UInt32) {
+    func setInterest(_ events: UInt32) {
         guard events != interest, state != .closed else { return }
         interest = events
         loop.modify(socket.fd, events: events)
@@ -133,7 +131,7 @@ final class ClientConnection: LoopHandler {
     /// Gives this idle connection, with anything read but not parsed, to the
     /// new generation; it stays open. Waits for queued response bytes first.
     func handOff(_ sender: HandoverSender) {
-        guard state == .idle, upstream == nil, factoryExchange == nil else { return }
+        guard state == .idle, !backendInUse, factoryExchange == nil else { return }
         guard !sender.hasFailed else {
             // The new generation takes nothing: stay, and close after the next answer.
             closeMode = true
@@ -199,8 +197,7 @@ final class ClientConnection: LoopHandler {
                 exchange.started = Monotonic.nanoseconds()
                 deadline = exchange.started + context.headerTimeoutNanos
             case .readingHead:
-                let result = RequestParser.parse(inBuf.readable, maxBody: context.config.limits.maxBodyBytes)
-                switch result {
+                switch RequestParser.parse(inBuf.readable, maxBody: context.config.limits.maxBodyBytes) {
                 case .incomplete:
                     return
                 case .failed(let e):
@@ -223,7 +220,7 @@ final class ClientConnection: LoopHandler {
                 guard bodyComplete() else {
                     if head.expectContinue && !sentContinue {
                         sentContinue = true
-                        send(Responses.continue100)
+                        send(LocalReply.continue100)
                     }
                     return
                 }
@@ -264,17 +261,16 @@ final class ClientConnection: LoopHandler {
         }
     }
 
-    func withHeadMethod(_ body: (UnsafeRawBufferPointer, ByteRange) -> Bool) -> Bool {
-        body(inBuf.readable, head.method)
-    }
+    func requestMethodIs(_ method: StaticString) -> Bool { inBuf.readable.equals(head.method, method) }
 
-    /// The request body as received (de-chunked when it was chunked).
+    /// The request body as forwarded (de-chunked, with the rewrite rules' splices).
     func withBody<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
-        if rewritten { return rewrittenBody.withUnsafeBytes { body($0) } }
+        if let rewritten = plan.rewrite.body { return rewritten.withUnsafeBytes { body($0) } }
         return withOriginalBody(body)
     }
 
-    private func withOriginalBody<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+    /// The request body as received (de-chunked).
+    func withOriginalBody<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
         switch head.framing {
         case .none: return body(UnsafeRawBufferPointer(start: nil, count: 0))
         case .length(let n):
@@ -287,249 +283,100 @@ final class ClientConnection: LoopHandler {
 
     private func dispatch() {
         server.metrics.requestStarted()
-        exchange.begin(bodyBytes: withBody { $0.count })
+        exchange.begin(bodyBytes: withOriginalBody { $0.count })
         if closeMode || server.closeMode { keepAlive = false }
         let buf = inBuf.readable
-        let path = head.path(in: buf)
-
-        if buf.equals(head.method, "GET") && buf.equals(path, "/healthz") {
+        // Read once: supervisord may hand over a new key at any time.
+        backendKey = context.peers.backendKey
+        plan = withOriginalBody { RequestPlanner.plan(buf, head, body: $0, context.planSettings, hasBackendKey: backendKey != nil) }
+        switch plan.route {
+        case .health:
             answer(status: 200, contentType: "application/json", body: server.healthBody(), route: .local)
-            return
-        }
-        if !context.clientKeyDigests.isEmpty && !ClientKeys.isAllowed(buf, head, digests: context.clientKeyDigests) {
-            answer(status: 401, contentType: "application/json",
-                   body: Responses.errorBody(type: "authentication_error",
-                                             message: "missing or unknown API key: send one of the keys configured in clients.apiKeys as \"Authorization: Bearer <key>\", \"x-api-key\" or \"x-goog-api-key\""),
-                   route: .local)
-            return
-        }
-        if buf.equals(head.method, "GET") && buf.equals(path, "/metrics") {
+        case .unauthorized:
+            answer(status: 401, contentType: "application/json", body: LocalReply.unauthorizedBody, route: .local)
+        case .metrics:
             answer(status: 200, contentType: "text/plain; version=0.0.4", body: Array(MetricsText.render(context.loopMetrics).utf8), route: .local)
-            return
+        case .modelList:
+            serveModelList()
+        case .factory:
+            routeToFactory()
+        case .backend:
+            forwardToBackend()
         }
-        let scan = withOriginalBody { $0.count > 0 ? RoutingScan.scan($0) : nil }
-        if !context.factoryModels.isEmpty && routeToFactory(buf, path: path, scan: scan) { return }
-        forwardToBackend(scan: scan)
     }
 
     /// A locally generated response; the connection continues if keep-alive.
     func answer(status: Int, contentType: String, body: [UInt8], route: Route) {
         exchange.route = route
         exchange.status = status
-        let bytes = Responses.make(status: status, contentType: contentType, body: body, close: !keepAlive)
-        send(bytes)
+        sink.complete(status: status, contentType: contentType, body: body, close: !keepAlive)
         finishRequest(reusable: keepAlive)
     }
 
-    // MARK: Forwarding
-
-    private func forwardToBackend(scan: RoutingScan?) {
+    private func forwardToBackend() {
         let buf = inBuf.readable
-        let plan = withOriginalBody { RequestRewriter.plan(buf, head, body: $0, context.rewrites, scan: .some(scan)) }
-        exchange.model = plan.model
-        if let b = plan.body {
-            rewrittenBody = b
-            rewritten = true
-        }
-        for rule in plan.applied { server.metrics.rewriteApplied(rule.rawValue) }
-        for note in plan.notes { Log.info("edged: \(note)") }
+        exchange.route = .backend
+        for rule in plan.rewrite.applied { server.metrics.rewriteApplied(rule.rawValue) }
+        for note in plan.rewrite.notes { Log.info("edged: \(note)") }
         if Log.enabled(.debug) && buf.equals(head.method, "POST"), let line = withOriginalBody({ ReasoningLog.line($0) }) {
             Log.debug("REQUEST REASONING \(line)")
         }
-
-        var bodyLength: Int? = withBody { $0.count }
-        if case .none = head.framing, head.header("content-length", in: buf) == nil { bodyLength = nil }
-        var extra: [UInt8] = []
-        let dropBetas: Bool
-        if case .replace(let value) = plan.beta {
-            dropBetas = true
-            if let value { extra = Array("Anthropic-Beta: \(value)\r\n".utf8) }
-        } else {
-            dropBetas = false
-        }
-        // The backend wants its own key, not the client's.
-        var replacements: [ForwardHead.Replacement] = []
-        if let key = context.peers.backendKey {
-            replacements = [.init("authorization", Array("Bearer ".utf8) + key), .init("x-api-key", key), .init("x-goog-api-key", key)]
-            if ClientKeys.presented(buf, head) == nil && head.header("authorization", in: buf) == nil {
-                extra = Array("Authorization: Bearer ".utf8) + key + [0x0d, 0x0a] + extra
-            }
-        }
-        ForwardHead.build(buf, head, target: plan.target, host: context.backendHost, bodyLength: bodyLength, replacing: replacements,
-                          omitting: { dropBetas && buf.equalsLowercase($0, "anthropic-beta") },
-                          appending: extra, into: &upstreamHead)
         state = .forwarding   // reads stop here; the interest stays (see handleEvent) to spare an epoll_ctl
         exchange.beginForwarding(now: Monotonic.nanoseconds())
-        hold.reset()
-        startUpstream()
+        backendInUse = true
+        sink.reset(producer: nil)
+        backend.start(buf, head, plan, backendKey: backendKey)
     }
 
-    private func startUpstream() {
-        deadline = Monotonic.nanoseconds() + context.upstreamTimeoutNanos
-        do throws(SystemError) {
-            let u = try server.pool.acquire()
-            upstream = u
-            u.send(request: self)
-        } catch {
-            upstreamUnreachable(error)
-        }
-    }
-
-    /// The upstream could not be reached. Hold the request while the backend
-    /// may be coming back, then fail with 503 naming the backend's state.
-    func upstreamUnreachable(_ error: SystemError) {
-        upstream = nil
-        let backend = BackendState(context.peers.backend)
-        switch hold.unreachable(now: Monotonic.nanoseconds(), holdNanos: context.holdNanos, backendHopeless: backend.isHopeless) {
-        case .giveUp:
-            fail(503, type: "backend_unavailable",
-                 message: "the backend at \(context.backend) is not reachable (\(error.errnoName)): \(backend.description)")
-        case .retry:
-            deadline = hold.holdUntil
-        }
-    }
-
-    /// A fresh connection was reset before the backend read the whole request
-    /// (it was dying or restarting): hold and retry like a refused connect.
-    func upstreamResetUnread(_ error: SystemError) -> Bool {
-        guard hold.mayRetryAfterReset() else { return false }
-        upstreamUnreachable(error)
-        return true
-    }
-
-    /// A pooled connection failed before the backend read the request: retry once on a fresh one.
-    func upstreamStaleConnection() -> Bool {
-        guard hold.mayRetryStaleConnection() else { return false }
-        upstream = nil
-        startUpstream()
-        return true
-    }
-
-    /// Called by the tick for requests waiting to retry the backend.
-    func tick(now: UInt64) {
-        if state == .forwarding && upstream == nil && hold.takeDueRetry(now: now) {
-            startUpstream()
-            return
-        }
-        guard now >= deadline else { return }
-        switch state {
-        case .idle:
-            close()
-        case .readingHead, .readingBody:
-            let message = state == .readingHead ? "request head not received within \(context.config.limits.headerTimeoutSeconds) s" : "request body not received in time"
-            reject(HTTPError(408, "request_timeout", message))
-        case .forwarding:
-            if factoryExchange != nil || deadline == UInt64.max { return }
-            if upstream == nil && hold.isHolding {
-                upstreamUnreachable(SystemError("connect", errno: ECONNREFUSED))
-            } else if exchange.status == 0 {
-                upstream?.abort()
-                upstream = nil
-                fail(504, type: "upstream_timeout", message: "the backend sent no response within \(context.config.limits.upstreamTimeoutSeconds) s")
-            } else {
-                // Mid-stream silence past the upstream timeout: give up on both sides.
-                upstream?.abort()
-                upstream = nil
-                abortResponse()
-            }
-        case .closing:
-            close()
-        case .closed:
-            break
-        }
-    }
-
-    // MARK: Response relay (called by the upstream)
-
-    /// The Factory route: mark the request as forwarding (not reading) until the exchange answers.
-    func beginFactory(_ exchange: FactoryExchange, model: String) {
-        self.exchange.model = model
+    /// The Factory route: the client is not read until the exchange answers.
+    func beginFactory(_ exchange: FactoryExchange) {
         self.exchange.route = .factory
         factoryExchange = exchange
         state = .forwarding
         self.exchange.beginForwarding(now: Monotonic.nanoseconds())
         deadline = UInt64.max
+        sink.reset(producer: exchange)
         exchange.start()
     }
 
     var clientIsHTTP10: Bool { head.minorVersion == 0 }
 
-    func recordUpstreamLatency(_ seconds: Double?) { exchange.upstreamLatency = seconds }
+    /// Whether the connection ends after this response.
+    var closesAfterResponse: Bool { !keepAlive || clientIsHTTP10 }
 
-    /// Sends response bytes produced by the Factory route.
-    func sendFactory(_ bytes: [UInt8]) {
-        exchange.responseBytes += bytes.count
-        send(bytes)
-    }
+    /// A relayed head must add `Connection: close`: the connection ends after
+    /// the response (close mode) but the backend's head does not say so.
+    var mustAnnounceClose: Bool { !keepAlive && (closeMode || server.closeMode) }
 
-    func setResponseStatus(_ s: Int) { exchange.status = s }
+    // MARK: The exchange (from the routes)
 
-    func finishFactory(complete: Bool) {
-        factoryExchange = nil
-        if complete {
-            finishRequest(reusable: keepAlive && !clientIsHTTP10)
-        } else {
-            logAccess(note: "aborted")
-            endExchange()
-            close()
-        }
-    }
+    var responseStarted: Bool { exchange.status != 0 }
 
-    func upstreamResponseStarted(status: Int) {
+    func responseBegan(status: Int, upstreamLatency: Double? = nil) {
         exchange.responseStarted(status: status, now: Monotonic.nanoseconds())
+        if let upstreamLatency { exchange.upstreamLatency = upstreamLatency }
     }
 
-    /// A backend response head, relayed as it is — unless this connection
-    /// ends after the response (close mode): then it says Connection: close.
-    func relayHead(_ head: UnsafeRawBufferPointer) -> Bool {
-        guard !keepAlive && (closeMode || server.closeMode) else { return relay(head) }
-        return ResponseHeadClose.apply(head).withUnsafeBytes { relay($0) }
-    }
+    func exchangeSent(_ n: Int) { exchange.responseBytes += n }
 
-    /// Whether the connection ends after this response (the Factory route's framing).
-    var closesAfterResponse: Bool { !keepAlive }
-
-    /// Response bytes from the upstream, relayed as they are. Returns false
-    /// when the upstream should pause (the client is slow).
-    func relay(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        deadline = Monotonic.nanoseconds() + context.upstreamTimeoutNanos
-        exchange.responseBytes += bytes.count
-        send(bytes)
-        return outBuf.readableCount < Self.outHighWater
-    }
-
-    /// The response ended cleanly. `reusable`: the upstream asked for no close.
-    func upstreamFinished(closeClient: Bool) {
-        upstream = nil
-        if closeClient { keepAlive = false }
+    /// The route's response is complete. `closeAfter`: it was delimited by a close.
+    func responseFinished(closeAfter: Bool) {
+        backendInUse = false
+        factoryExchange = nil
+        if closeAfter { keepAlive = false }
         finishRequest(reusable: keepAlive)
     }
 
-    /// The upstream failed. Before any response byte: 502. After: the client's
-    /// response is cut off so it can tell it is incomplete.
-    func upstreamFailed(_ why: String) {
-        upstream = nil
-        if exchange.status == 0 {
-            fail(502, type: "bad_gateway", message: "the backend at \(context.backend) failed: \(why)")
-        } else {
-            Log.warning("edged: backend response cut off mid-stream: \(why)")
-            abortResponse()
-        }
-    }
-
-    private func abortResponse() {
-        logAccess(note: "aborted")
+    /// The response cannot be finished: the client must see it cut off.
+    func abortResponse(note: String?) {
+        logAccess(note: note)
         endExchange()
         close()
     }
 
-    private func clientGone() {
-        if let u = upstream {
-            u.abort()
-            upstream = nil
-        }
-        factoryExchange?.cancel()
-        factoryExchange = nil
+    /// The client left (or its socket failed): drop whatever route is answering.
+    func clientGone() {
+        dropRoutes()
         if exchange.inFlight {
             logAccess(note: "client closed")
             endExchange()
@@ -537,12 +384,23 @@ final class ClientConnection: LoopHandler {
         close()
     }
 
+    private func dropRoutes() {
+        if backendInUse {
+            backendInUse = false
+            backend.abort()
+        }
+        factoryExchange?.cancel()
+        factoryExchange = nil
+    }
+
     // MARK: Finishing
 
-    private func fail(_ status: Int, type: String, message: String) {
+    /// An error answer edged writes itself; the connection closes after it.
+    func fail(_ status: Int, type: String, message: String) {
+        backendInUse = false
         exchange.status = status
         keepAlive = false
-        send(Responses.error(status, type: type, message: message, close: true))
+        sink.complete(status: status, contentType: "application/json", body: LocalReply.errorBody(type: type, message: message), close: true)
         finishRequest(reusable: false)
     }
 
@@ -554,7 +412,7 @@ final class ClientConnection: LoopHandler {
         exchange.route = .local
         exchange.status = e.status
         keepAlive = false
-        send(Responses.error(e))
+        send(LocalReply.error(e))
         Log.info("edged: refused a request: \(e.status) \(e.message)")
         endExchange()
         beginClosing()
@@ -578,9 +436,7 @@ final class ClientConnection: LoopHandler {
         head = RequestHead()
         chunked = nil
         chunkedBody.removeAll(keepingCapacity: false)
-        rewrittenBody.removeAll(keepingCapacity: false)
-        rewritten = false
-        exchange.model = nil
+        plan = RequestPlan()
         state = .idle
         deadline = Monotonic.nanoseconds() + context.idleTimeoutNanos
         if inBuf.isEmpty && outBuf.isEmpty {
@@ -603,90 +459,36 @@ final class ClientConnection: LoopHandler {
         guard Log.enabled(.info) else { return }
         let buf = inBuf.readable
         guard head.headLength > 0, head.headLength <= buf.count else { return }
-        Log.info(exchange.accessLine(method: buf.string(head.method), path: buf.string(head.path(in: buf)),
+        let model = withOriginalBody { plan.rewrite.aliasTarget.map { String(decoding: $0, as: UTF8.self) } ?? plan.modelRange.map($0.string) }
+        Log.info(exchange.accessLine(method: buf.string(head.method), path: buf.string(head.path(in: buf)), model: model,
                                      now: Monotonic.nanoseconds(), note: note))
     }
 
-    // MARK: Writing
+    // MARK: Timeouts
 
-    /// Writes to the client now if possible; queues the rest.
-    private func send(_ bytes: UnsafeRawBufferPointer) {
-        guard state != .closed, bytes.count > 0 else { return }
-        var offset = 0
-        if outBuf.isEmpty {
-            while offset < bytes.count {
-                let n: Int?
-                do { n = try socket.fd.sendNonBlocking(UnsafeRawBufferPointer(rebasing: bytes[offset...])) } catch {
-                    clientGone()
-                    return
-                }
-                guard let n else { break }
-                offset += n
-            }
+    /// Called by the loop's tick: phase deadlines and held backend retries.
+    func tick(now: UInt64) {
+        if state == .forwarding {
+            if backendInUse { backend.tick(now: now) }
+            return   // the Factory route and /v1/models time out on their own
         }
-        if offset < bytes.count {
-            outBuf.append(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
-            setInterest(interest | Epoll.writable)
-        }
-    }
-
-    func send(_ bytes: [UInt8]) { bytes.withUnsafeBytes { send($0) } }
-
-    private func flush() {
-        while !outBuf.isEmpty {
-            let n: Int?
-            do { n = try socket.fd.sendNonBlocking(outBuf.readable) } catch {
-                clientGone()
-                return
-            }
-            guard let n else { return }
-            outBuf.consume(n)
-        }
-        setInterest(interest & ~Epoll.writable)
-        if state == .closing { linger(); return }
-        if handOffAfterFlush, let h = server.handover {
-            handOffAfterFlush = false
-            return handOff(h)
-        }
-        upstream?.resume()
-    }
-
-    private func beginClosing() {
-        state = .closing
-        deadline = Monotonic.nanoseconds() + 5_000_000_000
-        if outBuf.isEmpty { linger() } else { setInterest(Epoll.writable) }
-    }
-
-    /// After an error response: send FIN but keep reading (and discarding) for a
-    /// moment, so a client still uploading sees our answer instead of a reset.
-    private var lingering = false
-    private func linger() {
-        guard !lingering else { return }
-        lingering = true
-        socket.shutdown(writing: true)
-        deadline = Monotonic.nanoseconds() + 1_000_000_000
-        setInterest(Epoll.readable | Epoll.peerClosedWriting)
-        discardInput()
-    }
-
-    private func discardInput() {
-        let scratch = loop.scratch
-        while true {
-            let n: Int?
-            do { n = try socket.fd.readNonBlocking(into: scratch) } catch { return close() }
-            guard let n else { return }            // nothing more for now
-            if n == 0 { return close() }           // the client finished too
+        guard now >= deadline else { return }
+        switch state {
+        case .idle:
+            close()
+        case .readingHead, .readingBody:
+            let message = state == .readingHead ? "request head not received within \(context.config.limits.headerTimeoutSeconds) s" : "request body not received in time"
+            reject(HTTPError(408, "request_timeout", message))
+        case .closing:
+            close()
+        case .forwarding, .closed:
+            break
         }
     }
 
     func close() {
         guard state != .closed else { return }
-        if let u = upstream {
-            u.abort()
-            upstream = nil
-        }
-        factoryExchange?.cancel()
-        factoryExchange = nil
+        dropRoutes()
         endExchange()
         state = .closed
         loop.unregister(socket.fd)
@@ -695,11 +497,5 @@ final class ClientConnection: LoopHandler {
         outBuf.release()
         server.remove(self)
         context.liveConnections.subtract(1, ordering: .relaxed)
-    }
-}
-
-extension Responses {
-    static func errorBody(type: String, message: String) -> [UInt8] {
-        JSONValue.object(["error": ["type": .string(type), "message": .string(message)]]).serialized()
     }
 }

@@ -26,8 +26,6 @@ struct Exchange {
     var status = 0
     var responseBytes = 0
     var requestBodyBytes = 0
-    /// The model as routed (after aliasing), for the log.
-    var model: String? = nil
     /// Counted in the metrics' in-flight gauge, not yet finished.
     var inFlight = false
 
@@ -59,7 +57,7 @@ struct Exchange {
     /// The access-log line: method, path, model, route, status, bytes, upstream
     /// and total ms. Never a header value or a body. Method, path and model
     /// come from the client: `Log` escapes control bytes in them.
-    func accessLine(method: String, path: String, now: UInt64, note: String?) -> String {
+    func accessLine(method: String, path: String, model: String?, now: UInt64, note: String?) -> String {
         let total = Double(now - started) / 1e6
         let up = upstreamLatency.map { String(Int($0 * 1000)) } ?? "-"
         return "\(method) \(path) model=\(model ?? "-") route=\(route.name) status=\(status) bytes=\(responseBytes) upstream_ms=\(up) total_ms=\(Int(total))\(note.map { " (\($0))" } ?? "")"

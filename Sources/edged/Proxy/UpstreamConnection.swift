@@ -6,7 +6,7 @@ import Shared
 /// request head and body, reads the response head to learn its framing, and
 /// relays every byte to the client as it arrives. Kept alive in the loop's
 /// pool between requests.
-final class UpstreamConnection: LoopHandler {
+final class UpstreamConnection: LoopHandler, ResponseProducer {
     enum State { case connecting, writing, awaitingHead, relaying, idle, closed }
 
     let socket: Socket
@@ -14,7 +14,7 @@ final class UpstreamConnection: LoopHandler {
     unowned let pool: UpstreamPool
     var state: State
     private(set) var reused = false
-    private weak var client: ClientConnection?
+    private weak var forward: BackendForward?
     private var written = 0
     /// Every byte of the current request (head and body) was written.
     private var requestWritten = false
@@ -49,15 +49,15 @@ final class UpstreamConnection: LoopHandler {
 
     // MARK: Sending a request
 
-    func send(request: ClientConnection) {
-        client = request
+    func send(for request: BackendForward) {
+        forward = request
         written = 0
         requestWritten = false
         headBuf.clear()
         chunks = ChunkedEndTracker()
         closeAfter = false
         paused = false
-        requestWasHead = request.withHeadMethod { $0.equals($1, "HEAD") }
+        requestWasHead = request.requestIsHead
         if state == .idle {
             reused = true
             state = .writing
@@ -69,11 +69,10 @@ final class UpstreamConnection: LoopHandler {
     }
 
     private func writeRequest() {
-        guard let c = client else { return abort() }
-        let headCount = c.upstreamHead.count
+        guard let f = forward else { return abort() }
         while true {
-            let done: Bool = c.upstreamHead.withUnsafeBytes { headBytes in
-                c.withBody { body in
+            let done: Bool = f.withRequest { headBytes, body in
+                    let headCount = headBytes.count
                     let total = headCount + body.count
                     if written >= total { return true }
                     let a = written < headCount ? UnsafeRawBufferPointer(rebasing: headBytes[written...]) : UnsafeRawBufferPointer(start: nil, count: 0)
@@ -88,7 +87,6 @@ final class UpstreamConnection: LoopHandler {
                         failBeforeResponse(error)
                         return true
                     }
-                }
             }
             if state == .closed { return }
             if done {
@@ -175,12 +173,11 @@ final class UpstreamConnection: LoopHandler {
             framing = h.framing
             closeAfter = h.close
             if case .length(let n) = h.framing { remaining = n }
-            client?.upstreamResponseStarted(status: h.status)
             // Relay the head, then treat the rest as body.
             let headPart = UnsafeRawBufferPointer(rebasing: source[0..<h.headLength])
             let rest = UnsafeRawBufferPointer(rebasing: source[h.headLength...])
-            guard let c = client else { abort(); return false }
-            _ = c.relayHead(headPart)
+            guard let f = forward else { abort(); return false }
+            f.responseHead(status: h.status, bytes: headPart, producer: self)
             if state == .closed { return false }
             if (100...199).contains(h.status) {
                 // An interim response: another head follows.
@@ -202,7 +199,7 @@ final class UpstreamConnection: LoopHandler {
     }
 
     private func relayBody(_ bytes: UnsafeRawBufferPointer) {
-        guard let c = client else { return abort() }
+        guard let f = forward else { return abort() }
         var take = bytes.count
         var complete = false
         switch framing {
@@ -212,44 +209,43 @@ final class UpstreamConnection: LoopHandler {
             complete = remaining == 0
         case .chunked:
             do { take = try chunks.consume(bytes) } catch {
-                _ = c.relay(UnsafeRawBufferPointer(rebasing: bytes[0..<0]))
-                state = .closed
                 close()
-                c.upstreamFailed("malformed chunked response body")
+                forward = nil
+                f.failed("malformed chunked response body")
                 return
             }
             complete = chunks.isComplete
         case .untilClose, .noBody:
             break
         }
-        let keepGoing = c.relay(UnsafeRawBufferPointer(rebasing: bytes[0..<take]))
+        let keepGoing = f.relay(UnsafeRawBufferPointer(rebasing: bytes[0..<take]))
         if state == .closed { return }
         if complete { return finish(extra: bytes.count - take) }
         if !keepGoing { pause() }
     }
 
     private func finish(extra: Int) {
-        let c = client
-        client = nil
+        let f = forward
+        forward = nil
         // A request not fully written (the backend answered early, e.g. 413)
         // leaves the rest of it on this connection: never reuse that.
         let reusable = !closeAfter && extra == 0 && requestWritten
         if reusable { pool.release(self) } else { close() }
-        c?.upstreamFinished(closeClient: closeAfter && framing == .untilClose)
+        f?.finished(closeClient: closeAfter && framing == .untilClose)
     }
 
     private func endOfStream(error: SystemError?) {
         switch state {
         case .relaying where framing == .untilClose:
             close()
-            let c = client
-            client = nil
-            c?.upstreamFinished(closeClient: true)
+            let f = forward
+            forward = nil
+            f?.finished(closeClient: true)
         case .relaying:
             close()
-            let c = client
-            client = nil
-            c?.upstreamFailed(error.map { "connection error: \($0.errnoName)" } ?? "the backend closed the connection mid-response")
+            let f = forward
+            forward = nil
+            f?.failed(error.map { "connection error: \($0.errnoName)" } ?? "the backend closed the connection mid-response")
         default:
             failBeforeResponse(error)
         }
@@ -271,26 +267,28 @@ final class UpstreamConnection: LoopHandler {
         let wasReused = reused
         let sentAll = requestWritten
         close()
-        guard let c = client else { return }
-        client = nil
+        guard let f = forward else { return }
+        forward = nil
         let unread = why == nil && (!sentAll || error.map { $0.errno == ECONNRESET || $0.errno == EPIPE } == true)
-        if unread && wasReused && c.upstreamStaleConnection() { return }
-        if unread && !wasReused && c.upstreamResetUnread(error ?? SystemError("send", errno: EPIPE)) { return }
+        if unread && wasReused && f.staleConnection() { return }
+        if unread && !wasReused && f.resetUnread(error ?? SystemError("send", errno: EPIPE)) { return }
         let cause = why ?? error.map { "connection error: \($0.errnoName)" }
             ?? (sentAll ? "the backend closed the connection without answering the request" : "the backend closed the connection while the request was being sent")
-        c.upstreamFailed(cause)
+        f.failed(cause)
     }
 
     private func connectFailed(_ error: SystemError) {
         close()
-        let c = client
-        client = nil
-        c?.upstreamUnreachable(error)
+        let f = forward
+        forward = nil
+        f?.unreachable(error)
     }
 
     // MARK: Flow control and teardown
 
-    private func pause() {
+    var canPause: Bool { true }
+
+    func pause() {
         paused = true
         setInterest(Epoll.peerClosedWriting)
     }
@@ -302,15 +300,17 @@ final class UpstreamConnection: LoopHandler {
         readResponse()
     }
 
+    func cancel() { abort() }
+
     /// The client went away: this connection's response can't be delivered, drop it.
     func abort() {
-        client = nil
+        forward = nil
         close()
     }
 
     func becomeIdle() {
         state = .idle
-        client = nil
+        forward = nil
         paused = false
         headBuf.release()
         setInterest(Epoll.readable | Epoll.peerClosedWriting)

@@ -2,6 +2,8 @@
 /// 1 model alias, 2 fast mode, 3 Claude thinking sanitizer, 4 Gemini path,
 /// 5 Anthropic-Beta, 6 thinking display. Never adds or changes a reasoning
 /// amount (rule 6 only says how thinking the client turned on is shown).
+/// Works on the request's bytes in place: a request no rule touches costs
+/// the routing scan and no copy.
 public enum RequestRewriter {
     public enum Rule: String, Sendable, CaseIterable {
         case alias, fastMode = "fast_mode", sanitize, geminiPath = "gemini_path", beta
@@ -17,11 +19,21 @@ public enum RequestRewriter {
         public var applied: [Rule] = []
         /// One info line per rule applied (names, never body content).
         public var notes: [String] = []
-        /// The model as routed (after aliasing), for logs.
-        public var model: String? = nil
+        /// The model's string contents in the original body (before aliasing).
+        public var modelRange: ByteRange? = nil
+        /// The model as routed when an alias renamed it.
+        public var aliasTarget: [UInt8]? = nil
         public var scan: RoutingScan? = nil
         /// The body edits, in the original body's coordinates (for checks).
         public var splice = Splice()
+
+        public init() {}
+
+        /// The model as routed (after aliasing), for logs; `body` is the original body.
+        public func model(in body: UnsafeRawBufferPointer) -> String? {
+            if let aliasTarget { return String(decoding: aliasTarget, as: UTF8.self) }
+            return modelRange.map { body.string($0) }
+        }
     }
 
     /// - buf/head: the request head as parsed; body: the request body.
@@ -31,57 +43,62 @@ public enum RequestRewriter {
         var plan = Plan()
         guard body.count > 0, let scan = precomputed ?? RoutingScan.scan(body) else { return plan }
         plan.scan = scan
+        plan.modelRange = scan.modelContents
         let isPost = buf.equals(head.method, "POST")
         let pathRange = head.path(in: buf)
         let path = UnsafeRawBufferPointer(rebasing: buf[pathRange.start..<pathRange.end])
         var splice = Splice()
+        let original = scan.modelContents.map { UnsafeRawBufferPointer(rebasing: body[$0.start..<$0.end]) }
 
-        // The model as later rules see it.
-        var model: [UInt8]? = scan.modelContents.map { Array(UnsafeRawBufferPointer(rebasing: body[$0.start..<$0.end])) }
-        plan.model = model.map { String(decoding: $0, as: UTF8.self) }
-
-        if isPost, let value = scan.modelValue, let current = model {
+        if isPost, let value = scan.modelValue, let original {
             // 1. Alias
-            let target = current.withUnsafeBytes { ModelAliasRule.target(for: $0, settings) }
-            if let target {
+            if let target = ModelAliasRule.target(for: original, settings) {
                 splice.replace(value, with: ModelAliasRule.jsonString(target))
+                plan.aliasTarget = target
                 plan.applied.append(.alias)
-                plan.notes.append("rewrite alias: model \(String(decoding: current, as: UTF8.self)) -> \(String(decoding: target, as: UTF8.self))")
-                model = target
-                plan.model = String(decoding: target, as: UTF8.self)
+                plan.notes.append("rewrite alias: model \(String(decoding: original, as: UTF8.self)) -> \(String(decoding: target, as: UTF8.self))")
             }
             // 2. Fast mode
-            if FastModeRule.applies(path: path, model: model!, serviceTierPresent: scan.serviceTierPresent, settings) {
+            let fast = plan.aliasTarget.map { t in t.withUnsafeBytes { FastModeRule.applies(path: path, model: $0, serviceTierPresent: scan.serviceTierPresent, settings) } }
+                ?? FastModeRule.applies(path: path, model: original, serviceTierPresent: scan.serviceTierPresent, settings)
+            if fast {
                 splice.insert(FastModeRule.insertion, at: value.end)
                 plan.applied.append(.fastMode)
-                plan.notes.append("rewrite fast_mode: service_tier priority for \(plan.model!)")
+                plan.notes.append("rewrite fast_mode: service_tier priority for \(plan.model(in: body) ?? "?")")
             }
         }
 
-        let isClaude = model.map { $0.withUnsafeBytes { ClaudeThinkingSanitizer.appliesTo(model: $0) } } ?? false
+        // The model as the later rules see it (after aliasing), without a copy.
+        func routed<R>(_ f: (UnsafeRawBufferPointer) -> R) -> R? {
+            if let t = plan.aliasTarget { return t.withUnsafeBytes(f) }
+            return original.map(f)
+        }
+        let isClaude = routed { ClaudeThinkingSanitizer.appliesTo(model: $0) } ?? false
         // 3. Thinking sanitizer
         if isPost && isClaude {
             let removed = ClaudeThinkingSanitizer.sanitize(body, into: &splice)
             if removed > 0 {
                 plan.applied.append(.sanitize)
-                plan.notes.append("rewrite sanitize: removed \(removed) stale thinking block\(removed == 1 ? "" : "s") for \(plan.model!)")
+                plan.notes.append("rewrite sanitize: removed \(removed) stale thinking block\(removed == 1 ? "" : "s") for \(plan.model(in: body) ?? "?")")
             }
         }
         // 4. Gemini path
-        if isPost, let m = model, m.withUnsafeBytes({ GeminiPathRule.applies(path: path, model: $0) }) {
+        if isPost, routed({ GeminiPathRule.applies(path: path, model: $0) }) == true {
             let target = UnsafeRawBufferPointer(rebasing: buf[head.target.start..<head.target.end])
             plan.target = GeminiPathRule.rewrite(target: target, pathLength: pathRange.count)
             plan.applied.append(.geminiPath)
-            plan.notes.append("rewrite gemini_path: /responses -> /chat/completions for \(plan.model!)")
+            plan.notes.append("rewrite gemini_path: /responses -> /chat/completions for \(plan.model(in: body) ?? "?")")
         }
-        // 5. Anthropic-Beta (any method with a body)
-        let thinkingType = scan.thinkingType.map { String(decoding: UnsafeRawBufferPointer(rebasing: body[$0.start..<$0.end]), as: UTF8.self) }
-        let outcome = AnthropicBetaRule.decide(current: AnthropicBetaRule.currentValues(buf, head), isClaude: isClaude,
-                                               thinkingType: thinkingType, settings)
-        if outcome != .unchanged {
-            plan.beta = outcome
-            plan.applied.append(.beta)
-            plan.notes.append("rewrite beta: anthropic-beta rebuilt for \(plan.model ?? "?")")
+        // 5. Anthropic-Beta (any method with a body; Claude models only)
+        if isClaude {
+            let thinkingType = scan.thinkingType.map { body.string($0) }
+            let outcome = AnthropicBetaRule.decide(current: AnthropicBetaRule.currentValues(buf, head), isClaude: true,
+                                                   thinkingType: thinkingType, settings)
+            if outcome != .unchanged {
+                plan.beta = outcome
+                plan.applied.append(.beta)
+                plan.notes.append("rewrite beta: anthropic-beta rebuilt for \(plan.model(in: body) ?? "?")")
+            }
         }
 
         // 6. Thinking display
@@ -89,7 +106,7 @@ public enum RequestRewriter {
            let edit = ThinkingDisplayRule.edit(body, thinking: thinking, settings) {
             splice.insert(edit.bytes, at: edit.offset)
             plan.applied.append(.thinkingDisplay)
-            plan.notes.append("rewrite thinking_display: display \(settings.thinkingDisplay) for \(plan.model ?? "?")")
+            plan.notes.append("rewrite thinking_display: display \(settings.thinkingDisplay) for \(plan.model(in: body) ?? "?")")
         }
 
         if !splice.isEmpty { plan.body = splice.apply(to: body) }

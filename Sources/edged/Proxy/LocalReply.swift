@@ -3,17 +3,19 @@ import Shared
 
 /// Responses edged writes itself: errors (JSON bodies saying what to fix)
 /// and its own endpoints.
-enum Responses {
+enum LocalReply {
     static func reason(_ status: Int) -> String {
         switch status {
         case 100: "Continue"
         case 200: "OK"
         case 400: "Bad Request"
         case 401: "Unauthorized"
+        case 403: "Forbidden"
         case 404: "Not Found"
         case 408: "Request Timeout"
         case 413: "Content Too Large"
         case 417: "Expectation Failed"
+        case 429: "Too Many Requests"
         case 431: "Request Header Fields Too Large"
         case 500: "Internal Server Error"
         case 501: "Not Implemented"
@@ -35,14 +37,21 @@ enum Responses {
     }
 
     /// `{"error":{"type":...,"message":...}}`
+    static func errorBody(type: String, message: String) -> [UInt8] {
+        JSONValue.object(["error": ["type": .string(type), "message": .string(message)]]).serialized()
+    }
+
     static func error(_ status: Int, type: String, message: String, close: Bool) -> [UInt8] {
-        let body: JSONValue = ["error": ["type": .string(type), "message": .string(message)]]
-        return make(status: status, contentType: "application/json", body: body.serialized(), close: close)
+        make(status: status, contentType: "application/json", body: errorBody(type: type, message: message), close: close)
     }
 
     static func error(_ e: HTTPError) -> [UInt8] {
         error(e.status, type: e.type, message: e.message, close: true)
     }
+
+    static let unauthorizedBody = errorBody(
+        type: "authentication_error",
+        message: "missing or unknown API key: send one of the keys configured in clients.apiKeys as \"Authorization: Bearer <key>\", \"x-api-key\" or \"x-goog-api-key\"")
 
     static let continue100 = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 }

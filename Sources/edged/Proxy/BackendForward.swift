@@ -1,0 +1,144 @@
+import EdgeCore
+import Glibc
+import Shared
+
+/// Sends one client request to the backend and sees it through: connects (a
+/// pooled connection or a new one), holds the request while the backend
+/// comes back (the verdicts of `BackendHold`), times the backend out, and
+/// gives the client the 502/503/504 that names the cause. The response bytes
+/// go to the connection's `ResponseSink`. One per client connection, reused
+/// for each of its requests; lives on the connection's loop.
+final class BackendForward {
+    unowned let connection: ClientConnection
+    unowned let server: LoopServer
+    let context: EdgeContext
+    /// The head sent upstream, rebuilt per request in a reused array.
+    private(set) var head: [UInt8] = []
+    private var hold = BackendHold()
+    private(set) var upstream: UpstreamConnection? = nil
+
+    init(connection: ClientConnection, server: LoopServer, context: EdgeContext) {
+        self.connection = connection
+        self.server = server
+        self.context = context
+    }
+
+    /// Writes the forward head from the plan and starts the request.
+    func start(_ buf: UnsafeRawBufferPointer, _ requestHead: RequestHead, _ plan: RequestPlan, backendKey: [UInt8]?) {
+        ForwardHeadWriter.write(buf, requestHead, plan, host: context.backendHost, backendKey: backendKey, into: &head)
+        hold.reset()
+        connect()
+    }
+
+    /// The request's bytes for the upstream connection: the head, then the (rewritten) body.
+    func withRequest<R>(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> R) -> R {
+        head.withUnsafeBytes { h in connection.withBody { body(h, $0) } }
+    }
+
+    var requestIsHead: Bool { connection.requestMethodIs("HEAD") }
+
+    private func connect() {
+        connection.deadline = Monotonic.nanoseconds() + context.upstreamTimeoutNanos
+        do throws(SystemError) {
+            let u = try server.pool.acquire()
+            upstream = u
+            u.send(for: self)
+        } catch {
+            unreachable(error)
+        }
+    }
+
+    // MARK: Verdicts (from the upstream connection)
+
+    /// The backend could not be reached. Hold the request while it may be
+    /// coming back, then fail with 503 naming the backend's state.
+    func unreachable(_ error: SystemError) {
+        upstream = nil
+        let backend = BackendState(context.peers.backend)
+        switch hold.unreachable(now: Monotonic.nanoseconds(), holdNanos: context.holdNanos, backendHopeless: backend.isHopeless) {
+        case .giveUp:
+            hold.reset()
+            connection.fail(503, type: "backend_unavailable",
+                            message: "the backend at \(context.backend) is not reachable (\(error.errnoName)): \(backend.description)")
+        case .retry:
+            connection.deadline = hold.holdUntil
+        }
+    }
+
+    /// A fresh connection was reset before the backend read the whole request
+    /// (it was dying or restarting): hold and retry like a refused connect.
+    func resetUnread(_ error: SystemError) -> Bool {
+        guard hold.mayRetryAfterReset() else { return false }
+        unreachable(error)
+        return true
+    }
+
+    /// A pooled connection failed before the backend read the request: retry once on a fresh one.
+    func staleConnection() -> Bool {
+        guard hold.mayRetryStaleConnection() else { return false }
+        upstream = nil
+        connect()
+        return true
+    }
+
+    /// The upstream failed. Before any response byte: 502. After: the client's
+    /// response is cut off so it can tell it is incomplete.
+    func failed(_ why: String) {
+        upstream = nil
+        if !connection.responseStarted {
+            connection.fail(502, type: "bad_gateway", message: "the backend at \(context.backend) failed: \(why)")
+        } else {
+            Log.warning("edged: backend response cut off mid-stream: \(why)")
+            connection.abortResponse(note: "aborted")
+        }
+    }
+
+    // MARK: The response (from the upstream connection)
+
+    func responseHead(status: Int, bytes: UnsafeRawBufferPointer, producer: ResponseProducer) {
+        connection.responseBegan(status: status)
+        connection.sink.reset(producer: producer)
+        connection.sink.beginRelayed(head: bytes, addClose: connection.mustAnnounceClose)
+    }
+
+    /// Body bytes; false: pause (the client is slow).
+    func relay(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        connection.deadline = Monotonic.nanoseconds() + context.upstreamTimeoutNanos
+        return connection.sink.body(bytes)
+    }
+
+    /// The response ended cleanly. `closeClient`: it was delimited by the backend closing.
+    func finished(closeClient: Bool) {
+        upstream = nil
+        _ = connection.sink.end(complete: true)
+        connection.responseFinished(closeAfter: closeClient)
+    }
+
+    // MARK: Time and teardown
+
+    /// Called on the loop's tick while the request is out: a held retry that
+    /// is due, or the backend's silence past `limits.upstreamTimeoutSeconds`.
+    func tick(now: UInt64) {
+        if upstream == nil && hold.takeDueRetry(now: now) { return connect() }
+        guard now >= connection.deadline else { return }
+        if upstream == nil && hold.isHolding {
+            unreachable(SystemError("connect", errno: ECONNREFUSED))
+        } else if !connection.responseStarted {
+            abort()
+            connection.fail(504, type: "upstream_timeout", message: "the backend sent no response within \(context.config.limits.upstreamTimeoutSeconds) s")
+        } else {
+            // Mid-stream silence past the upstream timeout: give up on both sides.
+            abort()
+            connection.abortResponse(note: "aborted")
+        }
+    }
+
+    /// The client is gone or the request is given up: drop the backend side.
+    func abort() {
+        hold.reset()
+        if let u = upstream {
+            upstream = nil
+            u.abort()
+        }
+    }
+}

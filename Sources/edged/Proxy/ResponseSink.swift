@@ -1,0 +1,169 @@
+import EdgeCore
+import Shared
+
+/// Something producing a response body that the sink can slow down.
+protocol ResponseProducer: AnyObject {
+    /// True when `pause` really stops reading from the producer's source.
+    var canPause: Bool { get }
+    func pause()
+    func resume()
+    /// The client's side is gone or cut off: stop producing.
+    func cancel()
+}
+
+/// Where every response a client gets is written, whichever route produced
+/// it: begin (a head), body (→ "pause?"), end. Owns the framing edged adds
+/// itself (chunked for HTTP/1.1, close-delimited for HTTP/1.0) and the
+/// backpressure: when more than `highWater` bytes wait for a slow client the
+/// producer is paused, and resumed once they are written. A producer that
+/// cannot pause (the Factory route: FoundationNetworking on Linux has no
+/// receive pause) is cut off once `unpausableLimit` bytes wait, rather than
+/// buffered without bound.
+final class ResponseSink {
+    enum Framing {
+        /// The backend's head and framing, relayed as they are.
+        case relayed
+        /// Our head; each body write becomes one chunk.
+        case chunked
+        /// Our head; the body ends when the connection does (HTTP/1.0 clients).
+        case untilClose
+    }
+
+    /// Stop reading a producer while this much is queued for the client.
+    static let highWater = 1 << 20
+    /// A producer that cannot pause is cut off past this much queued.
+    static let unpausableLimit = 16 << 20
+
+    unowned let connection: ClientConnection
+    private var framing: Framing = .relayed
+    private weak var producer: ResponseProducer?
+    private var paused = false
+    private var scratch: [UInt8] = []
+
+    init(connection: ClientConnection) { self.connection = connection }
+
+    /// A new response (a new request on the connection).
+    func reset(producer: ResponseProducer?) {
+        self.producer = producer
+        paused = false
+        framing = .relayed
+    }
+
+    // MARK: begin
+
+    /// The backend's response head, relayed — with `Connection: close` added
+    /// when this connection ends after the response (close mode).
+    func beginRelayed(head: UnsafeRawBufferPointer, addClose: Bool) {
+        framing = .relayed
+        guard addClose else { return write(head) }
+        ResponseHeadClose.apply(head).withUnsafeBytes { write($0) }
+    }
+
+    /// Our own head for a streamed body.
+    func begin(status: Int, contentType: String, clientIsHTTP10: Bool, closeAfter: Bool) {
+        framing = clientIsHTTP10 ? .untilClose : .chunked
+        scratch.removeAll(keepingCapacity: true)
+        append("HTTP/1.1 \(status) \(LocalReply.reason(status))\r\nContent-Type: \(contentType)\r\nCache-Control: no-cache\r\n")
+        switch framing {
+        case .chunked: append("Transfer-Encoding: chunked\r\n" + (closeAfter ? "Connection: close\r\n" : "") + "\r\n")
+        default: append("Connection: close\r\n\r\n")
+        }
+        scratch.withUnsafeBytes { write($0) }
+    }
+
+    /// A whole response with a known body, in one write.
+    func complete(status: Int, contentType: String, body: [UInt8], close: Bool) {
+        framing = .relayed
+        LocalReply.make(status: status, contentType: contentType, body: body, close: close).withUnsafeBytes { write($0) }
+    }
+
+    // MARK: body
+
+    /// Body bytes. Returns false when the producer should pause.
+    @discardableResult
+    func body(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count > 0 else { return true }
+        switch framing {
+        case .relayed, .untilClose:
+            write(bytes)
+        case .chunked:
+            scratch.removeAll(keepingCapacity: true)
+            appendHex(bytes.count)
+            scratch.append(0x0d); scratch.append(0x0a)
+            scratch.withUnsafeBytes { write($0) }
+            write(bytes)
+            write(crlf)
+        }
+        return checkPressure()
+    }
+
+    func body(_ bytes: [UInt8]) { bytes.withUnsafeBytes { _ = body($0) } }
+
+    // MARK: end
+
+    /// Writes what ends our framing. Returns whether the client can tell the
+    /// response is whole: a chunked body that was not terminated (or a
+    /// close-delimited one) is seen as cut off only if the connection closes.
+    func end(complete: Bool) -> Bool {
+        producer = nil
+        paused = false
+        switch framing {
+        case .chunked:
+            if complete { terminator.withUnsafeBytes { write($0) } }
+            return complete
+        case .untilClose:
+            return false
+        case .relayed:
+            return complete
+        }
+    }
+
+    // MARK: Backpressure
+
+    /// The client's queue drained: let the producer go on.
+    func drained() {
+        guard paused, let p = producer else { return }
+        paused = false
+        p.resume()
+    }
+
+    private func checkPressure() -> Bool {
+        let queued = connection.queuedBytes
+        guard queued >= Self.highWater else { return true }
+        guard let p = producer else { return false }
+        if p.canPause {
+            if !paused {
+                paused = true
+                p.pause()
+            }
+            return false
+        }
+        if queued >= Self.unpausableLimit {
+            Log.warning("edged: client not reading: \(queued) bytes of a Factory response queued, cutting it off")
+            producer = nil
+            p.cancel()
+            connection.abortResponse(note: "client too slow")
+        }
+        return true
+    }
+
+    private func write(_ bytes: UnsafeRawBufferPointer) {
+        connection.exchangeSent(bytes.count)
+        connection.send(bytes)
+    }
+
+    private func append(_ s: String) { scratch.append(contentsOf: s.utf8) }
+
+    private func appendHex(_ n: Int) {
+        var shift = (Int.bitWidth - n.leadingZeroBitCount + 3) / 4 * 4 - 4
+        if shift < 0 { shift = 0 }
+        while shift >= 0 {
+            scratch.append(Self.hexDigits[(n >> shift) & 0xf])
+            shift -= 4
+        }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+    private let crlf = UnsafeRawBufferPointer(start: ("\r\n" as StaticString).utf8Start, count: 2)
+    private let terminator: [UInt8] = Array("0\r\n\r\n".utf8)
+}

@@ -1,0 +1,160 @@
+import XCTest
+@testable import EdgeCore
+import Shared
+
+/// The request plan and the one writer that applies it: routes, the client
+/// key check, credential and hop-by-hop edits, Anthropic-Beta, splices.
+final class RequestPlanTests: XCTestCase {
+    struct Forwarded {
+        let route: RequestPlan.Route
+        let head: String
+        let body: String
+        let plan: RequestPlan
+    }
+
+    /// Parses `request` (head CRLF-joined, then body), plans and writes it.
+    func forward(_ lines: [String], body: String = "", settings: PlanSettings = PlanSettings(), backendKey: String? = nil) -> Forwarded {
+        let text = lines.joined(separator: "\r\n") + "\r\n\r\n" + body
+        let bytes = Array(text.utf8)
+        return bytes.withUnsafeBytes { buf in
+            guard case .complete(let head) = RequestParser.parse(buf, maxBody: 1 << 20) else { fatalError("bad request in test") }
+            let bodyBytes = UnsafeRawBufferPointer(rebasing: buf[head.headLength...])
+            let plan = RequestPlanner.plan(buf, head, body: bodyBytes, settings, hasBackendKey: backendKey != nil)
+            var out: [UInt8] = []
+            ForwardHeadWriter.write(buf, head, plan, host: Array("127.0.0.1:8317".utf8), backendKey: backendKey.map { Array($0.utf8) }, into: &out)
+            let forwardedBody = plan.rewrite.body.map { String(decoding: $0, as: UTF8.self) } ?? String(decoding: bodyBytes, as: UTF8.self)
+            return Forwarded(route: plan.route, head: String(decoding: out, as: UTF8.self), body: forwardedBody, plan: plan)
+        }
+    }
+
+    static let chat = #"{"model":"gpt-5","messages":[]}"#
+
+    func keys(_ plain: String...) -> ClientKeyCheck {
+        ClientKeyCheck(digests: plain.map { SHA256.hash(Array($0.utf8)) })
+    }
+
+    // MARK: Routes
+
+    func testLocalEndpointsAndTheKeyCheck() {
+        let locked = PlanSettings(clientKeys: keys("k1", "k2"))
+        XCTAssertEqual(forward(["GET /healthz HTTP/1.1", "Host: x"], settings: locked).route, .health, "health needs no key")
+        XCTAssertEqual(forward(["GET /metrics HTTP/1.1", "Host: x"], settings: locked).route, .unauthorized)
+        XCTAssertEqual(forward(["GET /metrics HTTP/1.1", "Host: x", "Authorization: Bearer k2"], settings: locked).route, .metrics)
+        XCTAssertEqual(forward(["POST /v1/chat/completions HTTP/1.1", "Host: x", "x-api-key: k1", "Content-Length: \(Self.chat.utf8.count)"],
+                               body: Self.chat, settings: locked).route, .backend)
+        XCTAssertEqual(forward(["POST /v1/x HTTP/1.1", "Host: x", "x-goog-api-key: k3"], settings: locked).route, .unauthorized)
+        XCTAssertEqual(forward(["POST /v1/x HTTP/1.1", "Host: x", "Authorization: Basic k1"], settings: locked).route, .unauthorized,
+                       "only a Bearer token is a key")
+        XCTAssertEqual(forward(["POST /v1/x HTTP/1.1", "Host: x", "AUTHORIZATION: bearer    k1"], settings: locked).route, .backend,
+                       "scheme and name are case-insensitive, spaces after the scheme skipped")
+        XCTAssertEqual(forward(["POST /v1/x HTTP/1.1", "Host: x", "x-api-key: "], settings: locked).route, .unauthorized)
+    }
+
+    func testFactoryRequestsAreRecognisedByPathAndModel() {
+        let settings = PlanSettings(isFactoryRequest: { path, model in
+            String(decoding: path, as: UTF8.self) == "/v1/messages" && String(decoding: model, as: UTF8.self) == "claude-opus-4-6"
+        })
+        let body = #"{"model":"claude-opus-4-6"}"#
+        let len = "Content-Length: \(body.utf8.count)"
+        XCTAssertEqual(forward(["POST /v1/messages HTTP/1.1", "Host: x", len], body: body, settings: settings).route, .factory)
+        XCTAssertEqual(forward(["POST /v1/other HTTP/1.1", "Host: x", len], body: body, settings: settings).route, .backend)
+        XCTAssertEqual(forward(["GET /v1/models HTTP/1.1", "Host: x"], settings: settings).route, .modelList)
+        XCTAssertEqual(forward(["GET /v1/models HTTP/1.1", "Host: x"]).route, .backend, "no Factory models: the backend lists them")
+    }
+
+    // MARK: The forwarded head
+
+    func testHopByHopHeadersGoAndHostAndLengthAreOurs() {
+        let f = forward(["POST /v1/chat/completions?x=1 HTTP/1.1", "Host: evil.example", "Connection: keep-alive, X-Trace",
+                         "Keep-Alive: timeout=5", "X-Trace: 1", "TE: trailers", "Upgrade: h2c", "Proxy-Connection: x",
+                         "Transfer-Encoding: chunked", "User-Agent: ua"],
+                        body: "5\r\nhello\r\n0\r\n\r\n")
+        XCTAssertEqual(f.head, "POST /v1/chat/completions?x=1 HTTP/1.1\r\nHost: 127.0.0.1:8317\r\nContent-Length: 15\r\nUser-Agent: ua\r\n\r\n",
+                       "the chunked body is given to the planner as received here, so its length is the raw one")
+    }
+
+    func testNoBodyAndNoFramingHeaderSendsNoContentLength() {
+        XCTAssertEqual(forward(["GET /v1/models HTTP/1.1", "Host: x", "Accept: */*"]).head,
+                       "GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1:8317\r\nAccept: */*\r\n\r\n")
+        XCTAssertEqual(forward(["POST /v1/x HTTP/1.1", "Host: x", "Content-Length: 0"]).head,
+                       "POST /v1/x HTTP/1.1\r\nHost: 127.0.0.1:8317\r\nContent-Length: 0\r\n\r\n")
+    }
+
+    func testTheBackendKeyReplacesEveryClientCredential() {
+        let f = forward(["POST /v1/x HTTP/1.1", "Host: x", "authorization: Bearer client", "X-Api-Key: client", "x-goog-api-key: client"],
+                        backendKey: "BK")
+        XCTAssertEqual(f.head, "POST /v1/x HTTP/1.1\r\nHost: 127.0.0.1:8317\r\nauthorization: Bearer BK\r\nX-Api-Key: BK\r\nx-goog-api-key: BK\r\n\r\n")
+        XCTAssertFalse(f.head.contains("client"))
+    }
+
+    func testTheBackendKeyIsAddedWhenTheClientSentNone() {
+        let f = forward(["GET /v1/models HTTP/1.1", "Host: x"], backendKey: "BK")
+        XCTAssertEqual(f.head, "GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1:8317\r\nAuthorization: Bearer BK\r\n\r\n")
+        // A credential header the client marked hop-by-hop is dropped, so the key is added.
+        let g = forward(["GET /v1/models HTTP/1.1", "Host: x", "Connection: x-api-key", "x-api-key: client"], backendKey: "BK")
+        XCTAssertEqual(g.head, "GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1:8317\r\nAuthorization: Bearer BK\r\n\r\n")
+    }
+
+    func testWithoutABackendKeyTheClientCredentialPasses() {
+        let f = forward(["GET /v1/models HTTP/1.1", "Host: x", "Authorization: Bearer mine"])
+        XCTAssertEqual(f.head, "GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1:8317\r\nAuthorization: Bearer mine\r\n\r\n")
+    }
+
+    func testAnthropicBetaIsFoldedAndAppendedLast() {
+        let body = #"{"model":"claude-sonnet-4-6","thinking":{"type":"enabled","budget_tokens":1024}}"#
+        var rewrites = RewriteSettings()
+        rewrites.visibleThinkingBetas = ["interleaved-thinking-2025-05-14"]
+        let f = forward(["POST /v1/messages HTTP/1.1", "Host: x", "anthropic-beta: redact-thinking-2026-02-12, a", "Content-Length: \(body.utf8.count)",
+                         "Anthropic-Beta: b", "X-After: 1"], body: body, settings: PlanSettings(rewrites: rewrites))
+        XCTAssertEqual(f.plan.rewrite.applied.contains(.beta), true)
+        XCTAssertTrue(f.head.hasSuffix("X-After: 1\r\nAnthropic-Beta: a,b,interleaved-thinking-2025-05-14\r\n\r\n"), f.head)
+        XCTAssertFalse(f.head.lowercased().contains("redact-thinking"))
+    }
+
+    func testSplicesChangeTheLengthAndTheTarget() {
+        var rewrites = RewriteSettings()
+        rewrites.modelAliases = [(Array("short".utf8), Array("a-much-longer-model".utf8))]
+        let body = #"{"model":"short"}"#
+        let f = forward(["POST /v1/chat/completions HTTP/1.1", "Host: x", "Content-Length: \(body.utf8.count)"], body: body,
+                        settings: PlanSettings(rewrites: rewrites))
+        XCTAssertEqual(f.body, #"{"model":"a-much-longer-model"}"#)
+        XCTAssertTrue(f.head.contains("Content-Length: \(f.body.utf8.count)\r\n"), f.head)
+        let gemini = #"{"model":"gemini-3-pro-preview"}"#
+        let g = forward(["POST /v1/responses?beta=true HTTP/1.1", "Host: x", "Content-Length: \(gemini.utf8.count)"], body: gemini)
+        XCTAssertTrue(g.head.hasPrefix("POST /v1/chat/completions?beta=true HTTP/1.1\r\n"), g.head)
+    }
+
+    func testTheForwardedHeadParsesAgainWithTheSameHeadersMinusHopByHop() {
+        let f = forward(["PUT /a HTTP/1.0", "Host: x", "A: 1", "Connection: a", "B:  2 ", "Content-Length: 3"], body: "abc")
+        f.head.utf8.withContiguousStorageIfAvailable { b in
+            let buf = UnsafeRawBufferPointer(b)
+            guard case .complete(let again) = RequestParser.parse(buf, maxBody: 10) else { return XCTFail("does not parse: \(f.head)") }
+            XCTAssertEqual(again.headers.map { buf.string($0.name) }, ["Host", "B", "Content-Length"])
+            XCTAssertEqual(buf.string(again.headers[1].value), "2")
+        }
+    }
+
+    func testDecimalDigits() {
+        for n in [0, 7, 10, 99, 100, 1_048_576, Int(Int32.max)] {
+            var out: [UInt8] = []
+            ForwardHeadWriter.appendDecimal(n, into: &out)
+            XCTAssertEqual(String(decoding: out, as: UTF8.self), String(n))
+        }
+    }
+
+    // MARK: Header kinds
+
+    func testHeaderKindsAreRecognisedInAnyCase() {
+        let names: [(String, HeaderKind)] = [
+            ("Host", .host), ("CONTENT-LENGTH", .contentLength), ("transfer-encoding", .transferEncoding), ("Expect", .expect),
+            ("Connection", .connection), ("Keep-Alive", .keepAlive), ("te", .te), ("Trailer", .trailer), ("upgrade", .upgrade),
+            ("Proxy-Connection", .proxyConnection), ("Authorization", .authorization), ("X-API-Key", .apiKey),
+            ("x-goog-api-key", .googApiKey), ("Anthropic-Beta", .anthropicBeta),
+            ("x-api-keys", .other), ("hosts", .other), ("anthropic-version", .other), ("authorizatio", .other), ("", .other),
+        ]
+        for (name, kind) in names {
+            let bytes = Array(name.utf8)
+            bytes.withUnsafeBytes { XCTAssertEqual(HeaderKind.of($0, ByteRange(0, bytes.count)), kind, name) }
+        }
+    }
+}
