@@ -22,6 +22,8 @@ import sys
 import time
 
 LOOPBACK = "127.0.0.1"
+# `profile` (perf + strace) runs only when named in BENCH_PHASES; keep bench/run's copy in step.
+DEFAULT_PHASES = "wrk,sse,idle,alloc"
 
 
 def env_int(name, default):
@@ -590,13 +592,14 @@ def main():
         sse_delay=env_int("BENCH_SSE_DELAY_MS", 20),
         idle_n=env_int("BENCH_IDLE_CONNS", 10000),
         port_base=env_int("BENCH_PORT_BASE", 27310),
-        phases=set(os.environ.get("BENCH_PHASES", "wrk,sse,idle").split(",")),
+        phases=set(os.environ.get("BENCH_PHASES", DEFAULT_PHASES).split(",")),
         alloc_duration=env_int("BENCH_ALLOC_DURATION", 3),
         alloc_concs=[int(x) for x in os.environ.get("BENCH_ALLOC_CONCURRENCY", "1,16").split(",")],
         profile_duration=env_int("BENCH_PROFILE_DURATION", 5),
         strace_duration=env_int("BENCH_STRACE_DURATION", 2),
-        profile_limit=1.5,
+        profile_limit=0.2,
         profile_top=15,
+        profile_top_user=10,
     )
     unknown = cfg.phases - {"wrk", "sse", "idle", "alloc", "profile"}
     if unknown:
@@ -891,8 +894,8 @@ def demangler():
 
 
 def perf_report(data, sort, limit, demangle):
-    """[(percent, dso, kernel?, symbol)] from perf report --stdio, self time, no call graphs."""
-    argv = ["perf", "report", "-i", data, "--stdio", "--no-children", "--sort", sort, "-g", "none",
+    """[(percent, samples, dso, kernel?, symbol)] from perf report --stdio: self time, no call graphs."""
+    argv = ["perf", "report", "-i", data, "--stdio", "--no-children", "-n", "--sort", sort, "-g", "none",
             "--percent-limit", str(limit)]
     r = subprocess.run(argv, capture_output=True, text=True, timeout=300)
     if r.returncode:
@@ -907,10 +910,10 @@ def perf_report(data, sort, limit, demangle):
     for line in text.splitlines():
         if line.startswith("#") or not line.strip():
             continue
-        # "  12.34%  dso  [.] symbol   -   -" (the trailing columns are IPC, unsupported here)
-        m = re.match(r"\s*([\d.]+)%\s+(\S+)(?:\s+\[(.)\]\s+(.*?))?(?:\s+-\s+-)?\s*$", line)
+        # "  12.34%  123  dso  [.] symbol   -   -" (the trailing columns are IPC, unsupported here)
+        m = re.match(r"\s*([\d.]+)%\s+(\d+)\s+(\S+)(?:\s+\[(.)\]\s+(.*?))?(?:\s+-\s+-)?\s*$", line)
         if m:
-            rows.append((float(m.group(1)), m.group(2), m.group(3) == "k", m.group(4) or ""))
+            rows.append((float(m.group(1)), int(m.group(2)), m.group(3), m.group(4) == "k", m.group(5) or ""))
     return rows
 
 
@@ -980,13 +983,10 @@ def phase_profile(cfg, res, tmp, ports, pids, check_alive):
             entry.update(requests=r["requests"], rps=r["rps"], errors=r["errors"],
                          cpu_us=cpu * 1e6 / max(r["requests"], 1), cpu_pct=cpu * 1e8 / r["duration_us"])
             entry["symbols"] = perf_report(data, "dso,symbol", cfg.profile_limit, demangle)
-            entry["dsos"] = perf_report(data, "dso", 0.5, None)
-            m = re.search(r"Samples: (\S+)", subprocess.run(
-                ["perf", "report", "-i", data, "--stdio", "--sort", "dso", "-g", "none"],
-                capture_output=True, text=True).stdout)
-            entry["samples"] = m.group(1) if m else "?"
-            log(f"profile {t:6} {r['rps']:.0f} req/s, {entry['cpu_us']:.1f} us/req CPU; top: "
-                + ", ".join(f"{pc:.1f}% {sym}" for pc, _, _, sym in entry["symbols"][:3]))
+            entry["dsos"] = perf_report(data, "dso", 0, None)
+            entry["samples"] = sum(row[1] for row in entry["dsos"])
+            log(f"profile {t:6} {r['rps']:.0f} req/s, {entry['cpu_us']:.1f} us/req CPU, {entry['samples']} "
+                f"samples; top: " + ", ".join(f"{pc:.1f}% {sym}" for pc, _, _, _, sym in entry["symbols"][:3]))
         except (RuntimeError, OSError, subprocess.SubprocessError) as e:
             entry["perf_error"] = str(e)
             log(f"profile {t}: perf failed: {e}")
@@ -1061,30 +1061,33 @@ def render_profile(cfg, res, L):
     L.append("")
     L.append(f"On the load-phase instances under wrk POST 1 KiB c16. CPU: `perf record -e cpu-clock -F 999 -g "
              f"-p <pid>` for {cfg.profile_duration} s (nginx: its worker), self time by object and symbol "
-             f"(`perf report --no-children --sort dso,symbol`, entries ≥ {cfg.profile_limit} %, Swift names "
-             f"through `swift demangle --simplified`, long names cut). Percentages are of the proxy's own "
-             f"samples; the proxy was busy the given share of its core.")
+             f"(`perf report --no-children --sort dso,symbol`; Swift names through `swift demangle "
+             f"--simplified`, long names cut). Percentages are of the proxy's own samples (one sample ≈ 1 ms "
+             f"of its CPU, so entries under ~1 % are noise); the top {cfg.profile_top} overall, then the top "
+             f"{cfg.profile_top_user} outside the kernel. perf's own overhead shows in the CPU/req here.")
     L.append("")
     for t in names:
         e = prof[t]
         if "perf_error" in e:
             L.append(f"- {t}: perf failed — {e['perf_error']}")
             continue
-        by_dso = ", ".join(f"{short_dso(d)} {pc:.0f}%" for pc, d, _, _ in e["dsos"][:6])
+        by_dso = ", ".join(f"{short_dso(d)} {pc:.0f}%" for pc, _, d, _, _ in e["dsos"] if pc >= 0.5)
         L.append(f"- **{t}**: {e['samples']} samples, {e['rps']:.0f} req/s, {e['cpu_us']:.1f} µs CPU/req "
                  f"({e['cpu_pct']:.0f}% of its core), errors {e['errors']}; by object: {by_dso}")
     L.append("")
-    rows = max([len(prof[t].get("symbols", [])) for t in names] + [0])
-    rows = min(rows, cfg.profile_top)
-    if rows:
-        L.append("| # | " + " | ".join(f"{t} | %" for t in names) + " |")
+    for title, keep, top in (("all", lambda row: True, cfg.profile_top),
+                             ("outside the kernel", lambda row: not row[3], cfg.profile_top_user)):
+        lists = {t: [row for row in prof[t].get("symbols", []) if keep(row)][:top] for t in names}
+        rows = max([len(v) for v in lists.values()] + [0])
+        if not rows:
+            continue
+        L.append(f"| # ({title}) | " + " | ".join(f"{t} | %" for t in names) + " |")
         L.append("|--:|" + "---|--:|" * len(names))
         for i in range(rows):
             cols = [str(i + 1)]
             for t in names:
-                syms = prof[t].get("symbols", [])
-                if i < len(syms):
-                    pc, dso, kern, sym = syms[i]
+                if i < len(lists[t]):
+                    pc, _, dso, kern, sym = lists[t][i]
                     sym = short_sym(sym).replace("|", "\\|").replace("`", "'")
                     cols += [f"`{sym}` ({short_dso(dso, kern)})", f"{pc:.1f}"]
                 else:
@@ -1109,7 +1112,9 @@ def render_profile(cfg, res, L):
         L.append("|---|" + "--:|" * len(st))
 
         def cell(c, err):
-            return "" if not c else f"{c:.2f}" + (f" ({err:.2f})" if err >= 0.005 else "")
+            if not c:
+                return ""
+            return (f"{c:.2f}" if c >= 0.005 else "<0.01") + (f" ({err:.2f})" if err >= 0.005 else "")
         for k in keep:
             L.append(f"| {k} | " + " | ".join(cell(*per[t].get(k, (0, 0))) for t in st) + " |")
         L.append("| **total** | " + " | ".join(
