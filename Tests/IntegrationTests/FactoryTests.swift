@@ -294,4 +294,26 @@ final class FactoryTests: XCTestCase {
         XCTAssertEqual(try s.last().body, #"{"model":"chat-f","messages":[{"role":"system","content":"You are Droid."},{"role":"user","content":"hi"}]}"#)
         XCTAssertEqual(try s.last().path, "/api/llm/o/v1/chat/completions")
     }
+
+    /// A client that stops reading a Factory stream. FoundationNetworking cannot
+    /// pause a transfer, so edged cannot push back on Factory; instead it bounds
+    /// what it queues for the client (ResponseSink.unpausableLimit, 16 MiB) and
+    /// cuts the response off, rather than buffering the whole stream.
+    func testAClientThatStopsReadingAFactoryStreamIsCutOffNotBuffered() throws {
+        let s = try Stack()
+        try s.next(#"{"events": 2048, "size": 67108864}"#)   // 64 MiB of text in 32 KiB deltas
+        let c = try RawHTTP(port: s.edgePort)
+        let body = #"{"model":"claude-f","stream":true,"max_tokens":100,"messages":[{"role":"user","content":"hi"}]}"#
+        try c.send("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        // Read nothing until edged gives up on this client.
+        XCTAssertTrue(eventually(timeout: 60) { s.up.text.contains("client not reading") }, s.up.text)
+        // Then read what was queued: the chunked body never gets its terminator.
+        while try c.fill(timeout: 5) > 0 {}
+        XCTAssertTrue(c.closedByPeer, "edged closes a response it cut off")
+        let got: String = c.received
+        XCTAssertLessThan(got.utf8.count, 40 << 20, "edged queued at most its limit plus what the sockets hold")
+        XCTAssertFalse(got.hasSuffix("\r\n0\r\n\r\n"), "a cut-off stream must not look complete")
+        // edged keeps serving.
+        XCTAssertEqual(try request(s.edgePort, "GET", "/healthz")?.status, 200)
+    }
 }

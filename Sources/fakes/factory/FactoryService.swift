@@ -77,6 +77,7 @@ final class FactoryService: FakeService {
             if let v = next["event_delay_ms"]?.intValue { knobs.eventDelayMs = v }
             if let v = next["latency_ms"]?.intValue { knobs.latencyMs = v }
             if let v = next["die_after_events"]?.intValue { knobs.dieAfterEvents = v }
+            if let v = next["size"]?.intValue { knobs.size = min(max(0, v), Knobs.maxSize) }
         }
         let reply = Reply(writer: w, close: knobs.close || !keepAlive)
         if knobs.latencyMs > 0, !PeerWatch.pause(w.socket, milliseconds: knobs.latencyMs) { return .close }
@@ -117,7 +118,7 @@ final class FactoryService: FakeService {
             return reply.json(200, ["ok": true])
         case ("GET", "/_fake/stats"): return reply.json(200, stats.json)
         case ("POST", "/_fake/next"):
-            // {"status":N, "events":K, "event_delay_ms":D, "latency_ms":L, "die_after_events":E, "count":C}
+            // {"status":N, "events":K, "event_delay_ms":D, "latency_ms":L, "die_after_events":E, "size":S, "count":C}
             guard let v = try? JSONValue(parsing: req.body), let o = v.objectValue else { return reply.json(400, ["detail": "expected a JSON object"]) }
             pending.value = (o, max(1, o["count"]?.intValue ?? 1))
             return reply.json(200, ["ok": true])
