@@ -51,6 +51,19 @@ public struct RequestHead: Sendable {
         requestLine = ByteRange(0, 0)
     }
 
+    /// Back to the state of `init()`, keeping the header array's storage.
+    public mutating func reset() {
+        method = ByteRange(0, 0)
+        target = ByteRange(0, 0)
+        minorVersion = 1
+        headers.removeAll(keepingCapacity: true)
+        headLength = 0
+        framing = .none
+        keepAlive = true
+        expectContinue = false
+        requestLine = ByteRange(0, 0)
+    }
+
     /// The target's path part (before `?`).
     public func path(in buf: UnsafeRawBufferPointer) -> ByteRange {
         if let q = buf.firstIndex(of: UInt8(ascii: "?"), from: target.start, to: target.end) {

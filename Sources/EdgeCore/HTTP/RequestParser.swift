@@ -17,14 +17,34 @@ public enum RequestParser {
 
     /// Parses the head at the start of `buf`. `maxBody` bounds Content-Length.
     public static func parse(_ buf: UnsafeRawBufferPointer, maxBody: Int) -> Result {
+        var head = RequestHead()
+        switch parse(buf, maxBody: maxBody, into: &head) {
+        case .incomplete: return .incomplete
+        case .failed(let e): return .failed(e)
+        case .complete: return .complete(head)
+        }
+    }
+
+    public enum Outcome: Sendable {
+        case incomplete
+        case complete
+        case failed(HTTPError)
+    }
+
+    /// Parses into `head`, reusing its header array's storage (a connection
+    /// keeps one head for all its requests: no allocation per request).
+    /// `head` is meaningful only on `.complete`.
+    public static func parse(_ buf: UnsafeRawBufferPointer, maxBody: Int, into head: inout RequestHead) -> Outcome {
         guard let headEnd = findHeadEnd(buf) else {
             if buf.count >= maxHeadBytes { return .failed(.headersTooLarge) }
             // Still receiving; but junk before any line end is refused early.
             return .incomplete
         }
         if headEnd > maxHeadBytes { return .failed(.headersTooLarge) }
+        head.reset()
         do {
-            return .complete(try parseHead(buf, headEnd: headEnd, maxBody: maxBody))
+            try parseHead(buf, headEnd: headEnd, maxBody: maxBody, into: &head)
+            return .complete
         } catch {
             return .failed(error)
         }
@@ -47,8 +67,7 @@ public enum RequestParser {
         return nil
     }
 
-    private static func parseHead(_ buf: UnsafeRawBufferPointer, headEnd: Int, maxBody: Int) throws(HTTPError) -> RequestHead {
-        var head = RequestHead()
+    private static func parseHead(_ buf: UnsafeRawBufferPointer, headEnd: Int, maxBody: Int, into head: inout RequestHead) throws(HTTPError) {
         head.headLength = headEnd
         var pos = 0
         while pos + 1 < headEnd && buf[pos] == 0x0d && buf[pos + 1] == 0x0a { pos += 2 }
@@ -166,7 +185,6 @@ public enum RequestParser {
         if connectionClose { head.keepAlive = false }
         else if connectionKeepAlive { head.keepAlive = true }
         if head.minorVersion == 0 { head.expectContinue = false }
-        return head
     }
 
     /// Marks the headers a `Connection` header names (RFC 9110 §7.6.1): they

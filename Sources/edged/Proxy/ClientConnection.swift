@@ -25,6 +25,7 @@ final class ClientConnection: LoopHandler {
 
     var inBuf = ByteBuffer()
     var outBuf = ByteBuffer()
+    /// The current request's head; its header storage is kept across requests.
     private(set) var head = RequestHead()
     private var chunkedBody: [UInt8] = []
     private var chunked: ChunkedDecoder? = nil
@@ -197,23 +198,23 @@ final class ClientConnection: LoopHandler {
                 exchange.started = Monotonic.nanoseconds()
                 deadline = exchange.started + context.headerTimeoutNanos
             case .readingHead:
-                switch RequestParser.parse(inBuf.readable, maxBody: context.config.limits.maxBodyBytes) {
+                switch RequestParser.parse(inBuf.readable, maxBody: context.config.limits.maxBodyBytes, into: &head) {
                 case .incomplete:
                     return
                 case .failed(let e):
+                    head.reset()
                     reject(e)
                     return
-                case .complete(let h):
-                    head = h
-                    keepAlive = h.keepAlive
+                case .complete:
+                    keepAlive = head.keepAlive
                     sentContinue = false
                     state = .readingBody
                     chunked = nil
                     chunkedBody.removeAll(keepingCapacity: true)
                     bodyReceivedFromChunks = 0
-                    if case .chunked = h.framing { chunked = ChunkedDecoder(maxBody: context.config.limits.maxBodyBytes) }
+                    if case .chunked = head.framing { chunked = ChunkedDecoder(maxBody: context.config.limits.maxBodyBytes) }
                     let expected: Int
-                    if case .length(let n) = h.framing { expected = n } else { expected = 1 << 20 }
+                    if case .length(let n) = head.framing { expected = n } else { expected = 1 << 20 }
                     deadline = Monotonic.nanoseconds() + context.headerTimeoutNanos + UInt64(expected / 16384) * 1_000_000_000
                 }
             case .readingBody:
@@ -433,16 +434,14 @@ final class ClientConnection: LoopHandler {
         }
         if server.closeMode { closeMode = true }
         inBuf.consume(requestWireLength)
-        head = RequestHead()
+        head.reset()
         chunked = nil
         chunkedBody.removeAll(keepingCapacity: false)
         plan = RequestPlan()
         state = .idle
         deadline = Monotonic.nanoseconds() + context.idleTimeoutNanos
-        if inBuf.isEmpty && outBuf.isEmpty {
-            inBuf.release()
-            outBuf.release()
-        }
+        // The buffers stay for the next request; the tick frees them if the
+        // connection is still idle then (see `tick`).
         if let handover {
             // A reload is under way: the next request goes to the new generation.
             return handOff(handover)
@@ -471,6 +470,12 @@ final class ClientConnection: LoopHandler {
         if state == .forwarding {
             if backendInUse { backend.tick(now: now) }
             return   // the Factory route and /v1/models time out on their own
+        }
+        if state == .idle && inBuf.isEmpty && outBuf.isEmpty && (inBuf.capacity > 0 || outBuf.capacity > 0) {
+            // Idle at a tick: an idle keep-alive connection holds no buffer. One
+            // that is busy keeps its buffers between requests (no allocation per request).
+            inBuf.release()
+            outBuf.release()
         }
         guard now >= deadline else { return }
         switch state {

@@ -50,7 +50,7 @@ struct Exchange {
     mutating func finish(_ metrics: LoopMetrics) {
         guard inFlight else { return }
         inFlight = false
-        metrics.requestFinished(route: route.name, status: status, bytesIn: requestBodyBytes,
+        metrics.requestFinished(route: route, status: status, bytesIn: requestBodyBytes,
                                 bytesOut: responseBytes, upstreamSeconds: upstreamLatency)
     }
 

@@ -5,7 +5,8 @@ import Synchronization
 /// uncontended on the hot path); /metrics sums them.
 final class LoopMetrics: Sendable {
     struct Counts {
-        var requests: [Int: Int] = [:]          // route index * 1000 + status → count (no string building per request)
+        /// Requests by route and status: index `route.rawValue * 600 + status` (no hashing per request).
+        var requests = [Int](repeating: 0, count: Route.allCases.count * 600)
         var rewrites: [String: Int] = [:]
         var latencyBuckets = [Int](repeating: 0, count: LoopMetrics.bucketBounds.count + 1)
         var latencySum = 0.0
@@ -23,10 +24,10 @@ final class LoopMetrics: Sendable {
 
     func requestStarted() { counts.withLock { $0.inFlight += 1 } }
 
-    func requestFinished(route: String, status: Int, bytesIn: Int, bytesOut: Int, upstreamSeconds: Double?) {
+    func requestFinished(route: Route, status: Int, bytesIn: Int, bytesOut: Int, upstreamSeconds: Double?) {
         counts.withLock { c in
             c.inFlight -= 1
-            c.requests[LoopMetrics.routeIndex(route) * 1000 + status, default: 0] += 1
+            c.requests[route.rawValue * 600 + min(max(status, 0), 599)] += 1
             c.bytesIn += bytesIn
             c.bytesOut += bytesOut
             if let s = upstreamSeconds {
@@ -37,9 +38,6 @@ final class LoopMetrics: Sendable {
             }
         }
     }
-
-    static let routes = ["backend", "factory", "local"]
-    static func routeIndex(_ r: String) -> Int { routes.firstIndex(of: r) ?? 0 }
 
     func rewriteApplied(_ rule: String) { counts.withLock { $0.rewrites[rule, default: 0] += 1 } }
     func connectionOpened() { counts.withLock { $0.openConnections += 1 } }
@@ -52,7 +50,7 @@ enum MetricsText {
         var total = LoopMetrics.Counts()
         for l in loops {
             let c = l.counts.withLock { $0 }
-            for (k, v) in c.requests { total.requests[k, default: 0] += v }
+            for i in c.requests.indices { total.requests[i] += c.requests[i] }
             for (k, v) in c.rewrites { total.rewrites[k, default: 0] += v }
             for i in total.latencyBuckets.indices { total.latencyBuckets[i] += c.latencyBuckets[i] }
             total.latencySum += c.latencySum
@@ -63,8 +61,11 @@ enum MetricsText {
             total.openConnections += c.openConnections
         }
         var out = "# HELP droidgate_requests_total Requests answered, by route and status.\n# TYPE droidgate_requests_total counter\n"
-        for (k, v) in total.requests.sorted(by: { $0.key < $1.key }) {
-            out += "droidgate_requests_total{route=\"\(LoopMetrics.routes[k / 1000])\",status=\"\(k % 1000)\"} \(v)\n"
+        // Routes in name order, then statuses: the same order as before the table was flat.
+        for route in Route.allCases.sorted(by: { $0.name < $1.name }) {
+            for status in 0..<600 where total.requests[route.rawValue * 600 + status] > 0 {
+                out += "droidgate_requests_total{route=\"\(route.name)\",status=\"\(status)\"} \(total.requests[route.rawValue * 600 + status])\n"
+            }
         }
         out += "# HELP droidgate_requests_in_flight Requests being answered now.\n# TYPE droidgate_requests_in_flight gauge\ndroidgate_requests_in_flight \(total.inFlight)\n"
         out += "# HELP droidgate_connections_open Client connections open now.\n# TYPE droidgate_connections_open gauge\ndroidgate_connections_open \(total.openConnections)\n"
