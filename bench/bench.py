@@ -592,7 +592,7 @@ def main():
         sse_delay=env_int("BENCH_SSE_DELAY_MS", 20),
         idle_n=env_int("BENCH_IDLE_CONNS", 10000),
         port_base=env_int("BENCH_PORT_BASE", 27310),
-        phases=set(os.environ.get("BENCH_PHASES", DEFAULT_PHASES).split(",")),
+        phases={x for x in os.environ.get("BENCH_PHASES", DEFAULT_PHASES).split(",") if x},
         alloc_duration=env_int("BENCH_ALLOC_DURATION", 3),
         alloc_concs=[int(x) for x in os.environ.get("BENCH_ALLOC_CONCURRENCY", "1,16").split(",")],
         profile_duration=env_int("BENCH_PROFILE_DURATION", 5),

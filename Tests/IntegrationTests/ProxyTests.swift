@@ -101,6 +101,23 @@ final class ProxyTests: XCTestCase {
                       "the backend's stream was not closed")
     }
 
+    /// A client that asks for a big reply, reads a little and resets the
+    /// connection: the write that finds the client gone ends the connection
+    /// while the backend relay is still writing into it. (edged once read its
+    /// freed connection there and aborted; found by bench/run's strace phase.)
+    func testClientResettingMidRelayLeavesEdgedServing() throws {
+        let stack = try ProxyStack()
+        for _ in 0..<5 {
+            let c = try RawHTTP(port: stack.edgePort)
+            try c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nx-fake-size: 4000000\r\nContent-Length: \(chatBody.utf8.count)\r\n\r\n\(chatBody)")
+            XCTAssertGreaterThan(try c.fill(timeout: 5), 0)
+            c.socket.close()   // unread bytes: the kernel resets the connection
+        }
+        let probe = try RawHTTP(port: stack.edgePort)
+        try probe.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(try probe.readResponse()?.status, 200, "edged died: \(stack.edged.text)")
+    }
+
     func testBackendDyingMidStreamEndsTheClientResponseVisibly() throws {
         let stack = try ProxyStack()
         let c = try RawHTTP(port: stack.edgePort)

@@ -9,6 +9,8 @@ import Shared
 /// go to the connection's `ResponseSink`. One per client connection, reused
 /// for each of its requests; lives on the connection's loop.
 final class BackendForward {
+    /// Unowned: the connection owns this. Entry points that write to the
+    /// client hold it in a strong local (see `ResponseSink.connection`).
     unowned let connection: ClientConnection
     unowned let server: LoopServer
     let context: EdgeContext
@@ -53,15 +55,16 @@ final class BackendForward {
     /// The backend could not be reached. Hold the request while it may be
     /// coming back, then fail with 503 naming the backend's state.
     func unreachable(_ error: SystemError) {
+        let c = connection
         upstream = nil
         let backend = BackendState(context.peers.backend)
         switch hold.unreachable(now: Monotonic.nanoseconds(), holdNanos: context.holdNanos, backendHopeless: backend.isHopeless) {
         case .giveUp:
             hold.reset()
-            connection.fail(503, type: "backend_unavailable",
+            c.fail(503, type: "backend_unavailable",
                             message: "the backend at \(context.backend) is not reachable (\(error.errnoName)): \(backend.description)")
         case .retry:
-            connection.deadline = hold.holdUntil
+            c.deadline = hold.holdUntil
         }
     }
 
@@ -84,34 +87,38 @@ final class BackendForward {
     /// The upstream failed. Before any response byte: 502. After: the client's
     /// response is cut off so it can tell it is incomplete.
     func failed(_ why: String) {
+        let c = connection
         upstream = nil
-        if !connection.responseStarted {
-            connection.fail(502, type: "bad_gateway", message: "the backend at \(context.backend) failed: \(why)")
+        if !c.responseStarted {
+            c.fail(502, type: "bad_gateway", message: "the backend at \(context.backend) failed: \(why)")
         } else {
             Log.warning("edged: backend response cut off mid-stream: \(why)")
-            connection.abortResponse(note: "aborted")
+            c.abortResponse(note: "aborted")
         }
     }
 
     // MARK: The response (from the upstream connection)
 
     func responseHead(status: Int, bytes: UnsafeRawBufferPointer, producer: ResponseProducer) {
-        connection.responseBegan(status: status)
-        connection.sink.reset(producer: producer)
-        connection.sink.beginRelayed(head: bytes, addClose: connection.mustAnnounceClose)
+        let c = connection
+        c.responseBegan(status: status)
+        c.sink.reset(producer: producer)
+        c.sink.beginRelayed(head: bytes, addClose: c.mustAnnounceClose)
     }
 
-    /// Body bytes; false: pause (the client is slow).
+    /// Body bytes; false: pause (the client is slow or gone).
     func relay(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        connection.deadline = Monotonic.nanoseconds() + context.upstreamTimeoutNanos
-        return connection.sink.body(bytes)
+        let c = connection
+        c.deadline = Monotonic.nanoseconds() + context.upstreamTimeoutNanos
+        return c.sink.body(bytes)
     }
 
     /// The response ended cleanly. `closeClient`: it was delimited by the backend closing.
     func finished(closeClient: Bool) {
+        let c = connection
         upstream = nil
-        _ = connection.sink.end(complete: true)
-        connection.responseFinished(closeAfter: closeClient)
+        _ = c.sink.end(complete: true)
+        c.responseFinished(closeAfter: closeClient)
     }
 
     // MARK: Time and teardown
@@ -119,17 +126,18 @@ final class BackendForward {
     /// Called on the loop's tick while the request is out: a held retry that
     /// is due, or the backend's silence past `limits.upstreamTimeoutSeconds`.
     func tick(now: UInt64) {
+        let c = connection
         if upstream == nil && hold.takeDueRetry(now: now) { return connect() }
-        guard now >= connection.deadline else { return }
+        guard now >= c.deadline else { return }
         if upstream == nil && hold.isHolding {
             unreachable(SystemError("connect", errno: ECONNREFUSED))
         } else if !connection.responseStarted {
             abort()
-            connection.fail(504, type: "upstream_timeout", message: "the backend sent no response within \(context.config.limits.upstreamTimeoutSeconds) s")
+            c.fail(504, type: "upstream_timeout", message: "the backend sent no response within \(context.config.limits.upstreamTimeoutSeconds) s")
         } else {
             // Mid-stream silence past the upstream timeout: give up on both sides.
             abort()
-            connection.abortResponse(note: "aborted")
+            c.abortResponse(note: "aborted")
         }
     }
 

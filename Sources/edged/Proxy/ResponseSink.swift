@@ -34,6 +34,10 @@ final class ResponseSink {
     /// A producer that cannot pause is cut off past this much queued.
     static let unpausableLimit = 16 << 20
 
+    /// Unowned: the connection owns its sink. Every entry point loads it into
+    /// a strong local first, because a write can end the connection (the
+    /// client reset it) and the connection's last reference is the server's
+    /// list: without the local it, and this sink, would be freed mid-call.
     unowned let connection: ClientConnection
     private var framing: Framing = .relayed
     private weak var producer: ResponseProducer?
@@ -82,6 +86,7 @@ final class ResponseSink {
     /// Body bytes. Returns false when the producer should pause.
     @discardableResult
     func body(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let c = connection
         guard bytes.count > 0 else { return true }
         switch framing {
         case .relayed, .untilClose:
@@ -94,7 +99,8 @@ final class ResponseSink {
             write(bytes)
             write(crlf)
         }
-        return checkPressure()
+        guard c.state != .closed else { return false }
+        return checkPressure(c)
     }
 
     func body(_ bytes: [UInt8]) { bytes.withUnsafeBytes { _ = body($0) } }
@@ -127,8 +133,8 @@ final class ResponseSink {
         p.resume()
     }
 
-    private func checkPressure() -> Bool {
-        let queued = connection.queuedBytes
+    private func checkPressure(_ c: ClientConnection) -> Bool {
+        let queued = c.queuedBytes
         guard queued >= Self.highWater else { return true }
         guard let p = producer else { return false }
         if p.canPause {
@@ -142,14 +148,16 @@ final class ResponseSink {
             Log.warning("edged: client not reading: \(queued) bytes of a Factory response queued, cutting it off")
             producer = nil
             p.cancel()
-            connection.abortResponse(note: "client too slow")
+            c.abortResponse(note: "client too slow")
         }
         return true
     }
 
     private func write(_ bytes: UnsafeRawBufferPointer) {
-        connection.exchangeSent(bytes.count)
-        connection.send(bytes)
+        let c = connection
+        guard c.state != .closed else { return }
+        c.exchangeSent(bytes.count)
+        c.send(bytes)
     }
 
     private func append(_ s: String) { scratch.append(contentsOf: s.utf8) }

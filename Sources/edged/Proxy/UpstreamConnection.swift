@@ -72,21 +72,21 @@ final class UpstreamConnection: LoopHandler, ResponseProducer {
         guard let f = forward else { return abort() }
         while true {
             let done: Bool = f.withRequest { headBytes, body in
-                    let headCount = headBytes.count
-                    let total = headCount + body.count
-                    if written >= total { return true }
-                    let a = written < headCount ? UnsafeRawBufferPointer(rebasing: headBytes[written...]) : UnsafeRawBufferPointer(start: nil, count: 0)
-                    let b = written < headCount ? body : UnsafeRawBufferPointer(rebasing: body[(written - headCount)...])
-                    do throws(SystemError) {
-                        guard let n = try (a.count > 0 ? socket.fd.writevNonBlocking(a, b) : socket.fd.sendNonBlocking(b)) else {
-                            return false   // socket full: wait for writable
-                        }
-                        written += n
-                        return written >= total
-                    } catch {
-                        failBeforeResponse(error)
-                        return true
+                let headCount = headBytes.count
+                let total = headCount + body.count
+                if written >= total { return true }
+                let a = written < headCount ? UnsafeRawBufferPointer(rebasing: headBytes[written...]) : UnsafeRawBufferPointer(start: nil, count: 0)
+                let b = written < headCount ? body : UnsafeRawBufferPointer(rebasing: body[(written - headCount)...])
+                do throws(SystemError) {
+                    guard let n = try (a.count > 0 ? socket.fd.writevNonBlocking(a, b) : socket.fd.sendNonBlocking(b)) else {
+                        return false   // socket full: wait for writable
                     }
+                    written += n
+                    return written >= total
+                } catch {
+                    failBeforeResponse(error)
+                    return true
+                }
             }
             if state == .closed { return }
             if done {
