@@ -99,11 +99,13 @@ final class BackendForward {
 
     // MARK: The response (from the upstream connection)
 
-    func responseHead(status: Int, bytes: UnsafeRawBufferPointer, producer: ResponseProducer) {
+    /// A response head (`wire[0..<headCount]`) with the body bytes read along
+    /// with it. Returns false when the producer should pause.
+    func responseHead(status: Int, wire: UnsafeRawBufferPointer, headCount: Int, producer: ResponseProducer) -> Bool {
         let c = connection
         c.responseBegan(status: status)
         c.sink.reset(producer: producer)
-        c.sink.beginRelayed(head: bytes, addClose: c.mustAnnounceClose)
+        return c.sink.beginRelayed(wire, headCount: headCount, addClose: c.mustAnnounceClose)
     }
 
     /// Body bytes; false: pause (the client is slow or gone).

@@ -55,12 +55,21 @@ final class ResponseSink {
 
     // MARK: begin
 
-    /// The backend's response head, relayed — with `Connection: close` added
-    /// when this connection ends after the response (close mode).
-    func beginRelayed(head: UnsafeRawBufferPointer, addClose: Bool) {
+    /// The backend's response head (`wire[0..<headCount]`) and the body bytes
+    /// that came with it, relayed in one write — with `Connection: close` added
+    /// when this connection ends after the response (close mode). Returns
+    /// false when the producer should pause.
+    func beginRelayed(_ wire: UnsafeRawBufferPointer, headCount: Int, addClose: Bool) -> Bool {
+        let c = connection
         framing = .relayed
-        guard addClose else { return write(head) }
-        ResponseHeadClose.apply(head).withUnsafeBytes { write($0) }
+        if addClose {
+            ResponseHeadClose.apply(UnsafeRawBufferPointer(rebasing: wire[0..<headCount])).withUnsafeBytes { write($0) }
+            write(UnsafeRawBufferPointer(rebasing: wire[headCount...]))
+        } else {
+            write(wire)
+        }
+        guard c.state != .closed else { return false }
+        return checkPressure(c)
     }
 
     /// Our own head for a streamed body.

@@ -173,50 +173,63 @@ final class UpstreamConnection: LoopHandler, ResponseProducer {
             framing = h.framing
             closeAfter = h.close
             if case .length(let n) = h.framing { remaining = n }
-            // Relay the head, then treat the rest as body.
-            let headPart = UnsafeRawBufferPointer(rebasing: source[0..<h.headLength])
-            let rest = UnsafeRawBufferPointer(rebasing: source[h.headLength...])
             guard let f = forward else { abort(); return false }
-            f.responseHead(status: h.status, bytes: headPart, producer: self)
-            if state == .closed { return false }
+            let rest = UnsafeRawBufferPointer(rebasing: source[h.headLength...])
             if (100...199).contains(h.status) {
-                // An interim response: another head follows.
+                // An interim response: relayed, and another head follows.
+                _ = f.responseHead(status: h.status, wire: UnsafeRawBufferPointer(rebasing: source[0..<h.headLength]), headCount: h.headLength, producer: self)
+                if state == .closed { return false }
                 state = .awaitingHead
                 let leftover = Array(rest)
                 headBuf.clear()
                 if !leftover.isEmpty { return leftover.withUnsafeBytes { consumeHead($0) } }
                 return true
             }
-            if framing == .noBody {
-                headBuf.clear()
-                finish(extra: rest.count)
+            // The head and the body bytes read with it go to the client in one write.
+            guard let part = bodyPart(rest) else {
+                failBeforeResponse(nil, why: "malformed chunked response body")
                 return false
             }
-            if rest.count > 0 { relayBody(rest) }
+            let wire = UnsafeRawBufferPointer(rebasing: source[0..<(h.headLength + part.take)])
+            let keepGoing = f.responseHead(status: h.status, wire: wire, headCount: h.headLength, producer: self)
+            let extra = rest.count - part.take
             headBuf.clear()
+            if state == .closed { return false }
+            if part.complete {
+                finish(extra: extra)
+                return false
+            }
+            if !keepGoing { pause() }
             return state == .relaying
+        }
+    }
+
+    /// How many of `bytes` belong to the response body (any rest is not
+    /// ours), and whether the body is complete with them; nil when the
+    /// chunked framing is malformed.
+    private func bodyPart(_ bytes: UnsafeRawBufferPointer) -> (take: Int, complete: Bool)? {
+        switch framing {
+        case .length:
+            let take = min(remaining, bytes.count)
+            remaining -= take
+            return (take, remaining == 0)
+        case .chunked:
+            guard let take = try? chunks.consume(bytes) else { return nil }
+            return (take, chunks.isComplete)
+        case .untilClose:
+            return (bytes.count, false)
+        case .noBody:
+            return (0, true)
         }
     }
 
     private func relayBody(_ bytes: UnsafeRawBufferPointer) {
         guard let f = forward else { return abort() }
-        var take = bytes.count
-        var complete = false
-        switch framing {
-        case .length:
-            take = min(remaining, bytes.count)
-            remaining -= take
-            complete = remaining == 0
-        case .chunked:
-            do { take = try chunks.consume(bytes) } catch {
-                close()
-                forward = nil
-                f.failed("malformed chunked response body")
-                return
-            }
-            complete = chunks.isComplete
-        case .untilClose, .noBody:
-            break
+        guard let (take, complete) = bodyPart(bytes) else {
+            close()
+            forward = nil
+            f.failed("malformed chunked response body")
+            return
         }
         let keepGoing = f.relay(UnsafeRawBufferPointer(rebasing: bytes[0..<take]))
         if state == .closed { return }

@@ -1,0 +1,66 @@
+/// What the planner needs from the configuration (fixed at start).
+public struct PlanSettings: Sendable {
+    public var rewrites: RewriteSettings
+    public var clientKeys: ClientKeyCheck
+    /// Whether a POST goes to Factory: its path is one the Factory route
+    /// serves and its model (the JSON string's contents, as sent) is a
+    /// configured Factory model. nil: no Factory models configured.
+    public var isFactoryRequest: (@Sendable (_ path: UnsafeRawBufferPointer, _ model: UnsafeRawBufferPointer) -> Bool)?
+
+    public init(rewrites: RewriteSettings = RewriteSettings(), clientKeys: ClientKeyCheck = ClientKeyCheck(digests: []),
+                isFactoryRequest: (@Sendable (_ path: UnsafeRawBufferPointer, _ model: UnsafeRawBufferPointer) -> Bool)? = nil) {
+        self.rewrites = rewrites
+        self.clientKeys = clientKeys
+        self.isFactoryRequest = isFactoryRequest
+    }
+}
+
+public enum RequestPlanner {
+    /// Plans one request. `body` is the body as received (de-chunked);
+    /// `hasBackendKey`: supervisord gave edged the backend's API key (it
+    /// replaces the client's credential).
+    public static func plan(_ buf: UnsafeRawBufferPointer, _ head: RequestHead, body: UnsafeRawBufferPointer,
+                            _ settings: PlanSettings, hasBackendKey: Bool) -> RequestPlan {
+        var plan = RequestPlan()
+        let path = head.path(in: buf)
+        let isGet = buf.equals(head.method, "GET")
+        if isGet && buf.equals(path, "/healthz") {
+            plan.route = .health
+            return plan
+        }
+        guard settings.clientKeys.admits(buf, head) else {
+            plan.route = .unauthorized
+            return plan
+        }
+        if isGet && buf.equals(path, "/metrics") {
+            plan.route = .metrics
+            return plan
+        }
+        plan.scan = body.count > 0 ? RoutingScan.scan(body) : nil
+        if let isFactoryRequest = settings.isFactoryRequest {
+            if isGet && buf.equals(path, "/v1/models") {
+                plan.route = .modelList
+                return plan
+            }
+            if buf.equals(head.method, "POST"), let m = plan.scan?.modelContents,
+               isFactoryRequest(buf.slice(path), body.slice(m)) {
+                plan.route = .factory
+                return plan
+            }
+        }
+        plan.route = .backend
+        plan.rewrite = RequestRewriter.plan(buf, head, body: body, settings.rewrites, scan: .some(plan.scan))
+        if hasBackendKey {
+            // The backend wants its own key, never the client's.
+            let sentOne = head.headers.contains { $0.kind.isCredential && !$0.listedInConnection }
+            plan.credential = .backendKey(append: !sentOne)
+        }
+        let forwardedBody = plan.rewrite.body?.count ?? body.count
+        if case .none = head.framing, !head.has(.contentLength) {
+            plan.bodyLength = nil
+        } else {
+            plan.bodyLength = forwardedBody
+        }
+        return plan
+    }
+}
