@@ -344,7 +344,6 @@ final class UpstreamPool {
     unowned let loop: EventLoop
     let address: SocketAddress
     private var idle: [UpstreamConnection] = []
-    private var busy: Set<ObjectIdentifier> = []
     /// Enough for every request a loop has in flight at high concurrency, so
     /// bursts reuse connections instead of churning through connect/close.
     static let maxIdle = 512
@@ -366,7 +365,6 @@ final class UpstreamPool {
                 u.close()
                 continue
             }
-            busy.insert(ObjectIdentifier(u))
             return u
         }
         let (s, inProgress) = try Socket.connectTCPNonBlocking(address)
@@ -377,12 +375,10 @@ final class UpstreamPool {
             s.close()
             throw error
         }
-        busy.insert(ObjectIdentifier(u))
         return u
     }
 
     func release(_ u: UpstreamConnection) {
-        busy.remove(ObjectIdentifier(u))
         if idle.count >= Self.maxIdle { u.close(); return }
         u.becomeIdle()
         idle.append(u)
@@ -392,7 +388,6 @@ final class UpstreamPool {
 
     /// Called by a connection as it closes.
     func forget(_ u: UpstreamConnection) {
-        busy.remove(ObjectIdentifier(u))
         idle.removeAll { $0 === u }
     }
 }
