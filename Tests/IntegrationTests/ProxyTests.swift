@@ -118,6 +118,27 @@ final class ProxyTests: XCTestCase {
         XCTAssertEqual(try probe.readResponse()?.status, 200, "edged died: \(stack.edged.text)")
     }
 
+    /// The model name comes from the request body and goes into the access
+    /// log: a real CR LF or a NUL in it must not end the line or start a
+    /// forged one (journald splits on NUL and LF).
+    func testControlBytesInTheModelCannotForgeLogLines() throws {
+        let stack = try ProxyStack()
+        for (i, model) in ["x\r\n<0>forged-crlf", "x\u{0}<0>forged-nul"].enumerated() {
+            let body = #"{"model":"\#(model)","messages":[]}"#
+            let c = try RawHTTP(port: stack.edgePort)
+            try c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            XCTAssertNotNil(try c.readResponse(), "request \(i)")
+        }
+        XCTAssertTrue(eventually { stack.edged.text.contains("forged-nul") })
+        for marker in ["forged-crlf", "forged-nul"] {
+            let lines = stack.edged.text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\u{0}" })
+                .filter { $0.contains(marker) }
+            XCTAssertEqual(lines.count, 1, "one line per event: \(lines)")
+            XCTAssertTrue(lines.first?.contains("model=x\\x") == true, "the control bytes are written as \\xNN: \(lines)")
+            XCTAssertFalse(lines.first?.hasPrefix("<0>") ?? true)
+        }
+    }
+
     func testBackendDyingMidStreamEndsTheClientResponseVisibly() throws {
         let stack = try ProxyStack()
         let c = try RawHTTP(port: stack.edgePort)

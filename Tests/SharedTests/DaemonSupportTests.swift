@@ -15,7 +15,11 @@ final class DaemonSupportTests: XCTestCase {
 
     func testLogLineFormats() {
         XCTAssertEqual(Log.format(.error, "boom", journal: true), "<3>boom\n")
-        XCTAssertEqual(Log.format(.debug, "a\nb\rc", journal: true), "<7>a b c\n", "one event stays one line")
+        XCTAssertEqual(Log.format(.debug, "a\nb\rc", journal: true), "<7>a\\x0ab\\x0dc\n", "one event stays one line")
+        // CR LF is one Swift Character; NUL splits a journal entry; DEL and the other C0 bytes too.
+        XCTAssertEqual(Log.format(.info, "model=x\r\n<0>forged", journal: true), "<6>model=x\\x0d\\x0a<0>forged\n")
+        XCTAssertEqual(Log.format(.info, "a\u{0}b\u{7f}c\td\u{1b}[31m", journal: true), "<6>a\\x00b\\x7fc\\x09d\\x1b[31m\n")
+        XCTAssertEqual(Log.format(.info, "naïve ✓", journal: true), "<6>naïve ✓\n", "other bytes pass as they are")
         let plain = Log.format(.warning, "careful", journal: false)
         XCTAssertTrue(plain.hasSuffix(" warning: careful\n"), plain)
         XCTAssertTrue(plain.hasPrefix("20"), plain)

@@ -44,12 +44,31 @@ public enum Log {
         write(format(level, message(), journal: journal.load(ordering: .relaxed)))
     }
 
-    /// Builds the line; newlines inside a message are flattened so one event stays one line.
+    /// Builds the line. Every C0 control byte and DEL in the message is
+    /// written as `\xNN`, on bytes (CR LF is one Swift Character, and NUL
+    /// splits a journal entry): a value a client controls — a model name, a
+    /// path — can neither end the line nor start a forged one.
     static func format(_ level: Level, _ message: String, journal: Bool) -> String {
-        let flat = message.contains(where: { $0 == "\n" || $0 == "\r" })
-            ? String(message.map { $0 == "\n" || $0 == "\r" ? " " : $0 }) : message
+        let flat = escapingControls(message)
         if journal { return "<\(level.rawValue)>\(flat)\n" }
         return "\(timestamp()) \(level.name): \(flat)\n"
+    }
+
+    /// `s` with every byte below 0x20 and 0x7f replaced by `\xNN`.
+    public static func escapingControls(_ s: String) -> String {
+        let utf8 = s.utf8
+        guard utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) else { return s }
+        let hex = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count + 16)
+        for b in utf8 {
+            if b < 0x20 || b == 0x7f {
+                out += [0x5c, 0x78, hex[Int(b >> 4)], hex[Int(b & 0xf)]]
+            } else {
+                out.append(b)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     private static func write(_ line: String) {
