@@ -35,19 +35,62 @@ final class RequestPlanTests: XCTestCase {
 
     // MARK: Routes
 
-    func testLocalEndpointsAndTheKeyCheck() {
+    /// The admission decided from the head alone.
+    func admit(_ lines: [String], settings: PlanSettings = PlanSettings(), loopback: Bool = true) -> Admission {
+        let bytes = Array((lines.joined(separator: "\r\n") + "\r\n\r\n").utf8)
+        return bytes.withUnsafeBytes { buf in
+            guard case .complete(let head) = RequestParser.parse(buf, maxBody: 1 << 20) else { fatalError("bad request in test") }
+            return RequestPlanner.admit(buf, head, settings, peerIsLoopback: loopback)
+        }
+    }
+
+    func testTheKeyCheckAndHealth() {
         let locked = PlanSettings(clientKeys: keys("k1", "k2"))
-        XCTAssertEqual(forward(["GET /healthz HTTP/1.1", "Host: x"], settings: locked).route, .health, "health needs no key")
-        XCTAssertEqual(forward(["GET /metrics HTTP/1.1", "Host: x"], settings: locked).route, .unauthorized)
-        XCTAssertEqual(forward(["GET /metrics HTTP/1.1", "Host: x", "Authorization: Bearer k2"], settings: locked).route, .metrics)
-        XCTAssertEqual(forward(["POST /v1/chat/completions HTTP/1.1", "Host: x", "x-api-key: k1", "Content-Length: \(Self.chat.utf8.count)"],
-                               body: Self.chat, settings: locked).route, .backend)
-        XCTAssertEqual(forward(["POST /v1/x HTTP/1.1", "Host: x", "x-goog-api-key: k3"], settings: locked).route, .unauthorized)
-        XCTAssertEqual(forward(["POST /v1/x HTTP/1.1", "Host: x", "Authorization: Basic k1"], settings: locked).route, .unauthorized,
+        XCTAssertEqual(admit(["GET /healthz HTTP/1.1", "Host: localhost"], settings: locked), .health(detailed: false),
+                       "health needs no key, but without one it shows no details")
+        XCTAssertEqual(admit(["GET /healthz HTTP/1.1", "Host: localhost", "x-api-key: k1"], settings: locked, loopback: false), .health(detailed: true))
+        XCTAssertEqual(admit(["GET /healthz HTTP/1.1", "Host: localhost"]), .health(detailed: true), "no keys: loopback clients see details")
+        XCTAssertEqual(admit(["GET /healthz HTTP/1.1", "Host: localhost"], loopback: false), .health(detailed: false))
+        XCTAssertEqual(admit(["GET /metrics HTTP/1.1", "Host: localhost"], settings: locked), .unauthorized)
+        XCTAssertEqual(admit(["GET /metrics HTTP/1.1", "Host: localhost", "Authorization: Bearer k2"], settings: locked), .proceed)
+        XCTAssertEqual(admit(["POST /v1/x HTTP/1.1", "Host: localhost", "x-api-key: k1", "Content-Length: 100000"], settings: locked), .proceed)
+        XCTAssertEqual(admit(["POST /v1/x HTTP/1.1", "Host: localhost", "x-goog-api-key: k3", "Content-Length: 100000"], settings: locked), .unauthorized,
+                       "decided before the body is read")
+        XCTAssertEqual(admit(["POST /v1/x HTTP/1.1", "Host: localhost", "Authorization: Basic k1"], settings: locked), .unauthorized,
                        "only a Bearer token is a key")
-        XCTAssertEqual(forward(["POST /v1/x HTTP/1.1", "Host: x", "AUTHORIZATION: bearer    k1"], settings: locked).route, .backend,
+        XCTAssertEqual(admit(["POST /v1/x HTTP/1.1", "Host: localhost", "AUTHORIZATION: bearer    k1"], settings: locked), .proceed,
                        "scheme and name are case-insensitive, spaces after the scheme skipped")
-        XCTAssertEqual(forward(["POST /v1/x HTTP/1.1", "Host: x", "x-api-key: "], settings: locked).route, .unauthorized)
+        XCTAssertEqual(admit(["POST /v1/x HTTP/1.1", "Host: localhost", "x-api-key: "], settings: locked), .unauthorized)
+        XCTAssertEqual(forward(["GET /metrics HTTP/1.1", "Host: localhost"]).route, .metrics)
+    }
+
+    func testWebPagesAndForeignHostNamesAreRefused() {
+        func refused(_ a: Admission) -> Bool { if case .forbidden(let e) = a { return e.status == 403 } else { return false } }
+        let open = PlanSettings()
+        // A page's cross-site POST carries Origin; a DNS-rebinding page its own name as Host.
+        XCTAssertTrue(refused(admit(["POST /v1/chat/completions HTTP/1.1", "Host: 127.0.0.1:8317", "Origin: https://evil.example"], settings: open)))
+        XCTAssertTrue(refused(admit(["POST /v1/chat/completions HTTP/1.1", "Host: 127.0.0.1:8317", "Origin: null"], settings: open)))
+        XCTAssertTrue(refused(admit(["GET /healthz HTTP/1.1", "Host: rebind.evil.example:8317"], settings: open)), "health too: its details")
+        XCTAssertTrue(refused(admit(["GET /v1/models HTTP/1.1", "Host: 127.0.0.1.evil.example"], settings: open)))
+        XCTAssertTrue(refused(admit(["GET /v1/models HTTP/1.1", "Host: 127.0.0.1000"], settings: open)))
+        XCTAssertTrue(refused(admit(["GET /v1/models HTTP/1.1", "Host: localhost.evil.example"], settings: open)))
+        // SDKs and CLIs: no Origin, a loopback Host.
+        for host in ["localhost", "LOCALHOST:8317", "127.0.0.1", "127.0.0.1:8317", "127.1.2.3:1", "[::1]:8317", "[::1]"] {
+            XCTAssertEqual(admit(["GET /v1/models HTTP/1.1", "Host: \(host)"], settings: open), .proceed, host)
+        }
+        XCTAssertEqual(admit(["GET /v1/models HTTP/1.0"], settings: open), .proceed, "HTTP/1.0 without Host")
+        // What the operator allows.
+        let allowing = PlanSettings(browserGuard: BrowserGuard(allowedOrigins: ["https://app.example"], allowedHosts: ["devbox.lan"], listenHost: "192.168.1.5"))
+        XCTAssertEqual(admit(["POST /v1/x HTTP/1.1", "Host: devbox.lan:8317", "Origin: https://APP.example"], settings: allowing), .proceed)
+        XCTAssertEqual(admit(["POST /v1/x HTTP/1.1", "Host: 192.168.1.5:8317"], settings: allowing), .proceed)
+        XCTAssertTrue(refused(admit(["POST /v1/x HTTP/1.1", "Host: localhost", "Origin: https://app.example:8443"], settings: allowing)))
+        // The message names the key to set.
+        if case .forbidden(let e) = admit(["POST /v1/x HTTP/1.1", "Host: localhost", "Origin: https://evil.example"], settings: open) {
+            XCTAssertTrue(e.message.contains("clients.allowedOrigins") && e.message.contains("https://evil.example"), e.message)
+        }
+        if case .forbidden(let e) = admit(["POST /v1/x HTTP/1.1", "Host: evil.example"], settings: open) {
+            XCTAssertTrue(e.message.contains("clients.allowedHosts"), e.message)
+        }
     }
 
     func testFactoryRequestsAreRecognisedByPathAndModel() {
@@ -56,16 +99,16 @@ final class RequestPlanTests: XCTestCase {
         })
         let body = #"{"model":"claude-opus-4-6"}"#
         let len = "Content-Length: \(body.utf8.count)"
-        XCTAssertEqual(forward(["POST /v1/messages HTTP/1.1", "Host: x", len], body: body, settings: settings).route, .factory)
-        XCTAssertEqual(forward(["POST /v1/other HTTP/1.1", "Host: x", len], body: body, settings: settings).route, .backend)
-        XCTAssertEqual(forward(["GET /v1/models HTTP/1.1", "Host: x"], settings: settings).route, .modelList)
-        XCTAssertEqual(forward(["GET /v1/models HTTP/1.1", "Host: x"]).route, .backend, "no Factory models: the backend lists them")
+        XCTAssertEqual(forward(["POST /v1/messages HTTP/1.1", "Host: localhost", len], body: body, settings: settings).route, .factory)
+        XCTAssertEqual(forward(["POST /v1/other HTTP/1.1", "Host: localhost", len], body: body, settings: settings).route, .backend)
+        XCTAssertEqual(forward(["GET /v1/models HTTP/1.1", "Host: localhost"], settings: settings).route, .modelList)
+        XCTAssertEqual(forward(["GET /v1/models HTTP/1.1", "Host: localhost"]).route, .backend, "no Factory models: the backend lists them")
     }
 
     // MARK: The forwarded head
 
     func testHopByHopHeadersGoAndHostAndLengthAreOurs() {
-        let f = forward(["POST /v1/chat/completions?x=1 HTTP/1.1", "Host: evil.example", "Connection: keep-alive, X-Trace",
+        let f = forward(["POST /v1/chat/completions?x=1 HTTP/1.1", "Host: localhost", "Connection: keep-alive, X-Trace",
                          "Keep-Alive: timeout=5", "X-Trace: 1", "TE: trailers", "Upgrade: h2c", "Proxy-Connection: x",
                          "Transfer-Encoding: chunked", "User-Agent: ua"],
                         body: "5\r\nhello\r\n0\r\n\r\n")
@@ -74,29 +117,29 @@ final class RequestPlanTests: XCTestCase {
     }
 
     func testNoBodyAndNoFramingHeaderSendsNoContentLength() {
-        XCTAssertEqual(forward(["GET /v1/models HTTP/1.1", "Host: x", "Accept: */*"]).head,
+        XCTAssertEqual(forward(["GET /v1/models HTTP/1.1", "Host: localhost", "Accept: */*"]).head,
                        "GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1:8317\r\nAccept: */*\r\n\r\n")
-        XCTAssertEqual(forward(["POST /v1/x HTTP/1.1", "Host: x", "Content-Length: 0"]).head,
+        XCTAssertEqual(forward(["POST /v1/x HTTP/1.1", "Host: localhost", "Content-Length: 0"]).head,
                        "POST /v1/x HTTP/1.1\r\nHost: 127.0.0.1:8317\r\nContent-Length: 0\r\n\r\n")
     }
 
     func testTheBackendKeyReplacesEveryClientCredential() {
-        let f = forward(["POST /v1/x HTTP/1.1", "Host: x", "authorization: Bearer client", "X-Api-Key: client", "x-goog-api-key: client"],
+        let f = forward(["POST /v1/x HTTP/1.1", "Host: localhost", "authorization: Bearer client", "X-Api-Key: client", "x-goog-api-key: client"],
                         backendKey: "BK")
         XCTAssertEqual(f.head, "POST /v1/x HTTP/1.1\r\nHost: 127.0.0.1:8317\r\nauthorization: Bearer BK\r\nX-Api-Key: BK\r\nx-goog-api-key: BK\r\n\r\n")
         XCTAssertFalse(f.head.contains("client"))
     }
 
     func testTheBackendKeyIsAddedWhenTheClientSentNone() {
-        let f = forward(["GET /v1/models HTTP/1.1", "Host: x"], backendKey: "BK")
+        let f = forward(["GET /v1/models HTTP/1.1", "Host: localhost"], backendKey: "BK")
         XCTAssertEqual(f.head, "GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1:8317\r\nAuthorization: Bearer BK\r\n\r\n")
         // A credential header the client marked hop-by-hop is dropped, so the key is added.
-        let g = forward(["GET /v1/models HTTP/1.1", "Host: x", "Connection: x-api-key", "x-api-key: client"], backendKey: "BK")
+        let g = forward(["GET /v1/models HTTP/1.1", "Host: localhost", "Connection: x-api-key", "x-api-key: client"], backendKey: "BK")
         XCTAssertEqual(g.head, "GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1:8317\r\nAuthorization: Bearer BK\r\n\r\n")
     }
 
     func testWithoutABackendKeyTheClientCredentialPasses() {
-        let f = forward(["GET /v1/models HTTP/1.1", "Host: x", "Authorization: Bearer mine"])
+        let f = forward(["GET /v1/models HTTP/1.1", "Host: localhost", "Authorization: Bearer mine"])
         XCTAssertEqual(f.head, "GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1:8317\r\nAuthorization: Bearer mine\r\n\r\n")
     }
 
@@ -104,7 +147,7 @@ final class RequestPlanTests: XCTestCase {
         let body = #"{"model":"claude-sonnet-4-6","thinking":{"type":"enabled","budget_tokens":1024}}"#
         var rewrites = RewriteSettings()
         rewrites.visibleThinkingBetas = ["interleaved-thinking-2025-05-14"]
-        let f = forward(["POST /v1/messages HTTP/1.1", "Host: x", "anthropic-beta: redact-thinking-2026-02-12, a", "Content-Length: \(body.utf8.count)",
+        let f = forward(["POST /v1/messages HTTP/1.1", "Host: localhost", "anthropic-beta: redact-thinking-2026-02-12, a", "Content-Length: \(body.utf8.count)",
                          "Anthropic-Beta: b", "X-After: 1"], body: body, settings: PlanSettings(rewrites: rewrites))
         XCTAssertEqual(f.plan.rewrite.applied.contains(.beta), true)
         XCTAssertTrue(f.head.hasSuffix("X-After: 1\r\nAnthropic-Beta: a,b,interleaved-thinking-2025-05-14\r\n\r\n"), f.head)
@@ -115,17 +158,17 @@ final class RequestPlanTests: XCTestCase {
         var rewrites = RewriteSettings()
         rewrites.modelAliases = [(Array("short".utf8), Array("a-much-longer-model".utf8))]
         let body = #"{"model":"short"}"#
-        let f = forward(["POST /v1/chat/completions HTTP/1.1", "Host: x", "Content-Length: \(body.utf8.count)"], body: body,
+        let f = forward(["POST /v1/chat/completions HTTP/1.1", "Host: localhost", "Content-Length: \(body.utf8.count)"], body: body,
                         settings: PlanSettings(rewrites: rewrites))
         XCTAssertEqual(f.body, #"{"model":"a-much-longer-model"}"#)
         XCTAssertTrue(f.head.contains("Content-Length: \(f.body.utf8.count)\r\n"), f.head)
         let gemini = #"{"model":"gemini-3-pro-preview"}"#
-        let g = forward(["POST /v1/responses?beta=true HTTP/1.1", "Host: x", "Content-Length: \(gemini.utf8.count)"], body: gemini)
+        let g = forward(["POST /v1/responses?beta=true HTTP/1.1", "Host: localhost", "Content-Length: \(gemini.utf8.count)"], body: gemini)
         XCTAssertTrue(g.head.hasPrefix("POST /v1/chat/completions?beta=true HTTP/1.1\r\n"), g.head)
     }
 
     func testTheForwardedHeadParsesAgainWithTheSameHeadersMinusHopByHop() {
-        let f = forward(["PUT /a HTTP/1.0", "Host: x", "A: 1", "Connection: a", "B:  2 ", "Content-Length: 3"], body: "abc")
+        let f = forward(["PUT /a HTTP/1.0", "Host: localhost", "A: 1", "Connection: a", "B:  2 ", "Content-Length: 3"], body: "abc")
         f.head.utf8.withContiguousStorageIfAvailable { b in
             let buf = UnsafeRawBufferPointer(b)
             guard case .complete(let again) = RequestParser.parse(buf, maxBody: 10) else { return XCTFail("does not parse: \(f.head)") }

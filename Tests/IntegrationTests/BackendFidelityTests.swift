@@ -275,11 +275,11 @@ final class BackendFidelityTests: XCTestCase {
         let f = try Fake(args: ["--shutdown-grace-ms", "20000"])
         let stream = try RawHTTP(port: f.port)
         let body = #"{"model":"gpt-5.5","stream":true,"messages":[{"role":"user","content":"hi"}]}"#
-        try stream.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-fake\r\nx-fake-events: 12\r\n"
+        try stream.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer sk-fake\r\nx-fake-events: 12\r\n"
             + "x-fake-event-delay-ms: 150\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
         XCTAssertNotNil(try stream.waitFor("\"content\":\"", timeout: 5))
         let idle = try RawHTTP(port: f.port)
-        try idle.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        try idle.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         XCTAssertEqual(try idle.readResponse()?.status, 200)
 
         f.process.signal(SIGTERM)
@@ -296,7 +296,7 @@ final class BackendFidelityTests: XCTestCase {
         let f = try Fake(args: ["--shutdown-grace-ms", "300"])
         let stream = try RawHTTP(port: f.port)
         let body = #"{"model":"gpt-5.5","stream":true,"messages":[{"role":"user","content":"hi"}]}"#
-        try stream.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-fake\r\nx-fake-events: 200\r\n"
+        try stream.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer sk-fake\r\nx-fake-events: 200\r\n"
             + "x-fake-event-delay-ms: 100\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
         XCTAssertNotNil(try stream.waitFor("\"content\":\"", timeout: 5))
         f.process.signal(SIGTERM)

@@ -257,7 +257,7 @@ final class FactoryTests: XCTestCase {
         let c = try RawHTTP(port: s.edgePort)
         let body = #"{"model":"claude-f","stream":true,"messages":[{"role":"user","content":"hi"}]}"#
         try s.next(#"{"events": 10, "event_delay_ms": 150}"#)
-        try c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        try c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
         XCTAssertNotNil(try c.waitFor("\"content\":", timeout: 10))
         // Rotate the token mid-stream: authd refreshes and pushes the new one to edged.
         let authd = try IPCClient(path: s.dir.path + "/.droidgate/run/authd.sock", role: "test")
@@ -304,7 +304,7 @@ final class FactoryTests: XCTestCase {
         try s.next(#"{"events": 2048, "size": 67108864}"#)   // 64 MiB of text in 32 KiB deltas
         let c = try RawHTTP(port: s.edgePort)
         let body = #"{"model":"claude-f","stream":true,"max_tokens":100,"messages":[{"role":"user","content":"hi"}]}"#
-        try c.send("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        try c.send("POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
         // Read nothing until edged gives up on this client.
         XCTAssertTrue(eventually(timeout: 60) { s.up.text.contains("client not reading") }, s.up.text)
         // Then read what was queued: the chunked body never gets its terminator.

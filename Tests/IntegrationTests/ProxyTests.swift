@@ -10,7 +10,7 @@ final class ProxyTests: XCTestCase {
         let stack = try ProxyStack()
         let c = try RawHTTP(port: stack.edgePort)
         for i in 0..<5 {
-            try c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: \(chatBody.utf8.count)\r\n\r\n\(chatBody)")
+            try c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(chatBody.utf8.count)\r\n\r\n\(chatBody)")
             let r = try XCTUnwrap(try c.readResponse(), "response \(i)")
             XCTAssertEqual(r.status, 200)
             XCTAssertEqual(r.json?["object"], "chat.completion")
@@ -25,7 +25,7 @@ final class ProxyTests: XCTestCase {
     func testRequestIsForwardedWithHostAndExactLengthAndWithoutHopByHopHeaders() throws {
         let stack = try ProxyStack()
         let c = try RawHTTP(port: stack.edgePort)
-        try c.send("POST /v1/messages?beta=true HTTP/1.1\r\nHost: client.example\r\nX-Custom-Header: Kept As Is\r\nConnection: keep-alive, X-Hop\r\nX-Hop: drop me\r\nKeep-Alive: timeout=5\r\nanthropic-version: 2023-06-01\r\nContent-Length: 2\r\n\r\n{}")
+        try c.send("POST /v1/messages?beta=true HTTP/1.1\r\nHost: localhost\r\nX-Custom-Header: Kept As Is\r\nConnection: keep-alive, X-Hop\r\nX-Hop: drop me\r\nKeep-Alive: timeout=5\r\nanthropic-version: 2023-06-01\r\nContent-Length: 2\r\n\r\n{}")
         XCTAssertEqual(try c.readResponse()?.status, 200)
         let raw = try XCTUnwrap(try stack.recordedRaw().last)
         XCTAssertEqual(raw, "POST /v1/messages?beta=true HTTP/1.1\r\nHost: 127.0.0.1:\(stack.backendPort)\r\nX-Custom-Header: Kept As Is\r\nanthropic-version: 2023-06-01\r\nContent-Length: 2\r\n\r\n{}")
@@ -35,7 +35,7 @@ final class ProxyTests: XCTestCase {
         let stack = try ProxyStack()
         let c = try RawHTTP(port: stack.edgePort)
         let parts = [String(chatBody.prefix(10)), String(chatBody.dropFirst(10))]
-        try c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        try c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n")
         for p in parts {
             try c.send(String(p.utf8.count, radix: 16) + "\r\n" + p + "\r\n")
             usleep(50_000)
@@ -50,7 +50,7 @@ final class ProxyTests: XCTestCase {
     func testExpect100ContinueGetsAnInterimResponseBeforeTheBodyIsSent() throws {
         let stack = try ProxyStack()
         let c = try RawHTTP(port: stack.edgePort)
-        try c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: \(chatBody.utf8.count)\r\n\r\n")
+        try c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\nContent-Length: \(chatBody.utf8.count)\r\n\r\n")
         XCTAssertNotNil(try c.waitFor("HTTP/1.1 100 Continue\r\n\r\n", timeout: 5), c.received)
         c.clear()
         try c.send(chatBody)
@@ -65,7 +65,7 @@ final class ProxyTests: XCTestCase {
         var burst = ""
         for i in 0..<4 {
             let b = #"{"model":"m\#(i)","messages":[{"role":"user","content":"x"}]}"#
-            burst += "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nx-fake-latency-ms: \(40 - i * 10)\r\nContent-Length: \(b.utf8.count)\r\n\r\n\(b)"
+            burst += "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nx-fake-latency-ms: \(40 - i * 10)\r\nContent-Length: \(b.utf8.count)\r\n\r\n\(b)"
         }
         try c.send(burst)
         for i in 0..<4 {
@@ -78,7 +78,7 @@ final class ProxyTests: XCTestCase {
         let stack = try ProxyStack()
         let c = try RawHTTP(port: stack.edgePort)
         let body = #"{"model":"gpt-5","stream":true,"messages":[{"role":"user","content":"hi"}]}"#
-        try c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nx-fake-events: 4\r\nx-fake-event-delay-ms: 300\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        try c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nx-fake-events: 4\r\nx-fake-event-delay-ms: 300\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
         let start = Date()
         // The first content event arrives long before the backend sends the next one.
         XCTAssertNotNil(try c.waitFor("\"content\":\"", timeout: 5), c.received)
@@ -93,7 +93,7 @@ final class ProxyTests: XCTestCase {
         let stack = try ProxyStack()
         let c = try RawHTTP(port: stack.edgePort)
         let body = #"{"model":"gpt-5","stream":true,"messages":[{"role":"user","content":"hi"}]}"#
-        try c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nx-fake-events: 200\r\nx-fake-event-delay-ms: 50\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        try c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nx-fake-events: 200\r\nx-fake-event-delay-ms: 50\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
         XCTAssertNotNil(try c.waitFor("\"content\":\"", timeout: 5))
         XCTAssertEqual(try stack.backendStats()["streams_open"]?.intValue, 1)
         c.socket.close()
@@ -109,12 +109,12 @@ final class ProxyTests: XCTestCase {
         let stack = try ProxyStack()
         for _ in 0..<5 {
             let c = try RawHTTP(port: stack.edgePort)
-            try c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nx-fake-size: 4000000\r\nContent-Length: \(chatBody.utf8.count)\r\n\r\n\(chatBody)")
+            try c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nx-fake-size: 4000000\r\nContent-Length: \(chatBody.utf8.count)\r\n\r\n\(chatBody)")
             XCTAssertGreaterThan(try c.fill(timeout: 5), 0)
             c.socket.close()   // unread bytes: the kernel resets the connection
         }
         let probe = try RawHTTP(port: stack.edgePort)
-        try probe.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        try probe.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         XCTAssertEqual(try probe.readResponse()?.status, 200, "edged died: \(stack.edged.text)")
     }
 
@@ -126,7 +126,7 @@ final class ProxyTests: XCTestCase {
         for (i, model) in ["x\r\n<0>forged-crlf", "x\u{0}<0>forged-nul"].enumerated() {
             let body = #"{"model":"\#(model)","messages":[]}"#
             let c = try RawHTTP(port: stack.edgePort)
-            try c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            try c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
             XCTAssertNotNil(try c.readResponse(), "request \(i)")
         }
         XCTAssertTrue(eventually { stack.edged.text.contains("forged-nul") })
@@ -143,7 +143,7 @@ final class ProxyTests: XCTestCase {
         let stack = try ProxyStack()
         let c = try RawHTTP(port: stack.edgePort)
         let body = #"{"model":"gpt-5","stream":true,"messages":[{"role":"user","content":"hi"}]}"#
-        try c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nx-fake-events: 10\r\nx-fake-die-after-events: 2\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        try c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nx-fake-events: 10\r\nx-fake-die-after-events: 2\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
         XCTAssertTrue(try c.waitForClose(timeout: 5), "edged must close the client connection")
         let text = c.received
         XCTAssertTrue(text.contains("Transfer-Encoding: chunked"), text)
@@ -178,7 +178,7 @@ final class ProxyTests: XCTestCase {
     func testOversizedHeadGets431() throws {
         let stack = try ProxyStack()
         let c = try RawHTTP(port: stack.edgePort)
-        try c.send("GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "a", count: 70_000) + "\r\n\r\n")
+        try c.send("GET /v1/models HTTP/1.1\r\nHost: localhost\r\nX-Big: " + String(repeating: "a", count: 70_000) + "\r\n\r\n")
         let r = try XCTUnwrap(try c.readResponse())
         XCTAssertEqual(r.status, 431)
         XCTAssertNotNil(r.json?["error"]?["message"])
@@ -222,9 +222,36 @@ final class ProxyTests: XCTestCase {
     func testIdleKeepAliveConnectionIsClosed() throws {
         let stack = try ProxyStack(config: #""limits": {"idleTimeoutSeconds": 0.5}"#)
         let c = try RawHTTP(port: stack.edgePort)
-        try c.send("GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n")
+        try c.send("GET /v1/models HTTP/1.1\r\nHost: localhost\r\n\r\n")
         XCTAssertEqual(try c.readResponse()?.status, 200)
         XCTAssertTrue(try c.waitForClose(timeout: 3))
+    }
+
+    /// A request without a valid key is answered from its head: edged does
+    /// not wait for (or buffer) a body it will refuse.
+    func testAMissingKeyIsRefusedBeforeTheBodyIsRead() throws {
+        let digest = SHA256.hexDigest(Array("sk-test-key".utf8))
+        let stack = try ProxyStack(config: #""clients": {"apiKeys": ["sha256:\#(digest)"]}"#)
+        let c = try RawHTTP(port: stack.edgePort)
+        try c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\nContent-Length: 1000000\r\n\r\n")
+        let r = try XCTUnwrap(try c.readResponse(timeout: 3), "no answer before the body")
+        XCTAssertEqual(r.status, 401)
+        XCTAssertEqual(r.header("connection")?.lowercased(), "close", "the unread body ends the connection")
+        XCTAssertFalse(c.received.contains("100 Continue"))
+    }
+
+    /// /healthz shows pids, peers and the backend's command only to keyed
+    /// clients (or loopback ones when no keys are set).
+    func testHealthDetailsNeedAKey() throws {
+        let digest = SHA256.hexDigest(Array("sk-test-key".utf8))
+        let stack = try ProxyStack(config: #""clients": {"apiKeys": ["sha256:\#(digest)"]}"#)
+        let anonymous = try XCTUnwrap(try request(stack.edgePort, "GET", "/healthz")?.json)
+        XCTAssertEqual(anonymous["status"], "ok")
+        XCTAssertNil(anonymous["edged"], "\(anonymous)")
+        XCTAssertNil(anonymous["backend"]?["command"])
+        XCTAssertNotNil(anonymous["backend"]?["state"])
+        let keyed = try XCTUnwrap(try request(stack.edgePort, "GET", "/healthz", headers: ["x-api-key": "sk-test-key"])?.json)
+        XCTAssertNotNil(keyed["edged"]?["pid"], "\(keyed)")
     }
 
     func testClientKeysAreEnforcedWhenConfigured() throws {
@@ -303,7 +330,7 @@ final class NoReplayTests: XCTestCase {
         try stack.resetRecording()
         let c = try RawHTTP(port: stack.edgePort)
         for knob in ["", "x-fake-panic: 1\r\n"] {
-            try c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n\(knob)Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            try c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n\(knob)Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
             let answer = try XCTUnwrap(try c.readResponse())
             XCTAssertEqual(answer.status, knob.isEmpty ? 200 : 502, answer.bodyText)
         }

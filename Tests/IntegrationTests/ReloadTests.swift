@@ -19,7 +19,7 @@ final class ReloadTests: XCTestCase {
         // A long stream in flight across the reload.
         let stream = try RawHTTP(port: port)
         let body = #"{"model":"gpt-5","stream":true,"messages":[{"role":"user","content":"hi"}]}"#
-        try stream.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nx-fake-events: 15\r\nx-fake-event-delay-ms: 100\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        try stream.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nx-fake-events: 15\r\nx-fake-event-delay-ms: 100\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
         XCTAssertNotNil(try stream.waitFor("\"content\":\"", timeout: 5))
 
         // Steady requests while the reload happens.
@@ -125,7 +125,7 @@ final class ReloadUnderLoadTests: XCTestCase {
         try install.start()
         // A connection that stays idle across every reload and is used afterwards.
         let idle = try RawHTTP(port: install.port)
-        try idle.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        try idle.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         let firstPID = try XCTUnwrap(try idle.readResponse()?.json?["edged"]?["pid"]?.intValue)
 
         let load = ClientLoad(port: install.port)
@@ -144,7 +144,7 @@ final class ReloadUnderLoadTests: XCTestCase {
         XCTAssertEqual(counts.serverCloses, 0, "connections are handed over, never closed: \(counts)")
 
         // The idle connection was carried through five generations.
-        try idle.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        try idle.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         let r = try XCTUnwrap(try idle.readResponse(), "the idle connection was closed by a reload")
         XCTAssertNotEqual(r.json?["edged"]?["pid"]?.intValue, firstPID, "answered by the newest generation")
         XCTAssertTrue(install.up.text.contains("handed to pid"), install.up.text)

@@ -16,7 +16,7 @@ final class RewriteEndToEndTests: XCTestCase {
     /// Sends `head` + body and returns what the backend received.
     func roundTrip(_ requestLine: String, headers: [String] = [], body: String, status: Int = 200) throws -> String {
         let c = try RawHTTP(port: stack.edgePort)
-        var text = requestLine + "\r\nHost: client\r\n"
+        var text = requestLine + "\r\nHost: localhost\r\n"
         for h in headers { text += h + "\r\n" }
         text += "Content-Length: \(body.utf8.count)\r\n\r\n" + body
         try c.send(text)

@@ -240,7 +240,7 @@ final class SupervisedProxyTests: XCTestCase {
         defer { edge.process.signal(SIGKILL) }
         let c = try RawHTTP(port: edge.port)
         let body = #"{"model":"gpt-5","stream":true,"messages":[{"role":"user","content":"hi"}]}"#
-        try c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nx-fake-events: 20\r\nx-fake-event-delay-ms: 100\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        try c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nx-fake-events: 20\r\nx-fake-event-delay-ms: 100\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
         XCTAssertNotNil(try c.waitFor("\"content\":\"", timeout: 5))
         h.supervisord!.signal(SIGTERM)
         XCTAssertEqual(h.supervisord!.waitForExit(timeout: 5), 0)

@@ -464,21 +464,21 @@ def forwarded_case(name, raw, expected="forwarded (backend answers) + no crash",
 
 
 # ---- malformed request lines
-reject_case("reqline: missing version", b"GET /v1/models\r\nHost: x\r\n\r\n", 400)
-reject_case("reqline: HTTP/2.0", b"GET /v1/models HTTP/2.0\r\nHost: x\r\n\r\n", 505)
-reject_case("reqline: HTTP/1.2", b"GET /v1/models HTTP/1.2\r\nHost: x\r\n\r\n", 505)
-reject_case("reqline: lowercase http/1.1", b"GET /v1/models http/1.1\r\nHost: x\r\n\r\n", 400)
-reject_case("reqline: version + trailing junk", b"GET /v1/models HTTP/1.1 extra\r\nHost: x\r\n\r\n", 400)
-reject_case("reqline: method with bad bytes (g\\xc3\\xa9t)", b"g\xc3\xa9t /v1/models HTTP/1.1\r\nHost: x\r\n\r\n", 400)
-reject_case("reqline: method with '('", b"ge(t /v1/models HTTP/1.1\r\nHost: x\r\n\r\n", 400)
-reject_case("reqline: absolute-form target", b"GET http://evil.example/v1/models HTTP/1.1\r\nHost: x\r\n\r\n", 400)
+reject_case("reqline: missing version", b"GET /v1/models\r\nHost: localhost\r\n\r\n", 400)
+reject_case("reqline: HTTP/2.0", b"GET /v1/models HTTP/2.0\r\nHost: localhost\r\n\r\n", 505)
+reject_case("reqline: HTTP/1.2", b"GET /v1/models HTTP/1.2\r\nHost: localhost\r\n\r\n", 505)
+reject_case("reqline: lowercase http/1.1", b"GET /v1/models http/1.1\r\nHost: localhost\r\n\r\n", 400)
+reject_case("reqline: version + trailing junk", b"GET /v1/models HTTP/1.1 extra\r\nHost: localhost\r\n\r\n", 400)
+reject_case("reqline: method with bad bytes (g\\xc3\\xa9t)", b"g\xc3\xa9t /v1/models HTTP/1.1\r\nHost: localhost\r\n\r\n", 400)
+reject_case("reqline: method with '('", b"ge(t /v1/models HTTP/1.1\r\nHost: localhost\r\n\r\n", 400)
+reject_case("reqline: absolute-form target", b"GET http://evil.example/v1/models HTTP/1.1\r\nHost: localhost\r\n\r\n", 400)
 reject_case("reqline: CONNECT authority-form", b"CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example\r\n\r\n", 400)
-reject_case("reqline: control byte 0x01 in target", b"GET /v1/mo\x01dels HTTP/1.1\r\nHost: x\r\n\r\n", 400)
-reject_case("reqline: NUL in target", b"GET /v1/\x00models HTTP/1.1\r\nHost: x\r\n\r\n", 400)
-reject_case("reqline: DEL in target", b"GET /v1/\x7fmodels HTTP/1.1\r\nHost: x\r\n\r\n", 400)
-reject_case("reqline: two spaces (empty target)", b"GET  HTTP/1.1\r\nHost: x\r\n\r\n", 400)
+reject_case("reqline: control byte 0x01 in target", b"GET /v1/mo\x01dels HTTP/1.1\r\nHost: localhost\r\n\r\n", 400)
+reject_case("reqline: NUL in target", b"GET /v1/\x00models HTTP/1.1\r\nHost: localhost\r\n\r\n", 400)
+reject_case("reqline: DEL in target", b"GET /v1/\x7fmodels HTTP/1.1\r\nHost: localhost\r\n\r\n", 400)
+reject_case("reqline: two spaces (empty target)", b"GET  HTTP/1.1\r\nHost: localhost\r\n\r\n", 400)
 reject_case("reqline: method only", b"GET\r\n\r\n", 400)
-reject_case("reqline: target of 70,000 bytes", b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 431)
+reject_case("reqline: target of 70,000 bytes", b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n", 431)
 reject_case("reqline: HTTP/1.1 without Host", b"GET /v1/models HTTP/1.1\r\n\r\n", 400)
 reject_case("reqline: two Host headers", b"GET /v1/models HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400)
 reject_case("reqline: binary garbage with CRLFCRLF",
@@ -522,19 +522,37 @@ forwarded_case("reqline: 60 KiB target (under the head limit)",
                req("GET", "/v1/models?q=" + "b" * 61000, ["Connection: close"]),
                expected="forwarded (backend answers), no edged error")
 
+# ---- web pages (a browser sends Origin on cross-site requests, its own name as Host after DNS rebinding)
+CHAT = b'{"model":"gpt-5","messages":[{"role":"user","content":"hi"}]}'
+reject_case("browser: cross-site text/plain POST with Origin",
+            req("POST", "/v1/chat/completions", ["Origin: https://evil.example", "Content-Type: text/plain"], body=CHAT), 403)
+reject_case("browser: Origin: null (sandboxed page)", req("GET", "/v1/models", ["Origin: null"]), 403)
+reject_case("browser: DNS-rebinding Host on a POST",
+            b"POST /v1/chat/completions HTTP/1.1\r\nHost: rebind.evil.example:8317\r\nContent-Length: %d\r\n\r\n" % len(CHAT) + CHAT, 403)
+reject_case("browser: DNS-rebinding Host on /healthz", b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1.evil.example\r\n\r\n", 403)
+
+# ---- paths a later hop could normalize into another one
+reject_case("path: /../ segment", req("GET", "/v1/../metrics"), 400)
+reject_case("path: percent-encoded %2e%2E segment", req("GET", "/v1/%2e%2E/metrics"), 400)
+reject_case("path: /./ segment", req("GET", "/./v1/models"), 400)
+reject_case("path: trailing /.. ", req("GET", "/v1/models/.."), 400)
+
+# ---- line endings: a head with bare LFs is refused at once, not at the header timeout
+reject_case("head: bare LF line endings", b"GET /v1/models HTTP/1.1\nHost: 127.0.0.1\n\n", 400, timeout=1.0)
+
 # ---- header injection
-reject_case("header: bare CR in value", b"GET /v1/models HTTP/1.1\r\nHost: x\r\nX-A: a\rX-Injected: 1\r\n\r\n", 400)
-reject_case("header: bare LF in value", b"GET /v1/models HTTP/1.1\r\nHost: x\r\nX-A: a\nX-Injected: 1\r\n\r\n", 400)
-reject_case("header: NUL in value", b"GET /v1/models HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n", 400)
-reject_case("header: DEL in value", b"GET /v1/models HTTP/1.1\r\nHost: x\r\nX-A: a\x7fb\r\n\r\n", 400)
-reject_case("header: ESC in value", b"GET /v1/models HTTP/1.1\r\nHost: x\r\nX-A: \x1b[31mred\r\n\r\n", 400)
-reject_case("header: obs-fold (SP continuation)", b"GET /v1/models HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n", 400)
-reject_case("header: obs-fold (TAB continuation)", b"GET /v1/models HTTP/1.1\r\nHost: x\r\nX-A: a\r\n\tb\r\n\r\n", 400)
+reject_case("header: bare CR in value", b"GET /v1/models HTTP/1.1\r\nHost: localhost\r\nX-A: a\rX-Injected: 1\r\n\r\n", 400)
+reject_case("header: bare LF in value", b"GET /v1/models HTTP/1.1\r\nHost: localhost\r\nX-A: a\nX-Injected: 1\r\n\r\n", 400)
+reject_case("header: NUL in value", b"GET /v1/models HTTP/1.1\r\nHost: localhost\r\nX-A: a\x00b\r\n\r\n", 400)
+reject_case("header: DEL in value", b"GET /v1/models HTTP/1.1\r\nHost: localhost\r\nX-A: a\x7fb\r\n\r\n", 400)
+reject_case("header: ESC in value", b"GET /v1/models HTTP/1.1\r\nHost: localhost\r\nX-A: \x1b[31mred\r\n\r\n", 400)
+reject_case("header: obs-fold (SP continuation)", b"GET /v1/models HTTP/1.1\r\nHost: localhost\r\nX-A: a\r\n b\r\n\r\n", 400)
+reject_case("header: obs-fold (TAB continuation)", b"GET /v1/models HTTP/1.1\r\nHost: localhost\r\nX-A: a\r\n\tb\r\n\r\n", 400)
 reject_case("header: space before colon", b"GET /v1/models HTTP/1.1\r\nHost : x\r\n\r\n", 400)
-reject_case("header: tab before colon", b"GET /v1/models HTTP/1.1\r\nHost: x\r\nContent-Length\t: 0\r\n\r\n", 400)
-reject_case("header: no colon", b"GET /v1/models HTTP/1.1\r\nHost: x\r\nJustAName\r\n\r\n", 400)
-reject_case("header: empty name", b"GET /v1/models HTTP/1.1\r\nHost: x\r\n: value\r\n\r\n", 400)
-reject_case("header: non-token byte in name", b"GET /v1/models HTTP/1.1\r\nHost: x\r\nX\x80A: b\r\n\r\n", 400)
+reject_case("header: tab before colon", b"GET /v1/models HTTP/1.1\r\nHost: localhost\r\nContent-Length\t: 0\r\n\r\n", 400)
+reject_case("header: no colon", b"GET /v1/models HTTP/1.1\r\nHost: localhost\r\nJustAName\r\n\r\n", 400)
+reject_case("header: empty name", b"GET /v1/models HTTP/1.1\r\nHost: localhost\r\n: value\r\n\r\n", 400)
+reject_case("header: non-token byte in name", b"GET /v1/models HTTP/1.1\r\nHost: localhost\r\nX\x80A: b\r\n\r\n", 400)
 reject_case("header: 129 header fields", req("GET", "/v1/models", ["X-H%d: v" % i for i in range(129)]), 431)
 reject_case("header: one 70 KiB header", req("GET", "/v1/models", ["X-Big: " + "v" * 70000]), 431)
 reject_case("header: 64 KiB of junk without a line end", b"G" * 70000, 431)
@@ -544,7 +562,7 @@ reject_case("header: Expect: something-else", req("POST", "/v1/chat/completions"
 @case("header: NUL after a Bearer key", "400 + close; the key is not echoed back")
 def _nul_key():
     k = test_key("nul")
-    raw = ("GET /v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s" % k).encode() + b"\x00\r\n\r\n"
+    raw = ("GET /v1/models HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer %s" % k).encode() + b"\x00\r\n\r\n"
     ex = transact(raw, timeout=4)
     f, _, _, garbage = parse_responses(ex.data)
     RESPONSES_SEEN.append(ex.data)
@@ -553,7 +571,7 @@ def _nul_key():
 
 
 forwarded_case("header: obs-text (0x80-0xff) in a value is allowed",
-               b"GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Latin: caf\xe9 \xff\r\nConnection: close\r\n\r\n",
+               b"GET /v1/models HTTP/1.1\r\nHost: localhost\r\nX-Latin: caf\xe9 \xff\r\nConnection: close\r\n\r\n",
                statuses=[200], expected="200 from backend")
 
 # ---- Content-Length
@@ -614,6 +632,22 @@ reject_case("chunked: trailer with bare LF", chunked() + b"5\r\nhello\r\n0\r\nX-
 reject_case("chunked: body over the limit (2 x 600 KB)",
             chunked() + b"".join(b"%x\r\n%s\r\n" % (600000, b"a" * 600000) for _ in range(2)) + b"0\r\n\r\n", 413,
             timeout=8)
+reject_case("chunked: 18 KB of extensions over six chunks",
+            chunked() + b"".join(b"1;" + b"e" * 3000 + b"\r\na\r\n" for _ in range(6)) + b"0\r\n\r\n", 400)
+reject_case("chunked: 1-byte chunks, raw bytes over the limit (payload under it)",
+            chunked() + b"1\r\na\r\n" * 220000 + b"0\r\n\r\n", 413, timeout=8)
+
+
+@case("chunked: bad chunk with Expect: 100-continue", "one 400 + close, never a 100 Continue after it")
+def _continue_after_error():
+    raw = chunked(headers=["Expect: 100-continue"]) + b"zz\r\n"
+    ex = transact(raw, timeout=4)
+    f, _, _, garbage = parse_responses(ex.data)
+    RESPONSES_SEEN.append(ex.data)
+    ok = [r.status for r in f] == [400] and b"100 Continue" not in ex.data and ex.eof and not garbage
+    return Result(ok, describe(ex, f, garbage) + (" SENT 100 Continue" if b"100 Continue" in ex.data else ""), raw, ex.data)
+
+
 forwarded_case("chunked: valid, with extensions and trailers",
                chunked(headers=["Connection: close"]) + b'3;ext=1\r\n{"m\r\n'
                + b'%x\r\n%s\r\n' % (len(b'odel":"gpt-5","messages":[{"role":"user","content":"hi"}]}'),
@@ -723,7 +757,7 @@ def _pipeline_posts():
 
 @case("pipelining: valid request then a malformed one", "200 (backend), then 400 + close")
 def _pipeline_bad():
-    raw = req("GET", "/v1/models") + b"GET /x HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n"
+    raw = req("GET", "/v1/models") + b"GET /x HTTP/1.1\r\nHost: localhost\r\nBad Header: 1\r\n\r\n"
     ex = transact(raw, timeout=5)
     f, _, _, garbage = parse_responses(ex.data)
     ok = [r.status for r in f] == [200, 400] and f[0].from_backend and not f[1].from_backend and ex.eof
@@ -748,7 +782,7 @@ def _204_then_get():
     return Result(ok, describe(ex, f, garbage), raw, ex.data)
 
 
-HIDDEN = b"GET /v1/models HTTP/1.1\r\nHost: x\r\nx-fake-status: 299\r\n\r\n"
+HIDDEN = b"GET /v1/models HTTP/1.1\r\nHost: localhost\r\nx-fake-status: 299\r\n\r\n"
 
 
 @case("smuggling: CL:0 + TE:chunked, hidden request in body", "one 400 + close; no response to the hidden request")

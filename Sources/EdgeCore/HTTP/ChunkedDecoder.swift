@@ -29,6 +29,13 @@ public struct ChunkedDecoder: Sendable {
 
     static let maxLine = 4096
     static let maxTrailers = 16 * 1024
+    /// Chunk extensions in one body, all together (each line is also bounded by `maxLine`).
+    static let maxExtensionBytes = 16 * 1024
+    private var extensionBytes = 0
+    /// Raw bytes read (sizes, extensions, CRLFs, payload, trailers): bounded by
+    /// `maxBody` plus `framingAllowance`, so framing cannot cost more than the limit says.
+    public private(set) var rawCount = 0
+    public var framingAllowance: Int { 64 * 1024 + maxBody / 16 }
 
     public init(maxBody: Int, collectsPayload: Bool = true) {
         self.maxBody = maxBody
@@ -39,6 +46,16 @@ public struct ChunkedDecoder: Sendable {
     /// input bytes were used (less than all once the body is complete: the
     /// rest belongs to the next pipelined request).
     public mutating func decode(_ input: UnsafeRawBufferPointer, into body: inout [UInt8]) throws(HTTPError) -> Int {
+        let used = try decodeFraming(input, into: &body)
+        rawCount += used
+        if collectsPayload && rawCount > maxBody + framingAllowance {
+            throw HTTPError(413, "request_too_large",
+                            "chunked request body exceeds the \(maxBody)-byte limit (limits.maxBodyBytes) with its chunk framing")
+        }
+        return used
+    }
+
+    private mutating func decodeFraming(_ input: UnsafeRawBufferPointer, into body: inout [UInt8]) throws(HTTPError) -> Int {
         var i = 0
         let n = input.count
         while i < n {
@@ -67,7 +84,9 @@ public struct ChunkedDecoder: Sendable {
             case .sizeExtension:
                 let c = input[i]
                 lineBytes += 1
+                extensionBytes += 1
                 if lineBytes > Self.maxLine { throw .badRequest("chunk extension too long") }
+                if collectsPayload && extensionBytes > Self.maxExtensionBytes { throw .badRequest("chunk extensions exceed \(Self.maxExtensionBytes) bytes in one body") }
                 if c == 0x0d { state = .sizeLF }
                 else if c == 0x0a || c == 0 { throw .badRequest("invalid chunk extension") }
                 i += 1

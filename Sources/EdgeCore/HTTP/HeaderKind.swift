@@ -10,6 +10,8 @@ public enum HeaderKind: UInt8, Sendable, CaseIterable {
     // Credentials: the client key is checked against these and the backend key replaces them.
     case authorization, apiKey, googApiKey
     case anthropicBeta
+    // Browser provenance: checked against `clients.allowedOrigins`.
+    case origin
 
     /// Classifies a header name.
     @inline(__always)
@@ -17,7 +19,9 @@ public enum HeaderKind: UInt8, Sendable, CaseIterable {
         switch name.count {
         case 2: return buf.equalsLowercase(name, "te") ? .te : .other
         case 4: return buf.equalsLowercase(name, "host") ? .host : .other
-        case 6: return buf.equalsLowercase(name, "expect") ? .expect : .other
+        case 6:
+            if buf.equalsLowercase(name, "expect") { return .expect }
+            return buf.equalsLowercase(name, "origin") ? .origin : .other
         case 7:
             if buf.equalsLowercase(name, "trailer") { return .trailer }
             return buf.equalsLowercase(name, "upgrade") ? .upgrade : .other

@@ -37,7 +37,8 @@ public enum RequestParser {
     public static func parse(_ buf: UnsafeRawBufferPointer, maxBody: Int, into head: inout RequestHead) -> Outcome {
         guard let headEnd = findHeadEnd(buf) else {
             if buf.count >= maxHeadBytes { return .failed(.headersTooLarge) }
-            // Still receiving; but junk before any line end is refused early.
+            // A line ended by a bare LF never makes a head: say so now, not at the header timeout.
+            if hasBareLF(buf) { return .failed(.badRequest("request lines must end with CRLF (a bare LF was sent)")) }
             return .incomplete
         }
         if headEnd > maxHeadBytes { return .failed(.headersTooLarge) }
@@ -48,6 +49,17 @@ public enum RequestParser {
         } catch {
             return .failed(error)
         }
+    }
+
+    /// Whether the bytes so far (up to the head limit) contain an LF not preceded by CR.
+    static func hasBareLF(_ buf: UnsafeRawBufferPointer) -> Bool {
+        let limit = min(buf.count, maxHeadBytes + 1)
+        var i = 0
+        while let lf = buf.firstIndex(of: 0x0a, from: i, to: limit) {
+            if lf == 0 || buf[lf - 1] != 0x0d { return true }
+            i = lf + 1
+        }
+        return false
     }
 
     /// Offset just past "\r\n\r\n", or nil. Leading empty lines (allowed before
@@ -91,6 +103,9 @@ public enum RequestParser {
         let asterisk = head.target.count == 1 && first == UInt8(ascii: "*")
         guard first == UInt8(ascii: "/") || asterisk else {
             throw .badRequest("request target must be a path starting with \"/\"")
+        }
+        if hasDotSegment(buf, head.target) {
+            throw .badRequest("request path contains a \".\" or \"..\" segment (also percent-encoded); send the normalized path")
         }
         let version = ByteRange(sp2 + 1, lineEnd)
         if buf.equals(version, "HTTP/1.1") {
@@ -185,6 +200,34 @@ public enum RequestParser {
         if connectionClose { head.keepAlive = false }
         else if connectionKeepAlive { head.keepAlive = true }
         if head.minorVersion == 0 { head.expectContinue = false }
+    }
+
+    /// Whether the path (before `?`) has a `.` or `..` segment, literally or
+    /// percent-encoded (`%2e`, `%2E`): the backend or a later hop may
+    /// normalize it to a path edged never saw.
+    static func hasDotSegment(_ buf: UnsafeRawBufferPointer, _ target: ByteRange) -> Bool {
+        let end = buf.firstIndex(of: UInt8(ascii: "?"), from: target.start, to: target.end) ?? target.end
+        var i = target.start
+        while i < end {
+            // At a segment start (just after a '/'): count its dots.
+            guard buf[i] == UInt8(ascii: "/") else { i += 1; continue }
+            var j = i + 1, dots = 0, other = false
+            while j < end && buf[j] != UInt8(ascii: "/") {
+                if buf[j] == UInt8(ascii: ".") {
+                    dots += 1
+                    j += 1
+                } else if buf[j] == UInt8(ascii: "%") && j + 2 < end && buf[j + 1] == UInt8(ascii: "2") && (buf[j + 2] | 0x20) == UInt8(ascii: "e") {
+                    dots += 1
+                    j += 3
+                } else {
+                    other = true
+                    j += 1
+                }
+            }
+            if !other && (dots == 1 || dots == 2) { return true }
+            i = j
+        }
+        return false
     }
 
     /// Marks the headers a `Connection` header names (RFC 9110 §7.6.1): they

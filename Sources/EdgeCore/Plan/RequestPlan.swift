@@ -4,11 +4,8 @@
 /// and body splice. `ForwardHeadWriter` applies it. Pure: no I/O, no clock,
 /// so the unit tests and the fuzzers run it as edged does.
 public struct RequestPlan: Sendable {
+    /// For an admitted request (`RequestPlanner.admit`).
     public enum Route: Sendable, Equatable {
-        /// `GET /healthz`: answered by edged (before the client-key check).
-        case health
-        /// No or an unknown client key while `clients.apiKeys` is set: 401.
-        case unauthorized
         /// `GET /metrics`: answered by edged.
         case metrics
         /// `GET /v1/models` with Factory models configured: edged merges both lists.

@@ -2,21 +2,50 @@
 public struct PlanSettings: Sendable {
     public var rewrites: RewriteSettings
     public var clientKeys: ClientKeyCheck
+    public var browserGuard: BrowserGuard
     /// Whether a POST goes to Factory: its path is one the Factory route
     /// serves and its model (the JSON string's contents, as sent) is a
     /// configured Factory model. nil: no Factory models configured.
     public var isFactoryRequest: (@Sendable (_ path: UnsafeRawBufferPointer, _ model: UnsafeRawBufferPointer) -> Bool)?
 
     public init(rewrites: RewriteSettings = RewriteSettings(), clientKeys: ClientKeyCheck = ClientKeyCheck(digests: []),
+                browserGuard: BrowserGuard = BrowserGuard(),
                 isFactoryRequest: (@Sendable (_ path: UnsafeRawBufferPointer, _ model: UnsafeRawBufferPointer) -> Bool)? = nil) {
         self.rewrites = rewrites
         self.clientKeys = clientKeys
+        self.browserGuard = browserGuard
         self.isFactoryRequest = isFactoryRequest
     }
 }
 
+/// What is decided from the head alone, before the body is read: a request
+/// that will be refused is answered without reading (or buffering) its body.
+public enum Admission: Sendable, Equatable {
+    /// Read the body, then plan.
+    case proceed
+    /// `GET /healthz`; `detailed`: the client may see the backend's details
+    /// (it sent a valid key, or no keys are configured and it is on loopback).
+    case health(detailed: Bool)
+    /// No or an unknown client key while `clients.apiKeys` is set: 401.
+    case unauthorized
+    /// A web page (Origin) or a foreign Host name: 403.
+    case forbidden(HTTPError)
+}
+
 public enum RequestPlanner {
-    /// Plans one request. `body` is the body as received (de-chunked);
+    /// Admits a request from its head. `peerIsLoopback`: the connection comes from this host.
+    public static func admit(_ buf: UnsafeRawBufferPointer, _ head: RequestHead, _ settings: PlanSettings,
+                             peerIsLoopback: Bool) -> Admission {
+        if let refusal = settings.browserGuard.check(buf, head) { return .forbidden(refusal) }
+        let admitted = settings.clientKeys.admits(buf, head)
+        if buf.equals(head.method, "GET") && buf.equals(head.path(in: buf), "/healthz") {
+            // Health is open to every client; what it shows is not.
+            return .health(detailed: admitted && (peerIsLoopback || !settings.clientKeys.isOpen))
+        }
+        return admitted ? .proceed : .unauthorized
+    }
+
+    /// Plans an admitted request. `body` is the body as received (de-chunked);
     /// `hasBackendKey`: supervisord gave edged the backend's API key (it
     /// replaces the client's credential).
     public static func plan(_ buf: UnsafeRawBufferPointer, _ head: RequestHead, body: UnsafeRawBufferPointer,
@@ -24,14 +53,6 @@ public enum RequestPlanner {
         var plan = RequestPlan()
         let path = head.path(in: buf)
         let isGet = buf.equals(head.method, "GET")
-        if isGet && buf.equals(path, "/healthz") {
-            plan.route = .health
-            return plan
-        }
-        guard settings.clientKeys.admits(buf, head) else {
-            plan.route = .unauthorized
-            return plan
-        }
         if isGet && buf.equals(path, "/metrics") {
             plan.route = .metrics
             return plan

@@ -34,6 +34,13 @@ public struct ClientsConfig: Sendable {
     /// "sha256:<hex>" digests of the API keys clients must present (empty: no key needed,
     /// which is only allowed on a loopback listener).
     public var apiKeyDigests: [String] = []
+    /// Web origins (`scheme://host[:port]`) whose pages may call edged; a request
+    /// with any other `Origin` header is refused (browsers always send one on a
+    /// cross-site request, SDKs and CLIs never do).
+    public var allowedOrigins: [String] = []
+    /// Host names clients may use besides loopback names and addresses and the
+    /// listen address (a DNS-rebinding page sends its own name as `Host`).
+    public var allowedHosts: [String] = []
 }
 
 public struct LimitsConfig: Sendable {

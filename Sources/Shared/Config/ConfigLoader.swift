@@ -66,6 +66,16 @@ public enum ConfigLoader {
             throw ConfigError(file: file, key: "clients.apiKeys[\(i)]",
                               problem: "expected \"sha256:<64 hex digits>\" (the digest of a key, never the key itself; make one with `droidgate hash-key`)")
         }
+        clients.allowedOrigins = try c.stringArray("allowedOrigins", default: [])
+        for (i, o) in clients.allowedOrigins.enumerated() where !(o.hasPrefix("http://") || o.hasPrefix("https://")) || o.hasSuffix("/") || o.contains(" ") {
+            throw ConfigError(file: file, key: "clients.allowedOrigins[\(i)]",
+                              problem: "expected an origin as a browser sends it, \"https://host\" or \"http://host:port\" (no path, no trailing slash)")
+        }
+        clients.allowedHosts = try c.stringArray("allowedHosts", default: [])
+        for (i, h) in clients.allowedHosts.enumerated() where h.isEmpty || h.contains("/") || h.contains(" ") || h.contains(":") && !h.hasPrefix("[") {
+            throw ConfigError(file: file, key: "clients.allowedHosts[\(i)]",
+                              problem: "expected a host name or address without a port (\"devbox.lan\", \"192.168.1.5\", \"[fd00::5]\")")
+        }
         try c.finish()
 
         var l = try r.section("limits")

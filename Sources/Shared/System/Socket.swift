@@ -71,6 +71,19 @@ public struct Socket: Sendable, Hashable {
         return PeerCredentials(pid: pid, uid: uid, gid: gid)
     }
 
+    /// Whether the peer is on this host: a Unix socket, 127.0.0.0/8, ::1, or
+    /// an IPv4-mapped 127.x address (getpeername(2); false if it fails).
+    public func peerIsLoopback() -> Bool {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let r = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd.rawValue, $0, &length) }
+        }
+        guard r == 0 else { return false }
+        if Int32(storage.ss_family) == AF_UNIX { return true }
+        return SocketAddress(storage: storage)?.isLoopback ?? false
+    }
+
     // MARK: TCP
 
     /// Binds and listens on a TCP address (IPv4 or IPv6 literal), SO_REUSEADDR on.

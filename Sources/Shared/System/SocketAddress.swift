@@ -92,6 +92,12 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
         return String(decoding: buf.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// The host as a `Host` header names it: IPv6 in brackets.
+    public var hostForHeader: String {
+        if case .v6 = host { return "[\(hostString)]" }
+        return hostString
+    }
+
     public var description: String {
         if case .v6 = host { return "[\(hostString)]:\(port)" }
         return "\(hostString):\(port)"

@@ -31,6 +31,8 @@ final class ClientConnection: LoopHandler {
     private var chunked: ChunkedDecoder? = nil
     private var bodyReceivedFromChunks = 0
     private var sentContinue = false
+    /// The latest the whole body may arrive (monotonic ns).
+    private var bodyDeadline: UInt64 = 0
     private var keepAlive = true
 
     /// What the planner decided for the current request.
@@ -208,21 +210,30 @@ final class ClientConnection: LoopHandler {
                 case .complete:
                     keepAlive = head.keepAlive
                     sentContinue = false
+                    guard admit() else { return }
                     state = .readingBody
                     chunked = nil
                     chunkedBody.removeAll(keepingCapacity: true)
                     bodyReceivedFromChunks = 0
                     if case .chunked = head.framing { chunked = ChunkedDecoder(maxBody: context.config.limits.maxBodyBytes) }
+                    // The body must keep coming: silence for headerTimeoutSeconds ends it, and
+                    // the whole body must average at least 16 KiB/s (see readingBody below).
                     let expected: Int
                     if case .length(let n) = head.framing { expected = n } else { expected = 1 << 20 }
-                    deadline = Monotonic.nanoseconds() + context.headerTimeoutNanos + UInt64(expected / 16384) * 1_000_000_000
+                    let now = Monotonic.nanoseconds()
+                    bodyDeadline = now + context.headerTimeoutNanos + UInt64(expected / 16384) * 1_000_000_000
+                    deadline = min(now + context.headerTimeoutNanos, bodyDeadline)
                 }
             case .readingBody:
                 guard bodyComplete() else {
+                    // Never after an error answer (bodyComplete may have refused the body).
+                    guard state == .readingBody else { return }
                     if head.expectContinue && !sentContinue {
                         sentContinue = true
                         send(LocalReply.continue100)
                     }
+                    // Bytes arrived (or the head just completed): the silence clock restarts.
+                    deadline = min(Monotonic.nanoseconds() + context.headerTimeoutNanos, bodyDeadline)
                     return
                 }
                 dispatch()
@@ -282,6 +293,35 @@ final class ClientConnection: LoopHandler {
 
     // MARK: Routing
 
+    /// Decides from the head alone whether the request is read at all: a
+    /// refused one (403, 401) or `/healthz` is answered before its body is
+    /// read, and a connection whose body was left unread then closes.
+    private func admit() -> Bool {
+        let admission = RequestPlanner.admit(inBuf.readable, head, context.planSettings, peerIsLoopback: peerIsLoopback)
+        if case .proceed = admission { return true }
+        server.metrics.requestStarted()
+        exchange.begin(bodyBytes: 0)
+        if closeMode || server.closeMode { keepAlive = false }
+        if head.framing != .none { keepAlive = false }
+        switch admission {
+        case .proceed:
+            return true
+        case .health(let detailed):
+            answer(status: 200, contentType: "application/json", body: server.healthBody(detailed: detailed), route: .local)
+        case .unauthorized:
+            answer(status: 401, contentType: "application/json", body: LocalReply.unauthorizedBody, route: .local)
+        case .forbidden(let e):
+            // A web page's connection is not kept for another try.
+            keepAlive = false
+            Log.info("edged: refused a request: \(e.status) \(e.message)")
+            answer(status: e.status, contentType: "application/json", body: LocalReply.errorBody(type: e.type, message: e.message), route: .local)
+        }
+        return false
+    }
+
+    /// The connection comes from this host (asked once).
+    private lazy var peerIsLoopback: Bool = socket.peerIsLoopback()
+
     private func dispatch() {
         server.metrics.requestStarted()
         exchange.begin(bodyBytes: withOriginalBody { $0.count })
@@ -291,10 +331,6 @@ final class ClientConnection: LoopHandler {
         backendKey = context.peers.backendKey
         plan = withOriginalBody { RequestPlanner.plan(buf, head, body: $0, context.planSettings, hasBackendKey: backendKey != nil) }
         switch plan.route {
-        case .health:
-            answer(status: 200, contentType: "application/json", body: server.healthBody(), route: .local)
-        case .unauthorized:
-            answer(status: 401, contentType: "application/json", body: LocalReply.unauthorizedBody, route: .local)
         case .metrics:
             answer(status: 200, contentType: "text/plain; version=0.0.4", body: Array(MetricsText.render(context.loopMetrics).utf8), route: .local)
         case .modelList:
@@ -482,7 +518,7 @@ final class ClientConnection: LoopHandler {
         case .idle:
             close()
         case .readingHead, .readingBody:
-            let message = state == .readingHead ? "request head not received within \(context.config.limits.headerTimeoutSeconds) s" : "request body not received in time"
+            let message = state == .readingHead ? "request head not received within \(context.config.limits.headerTimeoutSeconds) s" : (now >= bodyDeadline ? "request body arrived slower than 16 KiB/s" : "request body stalled: nothing received for \(context.config.limits.headerTimeoutSeconds) s")
             reject(HTTPError(408, "request_timeout", message))
         case .closing:
             close()

@@ -35,6 +35,9 @@ final class EdgeContext: Sendable {
         self.factoryModels = FactoryModels(config: config)
         self.factorySession = FactorySession(timeout: config.factory.timeoutSeconds)
         self.planSettings = PlanSettings(rewrites: rewrites, clientKeys: ClientKeyCheck(configured: config.clients.apiKeyDigests),
+                                         browserGuard: BrowserGuard(allowedOrigins: config.clients.allowedOrigins,
+                                                                    allowedHosts: config.clients.allowedHosts,
+                                                                    listenHost: config.listen.hostForHeader),
                                          isFactoryRequest: Self.factoryRequestCheck(factoryModels))
     }
 

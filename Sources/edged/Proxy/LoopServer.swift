@@ -131,8 +131,15 @@ final class LoopServer: LoopHandler {
         }
     }
 
-    func healthBody() -> [UInt8] {
+    /// `detailed`: pids, peers and the backend's command and messages — for
+    /// keyed clients, or loopback clients when no keys are set. Others learn
+    /// only that edged answers and the backend's state.
+    func healthBody(detailed: Bool) -> [UInt8] {
         let peers = context.peers
+        guard detailed else {
+            let state = peers.backendPublic["state"]?.stringValue ?? "unknown"
+            return JSONValue.object(["status": "ok", "backend": ["state": .string(state)]]).serialized()
+        }
         let body: JSONValue = [
             "status": "ok",
             "edged": ["pid": .int(Int(Users.currentPID)), "uptimeSeconds": .int(Int(Monotonic.seconds() - context.startedAt))],

@@ -121,7 +121,7 @@ final class RawHTTP {
 /// One request over a fresh connection.
 func request(_ port: UInt16, _ method: String, _ path: String, body: String? = nil, headers: [String: String] = [:], timeout: Double = 10) throws -> RawHTTP.Response? {
     let c = try RawHTTP(port: port)
-    var text = "\(method) \(path) HTTP/1.1\r\nHost: test\r\n"
+    var text = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n"
     for (k, v) in headers { text += "\(k): \(v)\r\n" }
     if let body { text += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
     text += "Connection: close\r\n\r\n" + (body ?? "")
