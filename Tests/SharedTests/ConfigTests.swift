@@ -68,8 +68,17 @@ final class ConfigTests: XCTestCase {
         assertConfigError(#"{"clients": {"apiKeys": ["my-secret-key"]}}"#, key: "clients.apiKeys[0]", contains: "sha256:")
         assertConfigError(#"{"clients": {"apiKeys": [1]}}"#, key: "clients.apiKeys[0]", contains: "expected a string")
         assertConfigError(#"{"auth": {"workosBaseURL": "ftp://x"}}"#, key: "auth.workosBaseURL", contains: "http")
+        assertConfigError(#"{"clients": {"allowedOrigins": ["app.example"]}}"#, key: "clients.allowedOrigins[0]", contains: "https://host")
+        assertConfigError(#"{"clients": {"allowedOrigins": ["https://app.example/"]}}"#, key: "clients.allowedOrigins[0]", contains: "no trailing slash")
+        assertConfigError(#"{"clients": {"allowedHosts": ["devbox.lan:8317"]}}"#, key: "clients.allowedHosts[0]", contains: "without a port")
         assertConfigError(#"[1]"#, key: "", contains: "top level")
         assertConfigError(#"{"backend": {"port": 1, "port": 2}}"#, key: "backend.port", contains: "more than once")
+    }
+
+    func testAllowedOriginsAndHostsAreRead() throws {
+        let c = try parse(#"{"clients": {"allowedOrigins": ["https://app.example"], "allowedHosts": ["devbox.lan", "[fd00::5]"]}}"#)
+        XCTAssertEqual(c.clients.allowedOrigins, ["https://app.example"])
+        XCTAssertEqual(c.clients.allowedHosts, ["devbox.lan", "[fd00::5]"])
     }
 
     func testDigestsAreAccepted() throws {

@@ -43,6 +43,8 @@ runFuzzer { buf in
         }
         // Forwarding adds Host/Content-Length/credentials/Anthropic-Beta: a head already at the limits may not parse again.
         guard head.headers.count < RequestParser.maxHeaderCount - 4, head.headLength < RequestParser.maxHeadBytes - 1024 else { break }
+        // Admission reads only the head: any head must get an answer, never a crash.
+        _ = RequestPlanner.admit(buf, head, settings, peerIsLoopback: buf.count % 3 == 0)
         let withKey = buf.count % 2 == 0
         let plan = decoded.withUnsafeBytes { RequestPlanner.plan(buf, head, body: $0, settings, hasBackendKey: withKey) }
         guard plan.route == .backend else { break }
