@@ -231,6 +231,7 @@ final class FactoryTests: XCTestCase {
         try s.next(#"{"status": 429}"#)
         let r = try s.post("/v1/chat/completions", #"{"model":"claude-f","messages":[{"role":"user","content":"hi"}]}"#)
         XCTAssertEqual(r.status, 429)
+        XCTAssertEqual(r.reason, "Too Many Requests")
         let e = try XCTUnwrap(r.json?["error"])
         XCTAssertEqual(e["message"], "Factory returned 429")
         XCTAssertEqual(e["type"], "rate_limit_error")
@@ -315,5 +316,21 @@ final class FactoryTests: XCTestCase {
         XCTAssertFalse(got.hasSuffix("\r\n0\r\n\r\n"), "a cut-off stream must not look complete")
         // edged keeps serving.
         XCTAssertEqual(try request(s.edgePort, "GET", "/healthz")?.status, 200)
+    }
+
+    /// A redirect from Factory is never followed: the bearer would go with it.
+    func testARedirectFromFactoryIsNotFollowed() throws {
+        let s = try Stack()
+        let thief = try Socket.listenTCP(SocketAddress(host: .v4(UInt32(0x7f00_0001).bigEndian), port: 0))
+        defer { thief.close() }
+        let thiefPort = try XCTUnwrap(thief.localAddress()).port
+        try s.next(#"{"redirect": {"to": "http://127.0.0.1:\#(thiefPort)/steal", "status": 307}}"#)
+        let r = try s.post("/v1/chat/completions", #"{"model":"claude-f","messages":[{"role":"user","content":"hi"}]}"#)
+        XCTAssertEqual(r.status, 502)
+        XCTAssertEqual(r.reason, "Bad Gateway")
+        let message = r.json?["error"]?["message"]?.stringValue ?? ""
+        XCTAssertTrue(message.contains("307") && message.contains("never follows redirects"), message)
+        // Nobody connected to the Location.
+        XCTAssertFalse(try Poll.readable(thief.fd, timeoutMs: 300), "edged followed the redirect")
     }
 }

@@ -185,6 +185,10 @@ final class FactoryExchange: @unchecked Sendable {
             let why = (error as? URLError)?.code == .timedOut ? "no answer within \(Int(session.session.configuration.timeoutIntervalForRequest)) s" : error.localizedDescription
             return fail(502, "bad_gateway", "Factory (\(plan.url.host ?? "?")) failed: \(why)")
         }
+        if (300..<400).contains(status) {
+            return fail(502, "bad_gateway",
+                        "Factory (\(plan.url.host ?? "?")) answered \(status), a redirect; edged never follows redirects (one would carry the Factory credential elsewhere): check factory.baseURL")
+        }
         guard (200..<300).contains(status) else {
             let body = FactoryError.body(status: status, upstream: errorBody)
             let s = status

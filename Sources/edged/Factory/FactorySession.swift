@@ -39,6 +39,14 @@ final class FactorySession: NSObject, URLSessionDataDelegate, @unchecked Sendabl
         completionHandler(.allow)
     }
 
+    /// Never follow a redirect: the request carries the Factory bearer, and a
+    /// followed redirect would hand it to wherever `Location` points. The 3xx
+    /// itself becomes the response (FactoryExchange turns it into a 502).
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+        completionHandler(nil)
+    }
+
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
         handlers.withLock { $0[dataTask.taskIdentifier] }?.received(data: data)
     }

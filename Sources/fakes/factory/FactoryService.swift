@@ -67,6 +67,7 @@ final class FactoryService: FakeService {
         if req.path.hasPrefix("/_fake/") { return control(req, Reply(writer: w, close: !keepAlive)) }
 
         var knobs = Knobs(req, defaults: options.defaults)
+        var redirect: JSONObject? = nil
         if req.path.hasPrefix("/api/"), let next = pending.withLock({ p -> JSONObject? in
             guard p.remaining > 0 else { return nil }
             p.remaining -= 1
@@ -78,6 +79,7 @@ final class FactoryService: FakeService {
             if let v = next["latency_ms"]?.intValue { knobs.latencyMs = v }
             if let v = next["die_after_events"]?.intValue { knobs.dieAfterEvents = v }
             if let v = next["size"]?.intValue { knobs.size = min(max(0, v), Knobs.maxSize) }
+            if case .object(let r)? = next["redirect"] { redirect = r }
         }
         let reply = Reply(writer: w, close: knobs.close || !keepAlive)
         if knobs.latencyMs > 0, !PeerWatch.pause(w.socket, milliseconds: knobs.latencyMs) { return .close }
@@ -92,6 +94,12 @@ final class FactoryService: FakeService {
         case .unavailable: return reply.json(503, ["detail": "Token validation unavailable (fake-workos unreachable)"])
         }
 
+        // A redirect (a misconfigured or hijacked front end): a client that follows it
+        // sends the request, bearer included, to wherever Location points.
+        if let next = redirect, let location = next["to"]?.stringValue {
+            let status = next["status"]?.intValue ?? 307
+            return reply.json(status, ["detail": "moved"], headers: [HTTPHeader(name: "Location", value: location)])
+        }
         if let status = knobs.status, status != 200 {
             let message = "fake error: status \(status) injected by x-fake-status"
             return reply.json(status, route.errorBody(status: status, message: message))
@@ -118,7 +126,7 @@ final class FactoryService: FakeService {
             return reply.json(200, ["ok": true])
         case ("GET", "/_fake/stats"): return reply.json(200, stats.json)
         case ("POST", "/_fake/next"):
-            // {"status":N, "events":K, "event_delay_ms":D, "latency_ms":L, "die_after_events":E, "size":S, "count":C}
+            // {"status":N, "events":K, "event_delay_ms":D, "latency_ms":L, "die_after_events":E, "size":S, "redirect":{"to":URL,"status":307}, "count":C}
             guard let v = try? JSONValue(parsing: req.body), let o = v.objectValue else { return reply.json(400, ["detail": "expected a JSON object"]) }
             pending.value = (o, max(1, o["count"]?.intValue ?? 1))
             return reply.json(200, ["ok": true])

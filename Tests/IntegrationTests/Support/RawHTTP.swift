@@ -60,6 +60,8 @@ final class RawHTTP {
 
     struct Response {
         var status: Int
+        /// The status line's reason phrase.
+        var reason = ""
         var headers: [(String, String)]
         var body: [UInt8]
         var bodyText: String { String(decoding: body, as: UTF8.self) }
@@ -80,6 +82,7 @@ final class RawHTTP {
             return (String(l[..<i]), l[l.index(after: i)...].trimmingCharacters(in: .whitespaces))
         }
         var r = Response(status: status, headers: headers, body: [])
+        r.reason = statusLine.split(separator: " ", maxSplits: 2).dropFirst(2).first.map(String.init) ?? ""
         buffer.removeFirst(headEnd)
         if status == 100 { return try readResponse(timeout: deadline.timeIntervalSinceNow) }
         if let cl = r.header("content-length").flatMap(Int.init) {
