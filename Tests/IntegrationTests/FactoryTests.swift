@@ -14,7 +14,9 @@ final class FactoryTests: XCTestCase {
         var factory: RunningProcess!
         var up: RunningProcess!
 
-        init(reasoning: String = "auto", env: [String: String] = ["DROID_REFRESH_KEY": "factory-seed"], withWorkOS: Bool = true) throws {
+        init(reasoning: String = "auto", env: [String: String] = ["DROID_REFRESH_KEY": "factory-seed"], withWorkOS: Bool = true,
+             clientKey: String? = nil) throws {
+            let clientKeyDigests = clientKey.map { ["sha256:" + SHA256.hexDigest(Array($0.utf8))] } ?? []
             workos = try RunningProcess(Binaries.path("fake-workos"), ["--port", String(workosPort), "--seed-refresh", "factory-seed"])
             factory = try RunningProcess(Binaries.path("fake-factory"), ["--port", String(factoryPort), "--record"]
                                          + (withWorkOS ? ["--workos", "http://127.0.0.1:\(workosPort)"] : []))
@@ -23,6 +25,7 @@ final class FactoryTests: XCTestCase {
             }
             let config = dir.write("droidgate.json", """
             {"listen": "127.0.0.1:\(edgePort)", "backend": {"port": \(backendPort)},
+             "clients": {"apiKeys": [\(clientKeyDigests.map { "\"\($0)\"" }.joined(separator: ","))]},
              "auth": {"workosBaseURL": "http://127.0.0.1:\(workosPort)", "timeoutSeconds": 5},
              "factory": {"baseURL": "http://127.0.0.1:\(factoryPort)", "systemPrompt": "You are Droid.", "userAgent": "factory-cli/9.9.9"},
              "models": [
@@ -35,7 +38,7 @@ final class FactoryTests: XCTestCase {
             """)
             up = try RunningProcess(Binaries.path("droidgate"), ["up", "--demo", "--config", config], environment: env)
             guard eventually(timeout: 15, {
-                guard let h = try? request(self.edgePort, "GET", "/healthz")?.json else { return false }
+                guard let h = try? request(self.edgePort, "GET", "/healthz", headers: clientKey.map { ["x-api-key": $0] } ?? [:])?.json else { return false }
                 return h["backend"]?["state"] == "ready" && h["authd"]?["connected"] == true
             }) else { throw TimedOut(what: "stack: \(up.text)", seconds: 15) }
         }
@@ -281,6 +284,24 @@ final class FactoryTests: XCTestCase {
         let none = try s.post("/v1/chat/completions", #"{"model":"chat-f","messages":[{"role":"user","content":"hi"}]}"#)
         XCTAssertEqual(none.status, 401)
         XCTAssertTrue(none.json?["error"]?["message"]?.stringValue?.contains("droidgate login") == true, none.bodyText)
+    }
+
+    /// Tier 3 passes the client's own credential to Factory, but never
+    /// droidgate's client key: that one answers 401 naming what it is.
+    func testTheClientsDroidgateKeyNeverGoesToFactory() throws {
+        let s = try Stack(env: [:], withWorkOS: false, clientKey: "sk-droidgate-client")
+        let before = try s.recorded().count
+        let r = try s.post("/v1/chat/completions", #"{"model":"chat-f","messages":[{"role":"user","content":"hi"}]}"#,
+                           headers: ["Authorization": "Bearer sk-droidgate-client"])
+        XCTAssertEqual(r.status, 401, r.bodyText)
+        XCTAssertTrue(r.json?["error"]?["message"]?.stringValue?.contains("droidgate client key") == true, r.bodyText)
+        XCTAssertEqual(try s.recorded().count, before, "nothing reached Factory")
+        // The droidgate key in x-api-key lets the request in; a Factory key in Authorization still passes.
+        let ok = try s.post("/v1/chat/completions", #"{"model":"chat-f","messages":[{"role":"user","content":"hi"}]}"#,
+                            headers: ["x-api-key": "sk-droidgate-client", "Authorization": "Bearer client-own-factory-key"])
+        XCTAssertEqual(ok.status, 200, ok.bodyText)
+        XCTAssertEqual(try s.last().headers["authorization"], "Bearer client-own-factory-key")
+        XCTAssertFalse(try s.recorded().description.contains("sk-droidgate-client"))
     }
 
     func testGoogleAndCommonThroughChat() throws {

@@ -61,6 +61,15 @@ public struct ClientKeyCheck: Sendable {
         return nil
     }
 
+    /// Whether `key` is one of the configured client keys (a droidgate key, never a Factory one).
+    public func isClientKey(_ key: UnsafeRawBufferPointer) -> Bool {
+        guard !isOpen, key.count > 0 else { return false }
+        let digest = SHA256.hash(key)
+        var hit = false
+        for d in digests where constantTimeEquals(d, digest) { hit = true }
+        return hit
+    }
+
     /// Whether the request may pass: no keys configured, or it presents one of them.
     public func admits(_ buf: UnsafeRawBufferPointer, _ head: RequestHead) -> Bool {
         if isOpen { return true }

@@ -32,6 +32,8 @@ final class FactoryExchange: @unchecked Sendable {
         let headers: [(String, String)]
         /// Client's own credential for tier 3 ("Bearer …"), if it sent one.
         let clientAuthorization: String?
+        /// The client's credential was a droidgate client key, withheld from Factory.
+        let clientKeyWithheld: Bool
         let translation: Translation
         let context: TranslationContext
     }
@@ -97,8 +99,10 @@ final class FactoryExchange: @unchecked Sendable {
             usedAuthd = true
         case .passthrough:
             guard let own = plan.clientAuthorization else {
+                let withheld = plan.clientKeyWithheld
+                    ? " (the key this request sent is a droidgate client key from clients.apiKeys, which is never sent to Factory)" : ""
                 return fail(401, "authentication_error",
-                            "no Factory credentials: set FACTORY_API_KEY for authd, run `droidgate login`, or send your own Factory key as \"Authorization: Bearer …\"")
+                            "no Factory credentials are configured\(withheld): set FACTORY_API_KEY for authd, run `droidgate login`, or send your own Factory key as \"Authorization: Bearer …\"")
             }
             authorization = own
             usedAuthd = false

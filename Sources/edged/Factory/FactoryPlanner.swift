@@ -13,6 +13,8 @@ struct FactoryRequest: Sendable {
     let factory: FactoryConfig
     let created: Int
     let id: String
+    /// The client sent a droidgate client key, which was kept from Factory.
+    var clientKeyWithheld = false
 
     func header(_ name: String) -> String? { headers.first { $0.0 == name }?.1 }
 }
@@ -111,7 +113,7 @@ enum FactoryPlanner {
         // Tier 3: the client's own credential, as a bearer.
         let own = r.header("authorization") ?? r.header("x-api-key").map { "Bearer " + $0 }
         return .success(FactoryExchange.Plan(url: url, body: body, headers: headers, clientAuthorization: own,
-                                             translation: translation, context: ctx))
+                                             clientKeyWithheld: r.clientKeyWithheld, translation: translation, context: ctx))
     }
 }
 

@@ -28,7 +28,13 @@ extension ClientConnection: FactoryResponder {
             return
         }
         var headers: [(String, String)] = []
+        var clientKeyWithheld = false
         for h in head.headers {
+            // droidgate's own client keys never leave for Factory (tier 3 passes the client's credential).
+            if h.kind.isCredential, let key = Self.credentialKey(buf, h), context.planSettings.clientKeys.isClientKey(buf.slice(key)) {
+                clientKeyWithheld = true
+                continue
+            }
             let n = buf.string(h.name).lowercased()
             if ["authorization", "x-api-key", "anthropic-version", "anthropic-beta", "x-session-id", "x-assistant-message-id"].contains(n) {
                 headers.append((n, buf.string(h.value)))
@@ -36,7 +42,7 @@ extension ClientConnection: FactoryResponder {
         }
         let request = FactoryRequest(endpoint: endpoint, model: model, body: withOriginalBody { Array($0) }, headers: headers,
                                      factory: context.config.factory, created: Int(WallClock.now()),
-                                     id: "chatcmpl-" + ((try? Random.hex(12)) ?? "droidgate"))
+                                     id: "chatcmpl-" + ((try? Random.hex(12)) ?? "droidgate"), clientKeyWithheld: clientKeyWithheld)
         let loop = self.loop
         let me = LoopBound(object: self)
         let exchange = FactoryExchange(request: request, tokens: context.peers.tokens, session: context.factorySession) { body in
@@ -46,6 +52,16 @@ extension ClientConnection: FactoryResponder {
             }
         }
         beginFactory(exchange)
+    }
+
+    /// The key in a credential header: an `Authorization` bearer's token, or the whole value.
+    static func credentialKey(_ buf: UnsafeRawBufferPointer, _ h: RequestHead.Header) -> ByteRange? {
+        guard h.kind == .authorization else { return h.value }
+        let v = h.value
+        guard v.count > 7, buf.equalsLowercase(ByteRange(v.start, v.start + 7), "bearer ") else { return nil }
+        var s = v.start + 7
+        while s < v.end && buf[s] == 0x20 { s += 1 }
+        return ByteRange(s, v.end)
     }
 
     // MARK: FactoryResponder
