@@ -72,11 +72,12 @@ enum GoogleRequest {
         return .object(body)
     }
 
-    /// Gemini's levels are MINIMAL, LOW, MEDIUM, HIGH: xhigh clamps to HIGH, "none" means no config.
+    /// Gemini's levels are MINIMAL, LOW, MEDIUM, HIGH. Anything else (xhigh,
+    /// "none") gets no thinking config: the upstream rejects `XHIGH`, and
+    /// droid2api (transformers/request-google.js) maps only low/medium/high.
     static func thinkingLevel(_ effort: String) -> String? {
         switch effort {
         case "minimal", "low", "medium", "high": effort.uppercased()
-        case "xhigh": "HIGH"
         default: nil
         }
     }

@@ -74,5 +74,19 @@ final class FactorySpliceTests: XCTestCase {
                        #"{"generationConfig":{"temperature":1,"thinkingConfig":{"thinkingLevel":"LOW","includeThoughts":true}}}"#)
         XCTAssertEqual(apply(#"{"generationConfig":{"temperature":1,"thinkingConfig":{"thinkingBudget":9}}}"#) { ReasoningSplices.google($0, level: "off", into: &$1) },
                        #"{"generationConfig":{"temperature":1}}"#)
+        // XHIGH is rejected upstream: xhigh removes the config like off (droid2api routes.js, /v1/generate).
+        XCTAssertEqual(apply(#"{"generationConfig":{"temperature":1,"thinkingConfig":{"thinkingLevel":"LOW"}}}"#) { ReasoningSplices.google($0, level: "xhigh", into: &$1) },
+                       #"{"generationConfig":{"temperature":1}}"#)
+        XCTAssertEqual(apply(#"{"contents":[]}"#) { ReasoningSplices.google($0, level: "xhigh", into: &$1) }, #"{"contents":[]}"#)
+        // The Anthropic pass-through keeps droid2api's 40960 for xhigh (routes.js /v1/messages).
+        XCTAssertEqual(apply(#"{"model":"m"}"#) { _ = ReasoningSplices.anthropic($0, level: "xhigh", into: &$1) },
+                       #"{"thinking":{"type":"enabled","budget_tokens":40960},"model":"m"}"#)
+    }
+
+    func testFastModeOnTheResponsesPassThrough() {
+        XCTAssertEqual(apply(#"{"model":"m","input":"hi"}"#) { FactorySplices.priorityTier($0, into: &$1) },
+                       #"{"service_tier":"priority","model":"m","input":"hi"}"#)
+        XCTAssertEqual(apply(#"{"model":"m","service_tier":"flex"}"#) { FactorySplices.priorityTier($0, into: &$1) },
+                       #"{"model":"m","service_tier":"flex"}"#, "the client's own tier stays")
     }
 }

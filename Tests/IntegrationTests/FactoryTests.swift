@@ -32,7 +32,9 @@ final class FactoryTests: XCTestCase {
                {"id": "claude-f", "upstream": "factory", "type": "anthropic", "reasoning": "\(reasoning)", "upstreamModel": "claude-opus-4-6"},
                {"id": "gpt-f", "upstream": "factory", "type": "openai", "reasoning": "\(reasoning)"},
                {"id": "gemini-f", "upstream": "factory", "type": "google"},
-               {"id": "chat-f", "upstream": "factory", "type": "common"}
+               {"id": "chat-f", "upstream": "factory", "type": "common"},
+               {"id": "claude-fast", "upstream": "factory", "type": "anthropic", "fast": true, "upstreamModel": "claude-opus-4-6"},
+               {"id": "gpt-fast", "upstream": "factory", "type": "openai", "fast": true, "reasoning": "auto"}
              ],
              "modelRedirects": {"claude-alias": "claude-f"}}
             """)
@@ -302,6 +304,28 @@ final class FactoryTests: XCTestCase {
         XCTAssertEqual(ok.status, 200, ok.bodyText)
         XCTAssertEqual(try s.last().headers["authorization"], "Bearer client-own-factory-key")
         XCTAssertFalse(try s.recorded().description.contains("sk-droidgate-client"))
+    }
+
+    /// `fast: true` as droid2api does it: the fast-mode beta for Anthropic-type
+    /// models, `service_tier: priority` for OpenAI-type ones (spliced on the
+    /// pass-through, set in the translation) unless the client chose a tier.
+    /// And the Google route's x-client-version, from the user agent.
+    func testFastModelsAndTheGoogleClientVersionAtFactory() throws {
+        let s = try Stack()
+        XCTAssertEqual(try s.post("/v1/messages", #"{"model":"claude-fast","max_tokens":50,"messages":[{"role":"user","content":"hi"}]}"#).status, 200)
+        XCTAssertTrue(try s.last().headers["anthropic-beta"]?.contains("fast-mode-2026-02-01") == true)
+        XCTAssertEqual(try s.post("/v1/responses", #"{"model":"gpt-fast","input":"hi"}"#).status, 200)
+        XCTAssertEqual(try s.last().body, #"{"instructions":"You are Droid.","service_tier":"priority","model":"gpt-fast","input":"hi"}"#)
+        XCTAssertEqual(try s.post("/v1/responses", #"{"model":"gpt-fast","service_tier":"flex","input":"hi"}"#).status, 200)
+        XCTAssertTrue(try s.last().body.contains(#""service_tier":"flex""#))
+        XCTAssertFalse(try s.last().body.contains("priority"))
+        XCTAssertEqual(try s.post("/v1/chat/completions", #"{"model":"gpt-fast","messages":[{"role":"user","content":"hi"}]}"#).status, 200)
+        XCTAssertEqual(try JSONValue(parsing: s.last().body)["service_tier"], "priority")
+        XCTAssertEqual(try s.post("/v1/chat/completions", #"{"model":"gemini-f","messages":[{"role":"user","content":"hi"}]}"#).status, 200)
+        XCTAssertEqual(try s.last().headers["x-client-version"], "9.9.9")
+        // Not fast: neither.
+        XCTAssertEqual(try s.post("/v1/messages", #"{"model":"claude-f","max_tokens":50,"messages":[{"role":"user","content":"hi"}]}"#).status, 200)
+        XCTAssertFalse(try s.last().headers["anthropic-beta"]?.contains("fast-mode") == true)
     }
 
     func testGoogleAndCommonThroughChat() throws {

@@ -11,7 +11,8 @@ final class ReasoningPolicyTests: XCTestCase {
     // MARK: Anthropic
 
     func testAnthropicFixedLevels() throws {
-        let expected: [ReasoningLevel: Int] = [.low: 4096, .medium: 12288, .high: 24576, .xhigh: 40960]
+        // droid2api's chat → Anthropic translation (transformers/request-anthropic.js): xhigh = high's budget.
+        let expected: [ReasoningLevel: Int] = [.low: 4096, .medium: 12288, .high: 24576, .xhigh: 24576]
         for (level, budget) in expected {
             let (body, betas) = try ChatRequest.toAnthropic(json(plain), context(prompt: "", reasoning: level))
             XCTAssertEqual(betas, ["interleaved-thinking-2025-05-14"], "\(level)")
@@ -141,13 +142,15 @@ final class ReasoningPolicyTests: XCTestCase {
     // MARK: Google
 
     func testGoogleLevels() throws {
-        let expected: [ReasoningLevel: String] = [.low: "LOW", .medium: "MEDIUM", .high: "HIGH", .xhigh: "HIGH"]
+        let expected: [ReasoningLevel: String] = [.low: "LOW", .medium: "MEDIUM", .high: "HIGH"]
         for (level, name) in expected {
             let body = try ChatRequest.toGoogle(json(plain), context(reasoning: level))
             assertJSON(
                 body["generationConfig"] ?? .null,
                 #"{"thinkingConfig":{"thinkingLevel":"\#(name)","includeThoughts":true}}"#)
         }
+        // The upstream rejects XHIGH; droid2api (transformers/request-google.js) sends no config for it.
+        XCTAssertNil(try ChatRequest.toGoogle(json(plain), context(reasoning: .xhigh))["generationConfig"]?["thinkingConfig"])
         XCTAssertNil(try ChatRequest.toGoogle(json(withClientFields), context(reasoning: .off))["generationConfig"])
         assertJSON(
             try ChatRequest.toGoogle(json(withClientFields), context(reasoning: .auto))["generationConfig"] ?? .null,

@@ -56,6 +56,13 @@ public enum FactorySplices {
     // MARK: Model
 
     /// Replaces the top-level `model` value with `name` (when it differs).
+    /// Fast mode on the Responses pass-through: `"service_tier":"priority"`
+    /// unless the client chose a tier itself (droid2api, transformers/request-openai.js).
+    public static func priorityTier(_ body: UnsafeRawBufferPointer, into splice: inout Splice) {
+        guard topLevel(body, "service_tier") == nil else { return }
+        _ = insertFirstMember(body, Array(#""service_tier":"priority""#.utf8), into: &splice)
+    }
+
     public static func setModel(_ body: UnsafeRawBufferPointer, _ name: String, into splice: inout Splice) {
         let token = jsonString(name)
         if let m = topLevel(body, "model") {

@@ -64,16 +64,26 @@ public enum ReasoningSplices {
         setMember(body, objectAt: open, "reasoning_effort", Array(#""\#(level)""#.utf8), into: &splice)
     }
 
+    /// Gemini's `thinkingLevel` for a policy level; nil: remove the config. Only
+    /// low/medium/high map (droid2api, routes.js /v1/generate): the upstream
+    /// rejects `XHIGH`, so xhigh removes the config like off.
+    static func googleLevel(_ level: String) -> String? {
+        switch level {
+        case "low", "medium", "high": level.uppercased()
+        default: nil
+        }
+    }
+
     public static func google(_ body: UnsafeRawBufferPointer, level: String, into splice: inout Splice) {
         guard level != "auto", let open = FactorySplices.objectStart(body) else { return }
         let config = JSONScan.member(body, objectAt: open, named: "generationConfig")
-        if level == "off" {
+        guard let mapped = googleLevel(level) else {
             if let c = config, body[c.start] == 0x7b {
                 _ = FactorySplices.removeMember(body, objectAt: c.start, "thinkingConfig", into: &splice)
             }
             return
         }
-        let levelValue = Array(#""\#(level.uppercased())""#.utf8)
+        let levelValue = Array(#""\#(mapped)""#.utf8)
         guard let c = config, body[c.start] == 0x7b else {
             if config == nil {
                 setMember(body, objectAt: open, "generationConfig", Array(#"{"thinkingConfig":{"thinkingLevel":"#.utf8) + levelValue + Array("}}".utf8), into: &splice)

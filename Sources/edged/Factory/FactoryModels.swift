@@ -10,6 +10,8 @@ struct FactoryModels: Sendable {
         let provider: String
         let reasoning: ReasoningLevel
         let upstreamModel: String
+        /// `fast: true`: the priority tier (OpenAI type) or the fast-mode beta (Anthropic type).
+        let fast: Bool
     }
 
     private let byName: [String: Model]
@@ -21,7 +23,8 @@ struct FactoryModels: Sendable {
         var list: [Model] = []
         for m in config.models where m.upstream == .factory {
             let model = Model(id: m.id, type: ModelType(rawValue: m.type) ?? .common, provider: m.provider,
-                              reasoning: ReasoningLevel(rawValue: m.reasoning) ?? .auto, upstreamModel: m.upstreamModel)
+                              reasoning: ReasoningLevel(rawValue: m.reasoning) ?? .auto, upstreamModel: m.upstreamModel,
+                              fast: m.fast)
             map[m.id] = model
             list.append(model)
         }

@@ -28,6 +28,20 @@ enum FactoryPlanner {
         let message: String
     }
 
+    static let fastModeBeta = "fast-mode-2026-02-01"
+
+    /// The first `N.N.N` after a `/` in the user agent (`factory-cli/0.84.0` → `0.84.0`), else droid2api's default.
+    static func clientVersion(userAgent: String) -> String {
+        var rest = Substring(userAgent)
+        while let slash = rest.firstIndex(of: "/") {
+            rest = rest[rest.index(after: slash)...]
+            let candidate = rest.prefix { $0.isNumber || $0 == "." }
+            let parts = candidate.split(separator: ".", omittingEmptySubsequences: false)
+            if parts.count >= 3, parts.prefix(3).allSatisfy({ !$0.isEmpty }) { return parts.prefix(3).joined(separator: ".") }
+        }
+        return "0.84.0"
+    }
+
     static func plan(_ r: FactoryRequest) -> Result<FactoryExchange.Plan, Failure> {
         let ctx = TranslationContext(model: r.model.upstreamModel, systemPrompt: r.factory.systemPrompt,
                                      reasoning: r.model.reasoning, created: r.created, id: r.id)
@@ -52,7 +66,13 @@ enum FactoryPlanner {
                     betas += extra
                     translation = .anthropic(stream: stream)
                 case .openai:
-                    body = try ChatRequest.toResponses(chat, ctx).serialized()
+                    var responses = try ChatRequest.toResponses(chat, ctx)
+                    if r.model.fast, case .object(var o) = responses, o["service_tier"] == nil {
+                        // droid2api (transformers/request-openai.js): fast models ask for the priority tier.
+                        o["service_tier"] = "priority"
+                        responses = .object(o)
+                    }
+                    body = responses.serialized()
                     translation = .responses(stream: stream)
                 default:
                     body = try ChatRequest.toGoogle(chat, ctx).serialized()
@@ -77,6 +97,7 @@ enum FactoryPlanner {
                 case (.responses, _):
                     FactorySplices.responsesInstructions(b, prompt: r.factory.systemPrompt, into: &splice)
                     ReasoningSplices.responses(b, level: level, into: &splice)
+                    if r.model.fast { FactorySplices.priorityTier(b, into: &splice) }
                 case (.generate, _):
                     FactorySplices.googleSystemInstruction(b, prompt: r.factory.systemPrompt, into: &splice)
                     ReasoningSplices.google(b, level: level, into: &splice)
@@ -103,7 +124,13 @@ enum FactoryPlanner {
             // Streams must arrive as they are produced, never compressed in blocks.
             ("accept-encoding", "identity"),
         ]
+        if r.model.type == .google {
+            // droid2api (transformers/request-google.js): the CLI version from the user agent.
+            headers.append(("x-client-version", Self.clientVersion(userAgent: r.factory.userAgent)))
+        }
         if r.model.type == .anthropic {
+            // droid2api (transformers/request-anthropic.js): fast models get the fast-mode beta.
+            if r.model.fast && !betas.contains(where: { $0.lowercased() == Self.fastModeBeta }) { betas.append(Self.fastModeBeta) }
             headers.append(("anthropic-version", r.header("anthropic-version") ?? "2023-06-01"))
             headers.append(("x-api-key", "placeholder"))
             var seen = Set<String>()
