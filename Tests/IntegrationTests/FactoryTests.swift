@@ -15,10 +15,10 @@ final class FactoryTests: XCTestCase {
         var up: RunningProcess!
 
         init(reasoning: String = "auto", env: [String: String] = ["DROID_REFRESH_KEY": "factory-seed"], withWorkOS: Bool = true,
-             clientKey: String? = nil) throws {
+             clientKey: String? = nil, userAgent: String = "factory-cli/9.9.9", latestVersionPort: UInt16? = nil) throws {
             let clientKeyDigests = clientKey.map { ["sha256:" + SHA256.hexDigest(Array($0.utf8))] } ?? []
             workos = try RunningProcess(Binaries.path("fake-workos"), ["--port", String(workosPort), "--seed-refresh", "factory-seed"])
-            factory = try RunningProcess(Binaries.path("fake-factory"), ["--port", String(factoryPort), "--record"]
+            factory = try RunningProcess(Binaries.path("fake-factory"), ["--port", String(factoryPort), "--record", "--latest-version", "0.91.7"]
                                          + (withWorkOS ? ["--workos", "http://127.0.0.1:\(workosPort)"] : []))
             guard eventually({ (try? RawHTTP(port: self.factoryPort)) != nil && (try? RawHTTP(port: self.workosPort)) != nil }) else {
                 throw TimedOut(what: "fakes", seconds: 10)
@@ -27,7 +27,8 @@ final class FactoryTests: XCTestCase {
             {"listen": "127.0.0.1:\(edgePort)", "backend": {"port": \(backendPort)},
              "clients": {"apiKeys": [\(clientKeyDigests.map { "\"\($0)\"" }.joined(separator: ","))]},
              "auth": {"workosBaseURL": "http://127.0.0.1:\(workosPort)", "timeoutSeconds": 5},
-             "factory": {"baseURL": "http://127.0.0.1:\(factoryPort)", "systemPrompt": "You are Droid.", "userAgent": "factory-cli/9.9.9"},
+             "factory": {"baseURL": "http://127.0.0.1:\(factoryPort)", "systemPrompt": "You are Droid.", "userAgent": "\(userAgent)",
+                         "latestVersionURL": "http://127.0.0.1:\(latestVersionPort ?? factoryPort)/factory-cli/LATEST"},
              "models": [
                {"id": "claude-f", "upstream": "factory", "type": "anthropic", "reasoning": "\(reasoning)", "upstreamModel": "claude-opus-4-6"},
                {"id": "gpt-f", "upstream": "factory", "type": "openai", "reasoning": "\(reasoning)"},
@@ -326,6 +327,25 @@ final class FactoryTests: XCTestCase {
         // Not fast: neither.
         XCTAssertEqual(try s.post("/v1/messages", #"{"model":"claude-f","max_tokens":50,"messages":[{"role":"user","content":"hi"}]}"#).status, 200)
         XCTAssertFalse(try s.last().headers["anthropic-beta"]?.contains("fast-mode") == true)
+    }
+
+    /// `factory.userAgent: "auto"` follows Factory CLI's LATEST file; until it
+    /// is read (or when it cannot be), the built-in version, never a wait.
+    func testTheUserAgentFollowsTheLatestCLIVersion() throws {
+        let s = try Stack(userAgent: "auto")
+        XCTAssertTrue(eventually(timeout: 10) {
+            (try? s.post("/v1/chat/completions", #"{"model":"chat-f","messages":[{"role":"user","content":"hi"}]}"#).status) == 200
+                && (try? s.last().headers["user-agent"]) == "factory-cli/0.91.7"
+        }, (try? s.last().headers["user-agent"]) ?? "-")
+        XCTAssertEqual(try s.post("/v1/chat/completions", #"{"model":"gemini-f","messages":[{"role":"user","content":"hi"}]}"#).status, 200)
+        XCTAssertEqual(try s.last().headers["x-client-version"], "0.91.7")
+        // LATEST unreachable: the built-in version, and requests are not held.
+        let dead = freePort()
+        let t = try Stack(userAgent: "auto", latestVersionPort: dead)
+        let started = Date()
+        XCTAssertEqual(try t.post("/v1/chat/completions", #"{"model":"chat-f","messages":[{"role":"user","content":"hi"}]}"#).status, 200)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+        XCTAssertEqual(try t.last().headers["user-agent"], "factory-cli/0.84.0")
     }
 
     func testGoogleAndCommonThroughChat() throws {

@@ -139,7 +139,11 @@ public struct FactoryConfig: Sendable {
     public var baseURL = "https://api.factory.ai"
     /// Prepended to every Factory request's system prompt ("" = none).
     public var systemPrompt = ""
-    public var userAgent = "factory-cli/0.22.2"
+    /// `"auto"`: Factory CLI's current version, read from `latestVersionURL` at
+    /// start and hourly (as droid2api does); any other string pins the header.
+    public var userAgent = "auto"
+    /// Where `userAgent: "auto"` reads the current Factory CLI version.
+    public var latestVersionURL = "https://downloads.factory.ai/factory-cli/LATEST"
     /// How long to wait for Factory's response head (the stream itself may run longer).
     public var timeoutSeconds = 600.0
 

@@ -129,6 +129,10 @@ public enum ConfigLoader {
         factory.systemPrompt = try f.string("systemPrompt", default: factory.systemPrompt)
         factory.userAgent = try f.string("userAgent", default: factory.userAgent)
         if factory.userAgent.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) { throw f.error("userAgent", "must not contain control characters") }
+        factory.latestVersionURL = try f.string("latestVersionURL", default: factory.latestVersionURL)
+        if !(factory.latestVersionURL.hasPrefix("https://") || factory.latestVersionURL.hasPrefix("http://")) {
+            throw f.error("latestVersionURL", "expected an http:// or https:// URL, got \"\(factory.latestVersionURL)\"")
+        }
         factory.timeoutSeconds = try f.double("timeoutSeconds", default: factory.timeoutSeconds, range: 1...86400)
         try f.finish()
 

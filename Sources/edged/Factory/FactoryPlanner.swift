@@ -15,6 +15,8 @@ struct FactoryRequest: Sendable {
     let id: String
     /// The client sent a droidgate client key, which was kept from Factory.
     var clientKeyWithheld = false
+    /// The User-Agent to send (UserAgentSource's current value).
+    var userAgent = ""
 
     func header(_ name: String) -> String? { headers.first { $0.0 == name }?.1 }
 }
@@ -120,13 +122,13 @@ enum FactoryPlanner {
             ("x-api-provider", r.model.provider),
             ("x-session-id", r.header("x-session-id") ?? UUID().uuidString.lowercased()),
             ("x-assistant-message-id", r.header("x-assistant-message-id") ?? UUID().uuidString.lowercased()),
-            ("user-agent", r.factory.userAgent),
+            ("user-agent", r.userAgent),
             // Streams must arrive as they are produced, never compressed in blocks.
             ("accept-encoding", "identity"),
         ]
         if r.model.type == .google {
             // droid2api (transformers/request-google.js): the CLI version from the user agent.
-            headers.append(("x-client-version", Self.clientVersion(userAgent: r.factory.userAgent)))
+            headers.append(("x-client-version", Self.clientVersion(userAgent: r.userAgent)))
         }
         if r.model.type == .anthropic {
             // droid2api (transformers/request-anthropic.js): fast models get the fast-mode beta.

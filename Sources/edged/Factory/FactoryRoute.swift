@@ -42,7 +42,8 @@ extension ClientConnection: FactoryResponder {
         }
         let request = FactoryRequest(endpoint: endpoint, model: model, body: withOriginalBody { Array($0) }, headers: headers,
                                      factory: context.config.factory, created: Int(WallClock.now()),
-                                     id: "chatcmpl-" + ((try? Random.hex(12)) ?? "droidgate"), clientKeyWithheld: clientKeyWithheld)
+                                     id: "chatcmpl-" + ((try? Random.hex(12)) ?? "droidgate"), clientKeyWithheld: clientKeyWithheld,
+                                     userAgent: context.factoryUserAgent.value)
         let loop = self.loop
         let me = LoopBound(object: self)
         let exchange = FactoryExchange(request: request, tokens: context.peers.tokens, session: context.factorySession) { body in

@@ -18,6 +18,8 @@ final class EdgeContext: Sendable {
     let rewrites: RewriteSettings
     let factoryModels: FactoryModels
     let factorySession: FactorySession
+    /// Factory requests' User-Agent (follows Factory CLI's releases with `"auto"`).
+    let factoryUserAgent: UserAgentSource
     /// Client connections this process owns: accepted or adopted, and not yet
     /// closed or handed to a new generation (a reload waits for 0).
     let liveConnections = Atomic<Int>(0)
@@ -34,6 +36,8 @@ final class EdgeContext: Sendable {
         self.rewrites = RewriteSettings(rw)
         self.factoryModels = FactoryModels(config: config)
         self.factorySession = FactorySession(timeout: config.factory.timeoutSeconds)
+        self.factoryUserAgent = UserAgentSource(config: config.factory, session: factorySession)
+        if !factoryModels.isEmpty { factoryUserAgent.start() }
         self.planSettings = PlanSettings(rewrites: rewrites, clientKeys: ClientKeyCheck(configured: config.clients.apiKeyDigests),
                                          browserGuard: BrowserGuard(allowedOrigins: config.clients.allowedOrigins,
                                                                     allowedHosts: config.clients.allowedHosts,

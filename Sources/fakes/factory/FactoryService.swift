@@ -84,6 +84,10 @@ final class FactoryService: FakeService {
         let reply = Reply(writer: w, close: knobs.close || !keepAlive)
         if knobs.latencyMs > 0, !PeerWatch.pause(w.socket, milliseconds: knobs.latencyMs) { return .close }
 
+        // downloads.factory.ai/factory-cli/LATEST: the current CLI version as one line of text.
+        if req.method == "GET" && req.path == "/factory-cli/LATEST" {
+            return reply.raw(200, contentType: "text/plain", Array((options.latestVersion + "\n").utf8))
+        }
         guard let route = Route(req.path) else { return reply.json(404, ["detail": "Not Found"]) }
         guard req.method == "POST" else { return reply.json(405, ["detail": "Method Not Allowed"]) }
 

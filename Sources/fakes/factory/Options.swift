@@ -12,6 +12,8 @@ struct Options: Sendable {
     var record = false
     /// Google route: answer `"stream": false` with one JSON object instead of SSE.
     var googleJSONWhenNotStreaming = false
+    /// What GET /factory-cli/LATEST answers (downloads.factory.ai serves the CLI's current version there).
+    var latestVersion = "0.90.3"
     var defaults = Knobs.Defaults()
 
     static let usage = """
@@ -30,6 +32,8 @@ struct Options: Sendable {
           --events N              default content deltas per stream (3)
           --event-delay-ms N      default pause between stream events (0)
           --size N                default reply text size in bytes
+          --latest-version V      what GET /factory-cli/LATEST answers (default 0.90.3), as
+                                  downloads.factory.ai/factory-cli/LATEST does for the real CLI
           --version               print the version (droidgate's) and exit
           -h, --help              this help
 
@@ -52,7 +56,7 @@ struct Options: Sendable {
     }
 
     static func parse(_ args: [String]) -> ParseResult {
-        let values: Set<String> = ["port", "host", "workos", "accept-key", "latency-ms", "events", "event-delay-ms", "size"]
+        let values: Set<String> = ["port", "host", "workos", "accept-key", "latency-ms", "events", "event-delay-ms", "size", "latest-version"]
         let bools: Set<String> = ["record", "google-json-when-not-streaming"]
         let flags: [(name: String, value: String?)]
         switch Flags.scan(args, valueFlags: values, boolFlags: bools) {
@@ -78,6 +82,7 @@ struct Options: Sendable {
             case "events": guard let n = Flags.int(v, 1...Knobs.maxEvents) else { return bad }; o.defaults.events = n
             case "event-delay-ms": guard let n = Flags.int(v, 0...3_600_000) else { return bad }; o.defaults.eventDelayMs = n
             case "size": guard let n = Flags.int(v, 0...Knobs.maxSize) else { return bad }; o.defaults.size = n
+            case "latest-version": o.latestVersion = v
             default: return .failure("unknown flag --\(name)")
             }
         }
