@@ -7,6 +7,7 @@ Everything listens and connects on 127.0.0.1 only.
 """
 import argparse
 import datetime
+import http.client
 import json
 import os
 import platform
@@ -479,6 +480,128 @@ http {{
     return path, d
 
 
+def static_backend_conf(tmp, port, reply_path, nofile, name="static-backend"):
+    """The wrk phase's backend (BENCH_BACKEND=static): one nginx worker that answers
+    POST /v1/chat/completions with the fixed reply in reply_path, on a kept-alive connection.
+
+    A body of 10,000 bytes or more is read in full (into memory: client_body_buffer_size) before
+    the reply, as a real backend parses the whole request first; nginx's `return` would reply at
+    once and discard the body afterwards, in 4 KiB reads (a reply overtaking the upload is not the
+    case this benchmark is about, and those reads cost more than the 2 MiB buffer). `mirror`, with
+    its default `mirror_request_body on`, is what makes nginx read the body before the content
+    phase; the static handler then refuses the POST (405), which error_page turns into the reply.
+    That path costs about twice `return`'s per small request, so smaller bodies (the 1 KiB one,
+    which normally arrives with the head) keep `return`, which reads and drops them before answering."""
+    d = os.path.join(tmp, name)
+    os.makedirs(d, exist_ok=True)
+    user = "user root;" if os.geteuid() == 0 else ""
+    with open(reply_path, "rb") as f:
+        reply = f.read().decode("utf-8")
+    if "$" not in reply:
+        # `return` takes a complex value: backslash and quote are escaped; `$` cannot be.
+        text = reply.replace("\\", "\\\\").replace("'", "\\'")
+        small = f"return 200 '{text}';"
+    else:  # the static file, through the same 405 → error_page turn (the body is discarded on the way)
+        small = "alias " + reply_path + "; error_page 405 =200 /_reply;"
+    conf = f"""
+{user}
+worker_processes 1;
+daemon off;
+pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+worker_rlimit_nofile {nofile};
+events {{ worker_connections {min(nofile - 64, 65536)}; }}
+http {{
+    access_log off;
+    server_tokens off;
+    client_body_temp_path {d}/client_body;
+    proxy_temp_path {d}/proxy;
+    fastcgi_temp_path {d}/fastcgi;
+    uwsgi_temp_path {d}/uwsgi;
+    scgi_temp_path {d}/scgi;
+    keepalive_timeout 75s;
+    keepalive_requests 1000000000;
+    map $content_length $read_body_first {{ default 0; "~^[0-9]{{5,}}$" 1; }}
+    server {{
+        listen {LOOPBACK}:{port} backlog=4096;
+        client_max_body_size 64m;
+        client_body_buffer_size 2m;
+        location = /healthz {{ default_type application/json; return 200 '{{"status":"ok"}}'; }}
+        location = /v1/chat/completions {{
+            if ($read_body_first) {{ rewrite ^ /_read_body_first last; }}
+            default_type application/json;
+            {small}
+        }}
+        location = /_read_body_first {{
+            internal;
+            mirror /_mirror;
+            alias {reply_path};
+            error_page 405 =200 /_reply;
+        }}
+        location = /_mirror {{ internal; return 204; }}
+        location = /_reply {{ internal; default_type application/json; alias {reply_path}; }}
+    }}
+}}
+"""
+    path = os.path.join(d, "nginx.conf")
+    with open(path, "w") as f:
+        f.write(conf)
+    return path, d
+
+
+def capture_reply(port, body_path, out_path, reply_size=1024):
+    """One real chat request to the fake (x-fake-size: reply_size); its reply body saved to
+    out_path, which the static backend then serves."""
+    with open(body_path, "rb") as f:
+        body = f.read()
+    c = http.client.HTTPConnection(LOOPBACK, port, timeout=10)
+    try:
+        c.request("POST", "/v1/chat/completions", body=body,
+                  headers={"Content-Type": "application/json", "x-fake-size": str(reply_size)})
+        r = c.getresponse()
+        data = r.read()
+    finally:
+        c.close()
+    if r.status != 200:
+        raise SystemExit(f"fake backend answered {r.status} to the reply-capturing request: {data[:200]!r}")
+    json.loads(data)  # a chat completion, as JSON
+    with open(out_path, "wb") as f:
+        f.write(data)
+    return data
+
+
+def check_targets(ports, bodies, expect=None):
+    """A POST of each body in turn on one keep-alive connection per target, then the first again:
+    each must get 200, an application/json reply that parses (and equals expect, if given), and the
+    connection must stay open throughout (the request body was read or discarded, not left behind)."""
+    for t, port in ports.items():
+        c = http.client.HTTPConnection(LOOPBACK, port, timeout=30)
+        try:
+            sock = None
+            for i, body in enumerate(list(bodies) + bodies[:1]):
+                c.request("POST", "/v1/chat/completions", body=body,
+                          headers={"Content-Type": "application/json", "x-fake-size": "1024"})
+                r = c.getresponse()
+                data = r.read()
+                what = f"{t}: POST of {len(body)} B (request {i + 1} on the connection)"
+                if r.status != 200:
+                    raise SystemExit(f"{what}: status {r.status}: {data[:200]!r}")
+                if not (r.getheader("Content-Type") or "").startswith("application/json"):
+                    raise SystemExit(f"{what}: Content-Type {r.getheader('Content-Type')!r}")
+                json.loads(data)
+                if expect is not None and data != expect:
+                    raise SystemExit(f"{what}: reply differs from the static backend's ({len(data)} B)")
+                if r.will_close:
+                    raise SystemExit(f"{what}: the connection is not kept alive")
+                if sock is not None and c.sock is not sock:
+                    raise SystemExit(f"{what}: the client had to reconnect")
+                sock = c.sock
+        except (OSError, http.client.HTTPException) as e:
+            raise SystemExit(f"{t}: POST on a keep-alive connection failed: {e!r}")
+        finally:
+            c.close()
+
+
 def haproxy_conf(tmp, port, backend_port, name, nofile, maxconn):
     path = os.path.join(tmp, f"{name}.cfg")
     conf = f"""
@@ -600,7 +723,10 @@ def main():
         profile_limit=0.2,
         profile_top=15,
         profile_top_user=10,
+        backend=os.environ.get("BENCH_BACKEND", "static"),
     )
+    if cfg.backend not in ("static", "fake"):
+        raise SystemExit(f"unknown BENCH_BACKEND {cfg.backend} (known: static, fake)")
     unknown = cfg.phases - {"wrk", "sse", "idle", "alloc", "profile"}
     if unknown:
         raise SystemExit(f"unknown BENCH_PHASES {','.join(sorted(unknown))} (known: wrk,sse,idle,alloc,profile)")
@@ -619,27 +745,31 @@ def main():
     tmp = a.tmp
     global PROCS
     procs = PROCS = Procs(tmp)
-    bp, ep, np_, hp, ep2, np2, hp2, ep3, np3, hp3 = pick_ports(cfg.port_base, 10)
+    # bp: the fake; sp: the static backend; ep/np_/hp: the load-phase proxies (wrk, profile, and SSE
+    # when they point at the fake); *2: idle; *3: alloc; *4: SSE when the load phase uses sp.
+    bp, sp, ep, np_, hp, ep2, np2, hp2, ep3, np3, hp3, ep4, np4, hp4 = pick_ports(cfg.port_base, 14)
     edged_bin = os.path.join(a.bin, "edged")
     fake_bin = os.path.join(a.bin, "fake-cli-proxy-api")
     facts = machine_facts(a.bin, a.repo)
-    res = argparse.Namespace(wrk={}, workloads=[], sse={}, mem={}, alloc={}, profile={}, small_len=0, big_len=0)
+    res = argparse.Namespace(wrk={}, workloads=[], sse={}, mem={}, alloc={}, profile={}, small_len=0, big_len=0,
+                             reply_len=0)
     targets = ["direct", "edged", "nginx", "haproxy"]
     t0 = time.time()
 
     # haproxy wants 2 fds per connection (client + server side) under its maxconn.
     haproxy_maxconn = max(1000, min(cfg.idle_n + 200, (cfg.nofile - 200) // 2))
 
-    # extra_env: LD_PRELOAD and MALLOC_COUNT_FILE for the alloc phase.
-    def start_edged(name, port, extra_env=None):
-        conf, root = edged_conf(tmp, port, bp, name)
+    # backend: the port every proxy of the instance forwards to. extra_env: LD_PRELOAD and
+    # MALLOC_COUNT_FILE for the alloc phase.
+    def start_edged(name, port, backend, extra_env=None):
+        conf, root = edged_conf(tmp, port, backend, name)
         env = dict(os.environ, DROIDGATE_ROOT=root, **(extra_env or {}))
         p = procs.start(name, [edged_bin, "--config", conf], cpus=cfg.proxy_cpus, env=env)
         wait_http(port, proc=p)
         return p, p.pid
 
-    def start_nginx(name, port, extra_env=None):
-        conf, d = nginx_conf(tmp, port, bp, cfg.nofile, name)
+    def start_nginx(name, port, backend, extra_env=None):
+        conf, d = nginx_conf(tmp, port, backend, cfg.nofile, name)
         p = procs.start(name, ["nginx", "-e", "stderr", "-p", d, "-c", conf], cpus=cfg.proxy_cpus,
                         env=dict(os.environ, **extra_env) if extra_env else None)
         wait_http(port, proc=p)
@@ -648,56 +778,100 @@ def main():
             procs.record(k)
         return p, (kids[0] if kids else p.pid)  # the worker
 
-    def start_haproxy(name, port, extra_env=None):
-        conf = haproxy_conf(tmp, port, bp, name, cfg.nofile, haproxy_maxconn)
+    def start_haproxy(name, port, backend, extra_env=None):
+        conf = haproxy_conf(tmp, port, backend, name, cfg.nofile, haproxy_maxconn)
         p = procs.start(name, ["haproxy", "-db", "-f", conf], cpus=cfg.proxy_cpus,
                         env=dict(os.environ, **extra_env) if extra_env else None)
         wait_http(port, proc=p)
         return p, p.pid
 
+    def start_proxies(suffix, ports3, backend):
+        return {name: start(name + suffix, port, backend)
+                for (name, start), port in zip((("edged", start_edged), ("nginx", start_nginx),
+                                                ("haproxy", start_haproxy)), ports3)}
+
     try:
-        log(f"ports: backend {bp}, edged {ep}, nginx {np_}, haproxy {hp}; proxies on cpu {cfg.proxy_cpus}, "
-            f"backend/wrk/clients on cpu {cfg.load_cpus}")
+        log(f"ports: fake backend {bp}, static backend {sp}, edged {ep}, nginx {np_}, haproxy {hp}; proxies on "
+            f"cpu {cfg.proxy_cpus}, backend/wrk/clients on cpu {cfg.load_cpus}")
         # The fake logs a line per request and has no switch for it: its stderr goes to /dev/null.
         fake = procs.start("backend", [fake_bin, "--host", LOOPBACK, "--port", str(bp)], cpus=cfg.load_cpus,
                            quiet=True)
         wait_http(bp, proc=fake)
-        live = {"edged": start_edged("edged", ep), "nginx": start_nginx("nginx", np_),
-                "haproxy": start_haproxy("haproxy", hp)}
-        ports = {"direct": bp, "edged": ep, "nginx": np_, "haproxy": hp}
-        pids = {"direct": fake.pid, **{name: pid for name, (_, pid) in live.items()}}
+        backends = [("backend", fake)]
+        wrk_scripts(tmp, res)  # also writes small.json and big.json
+        bodies = [open(os.path.join(tmp, n), "rb").read() for n in ("small.json", "big.json")]
+        expect = None
+        if cfg.backend == "static":
+            # The wrk, profile and alloc phases' backend: one nginx worker on cpu load_cpus serving a
+            # reply captured from the fake, so that the proxy, not the backend, is the bottleneck.
+            reply_path = os.path.join(tmp, "reply.json")
+            expect = capture_reply(bp, os.path.join(tmp, "small.json"), reply_path)
+            res.reply_len = len(expect)
+            conf, d = static_backend_conf(tmp, sp, reply_path, cfg.nofile)
+            static = procs.start("static-backend", ["nginx", "-e", "stderr", "-p", d, "-c", conf],
+                                 cpus=cfg.load_cpus)
+            wait_http(sp, proc=static)
+            kids = children(static.pid)
+            for k in kids:
+                procs.record(k)
+            backends.append(("static-backend", static))
+            wp, wpid = sp, (kids[0] if kids else static.pid)  # its worker
+            log(f"static backend (nginx) on {sp}: replies with {len(expect)} B captured from the fake")
+        else:
+            wp, wpid = bp, fake.pid
+        facts.insert(-1, ("wrk backend", f"static (nginx, fixed {res.reply_len} B reply)"
+                          if cfg.backend == "static" else "fake-cli-proxy-api"))
+        live = start_proxies("", (ep, np_, hp), wp)
+        ports = {"direct": wp, "edged": ep, "nginx": np_, "haproxy": hp}
+        pids = {"direct": wpid, **{name: pid for name, (_, pid) in live.items()}}
 
-        def check_alive():
-            for name, (p, _) in list(live.items()) + [("backend", (fake, 0))]:
+        def check_backend():
+            for name, p in backends:
                 if p.poll() is not None:
                     raise SystemExit(f"{name} exited with status {p.returncode} during the run")
 
+        def check_alive():
+            check_backend()
+            for name, (p, _) in live.items():
+                if p.poll() is not None:
+                    raise SystemExit(f"{name} exited with status {p.returncode} during the run")
+
+        # 1 KiB, 1 MiB, 1 KiB on one connection per target: 200 + the JSON, connection kept.
+        check_targets(ports, bodies, expect)
+        log("check: POST 1 KiB / 1 MiB / 1 KiB on one keep-alive connection: 200 + JSON through every target")
         if "wrk" in cfg.phases:
             phase_wrk(cfg, res, tmp, ports, pids, targets, check_alive)
-        if "sse" in cfg.phases:
-            phase_sse(cfg, res, tmp, ports, targets, check_alive)
         if "profile" in cfg.phases:
             phase_profile(cfg, res, tmp, ports, pids, check_alive)
+        if "sse" in cfg.phases:
+            if wp != bp:  # SSE needs the fake: fresh instances of the proxies in front of it
+                check_alive()
+                for name, (p, pid) in live.items():
+                    res.mem[f"{name}_load"] = proc_status(pid)
+                    procs.stop(p)
+                live = start_proxies("-sse", (ep4, np4, hp4), bp)
+                sse_ports = {"direct": bp, "edged": ep4, "nginx": np4, "haproxy": hp4}
+            else:
+                sse_ports = ports
+            phase_sse(cfg, res, tmp, sse_ports, targets, check_alive)
         check_alive()
         for name, (p, pid) in live.items():
-            res.mem[f"{name}_load"] = proc_status(pid)
+            res.mem[f"{name}_sse" if f"{name}_load" in res.mem else f"{name}_load"] = proc_status(pid)
             procs.stop(p)
-
-        def check_backend():
-            if fake.poll() is not None:
-                raise SystemExit(f"backend exited with status {fake.returncode} during the run")
 
         if "alloc" in cfg.phases:
             phase_alloc(cfg, res, tmp, [("edged", ep3, start_edged), ("nginx", np3, start_nginx),
-                                        ("haproxy", hp3, start_haproxy)], check_backend)
+                                        ("haproxy", hp3, start_haproxy)], wp, check_backend)
         if cfg.idle_n:
             # Each on a fresh instance, so buffers freed after the load phase don't hide the cost.
             # Twice: after a GET /healthz the proxy answers itself (the brief's measure), and after
-            # one proxied chat POST of IDLE_BODY bytes (what an agent's connection looks like).
+            # one proxied chat POST of IDLE_BODY bytes (what an agent's connection looks like), in
+            # front of the fake (only its memory is measured, not its speed).
             for kind, body_size, batch in (("healthz", 0, 500), ("post", IDLE_BODY, 100)):
                 for name, start, port in (("edged", start_edged, ep2), ("nginx", start_nginx, np2),
                                           ("haproxy", start_haproxy, hp2)):
-                    p, pid = start(f"{name}-idle-{kind}", port)
+                    check_backend()
+                    p, pid = start(f"{name}-idle-{kind}", port, bp)
                     n = min(cfg.idle_n, haproxy_maxconn - 100) if name == "haproxy" else cfg.idle_n
                     before, after, still, fails = idle_test(port, n, pid, body_size, batch)
                     res.mem[f"{name}_idle_{kind}"] = (before, after, still, fails,
@@ -843,15 +1017,16 @@ def read_counts(path):
     return dict(zip(MC_FIELDS, v)) if v[0] == MC_MAGIC else None
 
 
-def phase_alloc(cfg, res, tmp, starters, check_backend):
-    """starters: (name, port, start(name, port, env) -> (Popen, pid)). Each proxy on a fresh
-    instance under the shim; counters read around each wrk run, divided by wrk's requests."""
+def phase_alloc(cfg, res, tmp, starters, backend, check_backend):
+    """starters: (name, port, start(name, port, backend, env) -> (Popen, pid)). Each proxy on a fresh
+    instance under the shim, in front of the wrk phase's backend; counters read around each wrk run,
+    divided by wrk's requests."""
     small_lua, _ = wrk_scripts(tmp, res)
     so = build_shim(tmp)
     for name, port, start in starters:
         check_backend()
         counts = os.path.join(tmp, f"{name}-alloc.counts")
-        p, _ = start(f"{name}-alloc", port, {"LD_PRELOAD": so, "MALLOC_COUNT_FILE": counts})
+        p, _ = start(f"{name}-alloc", port, backend, {"LD_PRELOAD": so, "MALLOC_COUNT_FILE": counts})
         entry = res.alloc[name] = {"rows": [], "note": None}
         try:
             if read_counts(counts) is None:
@@ -1031,7 +1206,7 @@ def render_alloc(cfg, res, L):
     L.append("## Heap allocations per request")
     L.append("")
     L.append(f"An LD_PRELOAD shim (`bench/alloc/malloc_count.c`) counts the heap calls of a fresh instance of "
-             f"each proxy (same configuration as above, nginx: master and worker together, the master idle). "
+             f"each proxy (same configuration and backend as above, nginx: master and worker together, the master idle). "
              f"Its counters are read before and 0.3 s after a wrk run (POST 1 KiB, {cfg.alloc_duration} s, "
              f"after a {cfg.warmup} s warm-up at c16) and divided by the requests wrk completed, so opening "
              f"and closing wrk's connections is included, amortised. *allocs* = malloc + calloc + "
@@ -1137,8 +1312,18 @@ def render(cfg, res, facts, targets, tmp, elapsed):
     if wls:
         L.append(f"wrk -t1, {cfg.repeat} × {cfg.duration} s per cell (targets interleaved; each figure is the "
                  f"median of the {cfg.repeat} runs) after a {cfg.warmup} s warm-up; request body "
-                 f"{res.small_len} B (1 KiB workloads) / {res.big_len} B (1 MiB), reply ~1 KiB of text "
-                 f"(`x-fake-size: 1024`). Proxies pinned to cpu {cfg.proxy_cpus}; backend, wrk and the Python "
+                 f"{res.small_len} B (1 KiB workloads) / {res.big_len} B (1 MiB), " + (
+                     f"reply {res.reply_len} B of JSON. Backend: a static nginx (one worker, on cpu "
+                     f"{cfg.load_cpus}) that answers every chat POST with the same {res.reply_len} B chat "
+                     f"completion, captured once from fake-cli-proxy-api (`x-fake-size: 1024`), after reading the "
+                     f"request body (and dropping it). It costs a fraction of what the fake does per request, so "
+                     f"at c16 and above the proxy, not the backend, limits throughput; *direct* is wrk against "
+                     f"that static backend (`BENCH_BACKEND=fake`: the fake instead)."
+                     if cfg.backend == "static" else
+                     "reply ~1.4 KiB of JSON (`x-fake-size: 1024`). Backend: fake-cli-proxy-api "
+                     "(`BENCH_BACKEND=fake`; it is slower per request than any proxy, so throughput and p99 "
+                     "are mostly the backend's).") +
+                 f" Proxies pinned to cpu {cfg.proxy_cpus}; backend, wrk and the Python "
                  f"clients to cpu {cfg.load_cpus}. Latencies in ms. *added p99* = p99 through the proxy − p99 "
                  f"direct (so comparing added p99 between proxies is comparing their p99). The edged/other added-p99 "
                  f"columns give the ratio when both are positive, and in brackets edged's p99 minus the other's "
@@ -1168,9 +1353,10 @@ def render(cfg, res, facts, targets, tmp, elapsed):
         L.append("")
         L.append("`errors` = wrk connect + read + write + timeout errors plus responses with status ≥ 400 "
                  "(wrk's non-2xx/3xx count), summed over the runs. `CPU µs/req` = user + system CPU time of "
-                 "the target process (for *direct*: the fake backend; for nginx: its worker) per request, and "
-                 "in brackets its busy share of one core during the run. A proxy well below 100% is not the "
-                 "bottleneck: the backend and wrk share the other core.")
+                 "the target process (for *direct*: the backend — the static nginx's worker or the fake; for "
+                 "nginx: its worker) per request, and in brackets its busy share of one core during the run. "
+                 "A proxy near 100% is the bottleneck; one well below it is not: the backend and wrk share "
+                 "the other core.")
         L.append("")
     L.append("Configuration: logging is off everywhere — edged runs with `log.level` `warning` (no "
              "access-log line per request), nginx with `access_log off`, haproxy with no log target. "
@@ -1179,7 +1365,17 @@ def render(cfg, res, facts, targets, tmp, elapsed):
              "off`, `client_max_body_size 64m`, `keepalive_requests 1000000` on both sides (its default of "
              "1000 would force reconnects), request bodies buffered nginx's default way (over 16 KiB: to a "
              "temp file). haproxy: `nbthread 1`, mode http, `option http-keep-alive`, `http-reuse always`, "
-             "`option http-no-delay` (without it haproxy holds SSE events back up to ~200 ms).")
+             "`option http-no-delay` (without it haproxy holds SSE events back up to ~200 ms). "
+             + ("Backends: the wrk table, the profile and the allocation counts use the static backend — nginx, "
+                "`worker_processes 1`, `access_log off`, `keepalive_requests` 10⁹, `client_max_body_size 64m`, "
+                "`client_body_buffer_size 2m`, the captured reply with `return 200` (bodies under 10,000 B: "
+                "nginx reads and drops them), or for larger bodies after reading the whole body into memory "
+                "(`mirror` to an internal location, then the reply — as a real backend reads the request "
+                "before answering). SSE runs on fresh proxy instances in front of fake-cli-proxy-api (it "
+                "needs the fake's paced streams), and so does the idle-connection test. All proxies of a "
+                "phase forward to the same backend."
+                if cfg.backend == "static" else
+                "Backend: fake-cli-proxy-api for every phase (`BENCH_BACKEND=fake`)."))
     L.append("")
     sse = res.sse
     if sse:
@@ -1205,9 +1401,18 @@ def render(cfg, res, facts, targets, tmp, elapsed):
     if mem:
         L.append("## Memory (RSS, KiB)")
         L.append("")
-        L.append("Peak RSS (VmHWM) of the instances that served the wrk and SSE workloads: "
-                 + ", ".join(f"{name} {mem.get(f'{name}_load', {}).get('VmHWM', 0)}"
-                             for name in ("edged", "nginx", "haproxy")) + " (nginx: its worker).")
+        names = ("edged", "nginx", "haproxy")
+        if any(f"{name}_sse" in mem for name in names):
+            L.append("Peak RSS (VmHWM) of the instances that served the wrk workloads: "
+                     + ", ".join(f"{name} {mem.get(f'{name}_load', {}).get('VmHWM', 0)}" for name in names)
+                     + "; of those that served SSE: "
+                     + ", ".join(f"{name} {mem.get(f'{name}_sse', {}).get('VmHWM', 0)}" for name in names)
+                     + " (nginx: its worker).")
+        else:
+            served = " and ".join(x for x, ran in (("wrk", bool(res.workloads)), ("SSE", bool(res.sse))) if ran)
+            L.append(f"Peak RSS (VmHWM) of the instances that served the {served or 'wrk and SSE'} workloads: "
+                     + ", ".join(f"{name} {mem.get(f'{name}_load', {}).get('VmHWM', 0)}" for name in names)
+                     + " (nginx: its worker).")
         L.append("")
         if cfg.idle_n:
             L.append(f"Idle keep-alive connections: on a fresh instance, {cfg.idle_n} client connections each "
