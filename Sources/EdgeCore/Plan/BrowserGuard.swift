@@ -57,7 +57,7 @@ public struct BrowserGuard: Sendable {
     static func isLoopback(_ name: UnsafeRawBufferPointer) -> Bool {
         let all = ByteRange(0, name.count)
         if name.equalsLowercase(all, "localhost") || name.equalsLowercase(all, "[::1]") { return true }
-        guard name.count >= 9, name.starts(with: Array("127.".utf8)) else { return false }
+        guard name.count >= 9, name.equals(ByteRange(0, 4), "127.") else { return false }
         var dots = 0, digits = 0
         for c in name.dropFirst(4) {
             if c == UInt8(ascii: ".") {
