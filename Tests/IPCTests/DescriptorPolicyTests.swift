@@ -7,29 +7,28 @@ import Shared
 /// FramedConnection's descriptor policy on a socketpair: every descriptor
 /// recvmsg installs ends up with the frame that announced it, or closed.
 final class DescriptorPolicyTests: XCTestCase {
-    var devNull = FileDescriptor(rawValue: -1)
+    var pipe: TestPipe?
+    /// Copies open before the test passes any.
+    var before = 0
 
     override func setUpWithError() throws {
-        devNull = try FileDescriptor.open("/dev/null", O_RDONLY | O_CLOEXEC)
+        pipe = try TestPipe()
+        before = openCopies(of: pipe!.passed)
     }
+    override func tearDown() { pipe?.close() }
 
-    override func tearDown() { devNull.close() }
-
-    func descriptorCount() -> Int {
-        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
-    }
-
-    func copies(_ n: Int) -> [FileDescriptor] { [FileDescriptor](repeating: devNull, count: n) }
+    /// `n` times the same descriptor: it arrives as `n` new ones.
+    func copies(_ n: Int) -> [FileDescriptor] { [FileDescriptor](repeating: pipe!.passed, count: n) }
+    func passedCopiesOpen() -> Int { openCopies(of: pipe!.passed) }
 
     func testARefusingConnectionClosesWhatArrivesAndFails() throws {
         let (a, b) = try Socket.pair()
         let reader = FramedConnection(socket: a, descriptors: .refuse)
         let writer = FramedConnection(socket: b)
         defer { reader.close(); writer.close() }
-        let baseline = descriptorCount()
         try writer.send(["id": 1, "op": "echo", "fds": 3], fds: copies(3))
         XCTAssertThrowsError(try reader.receive(timeout: 5)) { XCTAssertEqual($0 as? IPCError, .unexpectedDescriptors(3)) }
-        XCTAssertEqual(descriptorCount(), baseline, "the three that arrived were closed")
+        XCTAssertEqual(passedCopiesOpen(), before, "the three that arrived were closed")
     }
 
     func testAnAcceptingConnectionHandsAnnouncedDescriptorsOver() throws {
@@ -41,6 +40,7 @@ final class DescriptorPolicyTests: XCTestCase {
         let (m, fds) = try reader.receive(timeout: 5)
         XCTAssertEqual(m["id"]?.intValue, 1)
         XCTAssertEqual(fds.count, 2)
+        XCTAssertEqual(passedCopiesOpen(), before + 2)
         fds.forEach { $0.close() }
     }
 
@@ -49,12 +49,11 @@ final class DescriptorPolicyTests: XCTestCase {
         let reader = FramedConnection(socket: a, descriptors: .accept)
         let writer = FramedConnection(socket: b)
         defer { reader.close(); writer.close() }
-        let baseline = descriptorCount()
         // Descriptors no frame announces: the first 16 wait, 16 more is a protocol error.
         try writer.send(["id": 1], fds: copies(16))
         try writer.send(["id": 2], fds: copies(16))
         XCTAssertEqual(try reader.receive(timeout: 5).fds.count, 0)
         XCTAssertThrowsError(try reader.receive(timeout: 5)) { XCTAssertEqual($0 as? IPCError, .unexpectedDescriptors(32)) }
-        XCTAssertEqual(descriptorCount(), baseline, "all 32 were closed")
+        XCTAssertEqual(passedCopiesOpen(), before, "all 32 were closed")
     }
 }

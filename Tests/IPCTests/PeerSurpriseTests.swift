@@ -9,10 +9,6 @@ import Shared
 /// server's descriptor table. The server runs in this process, so
 /// /proc/self/fd is its descriptor table.
 extension ServerTests {
-    func openDescriptorCount() -> Int {
-        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
-    }
-
     /// A raw connection past the hello, as a peer calling itself `role`.
     func helloedPeer(role: String) throws -> FramedConnection {
         let f = FramedConnection(socket: try Socket.connectUnix(path: path))
@@ -36,11 +32,11 @@ extension ServerTests {
 
     func testDescriptorsAPeerPassesAreClosedAndEndItsConnection() throws {
         _ = try startServer()
-        let devNull = try FileDescriptor.open("/dev/null", O_RDONLY | O_CLOEXEC)
-        defer { devNull.close() }
+        let pipe = try TestPipe()
+        defer { pipe.close() }
         // One descriptor passed 16 times arrives as 16 new ones at the server.
-        let sixteen = [FileDescriptor](repeating: devNull, count: 16)
-        let baseline = openDescriptorCount()
+        let sixteen = [FileDescriptor](repeating: pipe.passed, count: 16)
+        let before = openCopies(of: pipe.passed)
         for round in 0..<10 {
             let f = try helloedPeer(role: "edged")
             // Announced ("fds":16) or not: no op takes any.
@@ -52,8 +48,8 @@ extension ServerTests {
             assertHungUp(f, code: IPCError.Code.badRequest, "round \(round)")
             f.close()
         }
-        XCTAssertTrue(waitUntil { self.openDescriptorCount() <= baseline },
-                      "\(openDescriptorCount() - baseline) descriptors more than before the peers came")
+        XCTAssertTrue(waitUntil { openCopies(of: pipe.passed) == before },
+                      "the server holds \(openCopies(of: pipe.passed) - before) of the descriptors the peers passed")
         let c = try IPCClient(path: path, role: "test")
         defer { c.close() }
         XCTAssertEqual(try c.call("echo", ["still": true]).result["still"], true, "the server serves others")
@@ -61,15 +57,14 @@ extension ServerTests {
 
     func testDescriptorsWithTheHelloAreClosedAndEndTheConnection() throws {
         _ = try startServer()
-        let devNull = try FileDescriptor.open("/dev/null", O_RDONLY | O_CLOEXEC)
-        defer { devNull.close() }
-        let baseline = openDescriptorCount()
+        let pipe = try TestPipe()
+        defer { pipe.close() }
+        let before = openCopies(of: pipe.passed)
         let f = FramedConnection(socket: try Socket.connectUnix(path: path))
         defer { f.close() }
-        try f.send(Hello(role: "edged").message, fds: [FileDescriptor](repeating: devNull, count: 16))
+        try f.send(Hello(role: "edged").message, fds: [FileDescriptor](repeating: pipe.passed, count: 16))
         assertHungUp(f, code: IPCError.Code.badHello, "hello with descriptors")
-        f.close()
-        XCTAssertTrue(waitUntil { self.openDescriptorCount() <= baseline })
+        XCTAssertTrue(waitUntil { openCopies(of: pipe.passed) == before })
     }
 
     func testUnknownOpFromEdgedClosesTheConnection() throws {
