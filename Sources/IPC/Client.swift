@@ -14,10 +14,12 @@ public final class IPCClient: Sendable {
         self.path = path
         let socket: Socket
         do { socket = try Socket.connectUnix(path: path) } catch { throw .system(error) }
-        let framed = FramedConnection(socket: socket)
+        // Replies may carry descriptors (announced by "fds":N).
+        let framed = FramedConnection(socket: socket, descriptors: .accept)
         do {
             try framed.send(Hello(role: role, pid: Users.currentPID).message)
-            let (reply, _) = try framed.receive(timeout: timeout)
+            let (reply, fds) = try framed.receive(timeout: timeout)
+            fds.forEach { $0.close() }
             self.peerHello = try Hello.parse(reply)
         } catch {
             framed.close()
@@ -34,8 +36,13 @@ public final class IPCClient: Sendable {
         let deadline = Monotonic.seconds() + timeout
         while true {
             let (m, fds) = try framed.receive(timeout: max(0.001, deadline - Monotonic.seconds()))
-            if m["event"] != nil { continue }
-            if let reply = try Self.reply(m, fds: fds, expecting: id) { return reply }
+            let reply: IPCReply?
+            do { reply = m["event"] == nil ? try Self.reply(m, fds: fds, expecting: id) : nil } catch {
+                fds.forEach { $0.close() }
+                throw error
+            }
+            if let reply { return reply }
+            fds.forEach { $0.close() }   // an event's or another request's: not the caller's
         }
     }
 
@@ -48,7 +55,9 @@ public final class IPCClient: Sendable {
 
     /// The next raw message (reply or event).
     public func nextMessage(timeout: Double) throws(IPCError) -> JSONObject {
-        try framed.receive(timeout: timeout).message
+        let (m, fds) = try framed.receive(timeout: timeout)
+        fds.forEach { $0.close() }
+        return m
     }
 
     public func close() { framed.close() }
@@ -103,6 +112,11 @@ public final class ReconnectingClient: Sendable {
 
     public static let initialBackoff = 0.05
     public static let maxBackoff = 2.0
+    /// A connection that lasted this long resets the backoff. One the peer
+    /// ends at once does not: a server closes the connection on an op it
+    /// lacks (an older daemon during an upgrade), and re-subscribing at once
+    /// after each close would be a reconnect loop.
+    public static let stableSeconds = 1.0
 
     private final class Waiter: Sendable {
         let done = DispatchSemaphoreBox()
@@ -170,8 +184,9 @@ public final class ReconnectingClient: Sendable {
         while !stopped.load(ordering: .acquiring) {
             do {
                 let conn = try connect()
-                backoff = Self.initialBackoff
+                let since = Monotonic.seconds()
                 readLoop(conn)
+                if Monotonic.seconds() - since >= Self.stableSeconds { backoff = Self.initialBackoff }
             } catch {
                 state.withLock { $0.status.lastError = error.description }
             }
@@ -185,10 +200,12 @@ public final class ReconnectingClient: Sendable {
     private func connect() throws(IPCError) -> FramedConnection {
         let socket: Socket
         do { socket = try Socket.connectUnix(path: path) } catch { throw .system(error) }
-        let conn = FramedConnection(socket: socket)
+        let conn = FramedConnection(socket: socket, descriptors: .accept)
         do {
             try conn.send(Hello(role: role, pid: Users.currentPID).message)
-            let hello = try Hello.parse(try conn.receive(timeout: 5).message)
+            let (greeting, fds) = try conn.receive(timeout: 5)
+            fds.forEach { $0.close() }
+            let hello = try Hello.parse(greeting)
             let ids = subscriptions.indices.map { _ in nextID.add(1, ordering: .relaxed).oldValue }
             let first = state.withLock { s -> Bool in
                 s.connection = conn
@@ -220,11 +237,13 @@ public final class ReconnectingClient: Sendable {
                 return
             }
             if let sub = m["sub"]?.intValue, m["event"] != nil {
+                fds.forEach { $0.close() }   // no event carries any
                 if let i = state.withLock({ $0.subIDs[sub] }) { subscriptions[i].handler(m["data"] ?? .null) }
                 continue
             }
-            guard let id = m["id"]?.intValue else { continue }
+            guard let id = m["id"]?.intValue else { fds.forEach { $0.close() }; continue }
             if let i = state.withLock({ $0.subIDs[id] }) {
+                fds.forEach { $0.close() }
                 if let r = m["result"] { subscriptions[i].handler(r) }
                 else { Log.warning("\(target) refused subscription \(subscriptions[i].op): \(m["error"]?["message"]?.stringValue ?? "no reason given")") }
                 continue
@@ -237,6 +256,7 @@ public final class ReconnectingClient: Sendable {
             do {
                 outcome = .success(try IPCClient.reply(m, fds: fds, expecting: id) ?? IPCReply(result: .null))
             } catch {
+                fds.forEach { $0.close() }
                 outcome = .failure(error)
             }
             waiter.outcome.withLock { $0 = outcome }

@@ -10,14 +10,20 @@ import Synchronization
 /// state is touched by the single reader thread only.
 public final class FramedConnection: @unchecked Sendable {
     public let socket: Socket
+    public let descriptors: DescriptorPolicy
+    /// Descriptors one frame may carry (the receive buffer's capacity), and the
+    /// most that may wait unclaimed on an `.accept` connection.
+    public static let maxPendingFDs = 16
     private var decoder = FrameDecoder()
     private var pendingFDs: [FileDescriptor] = []
     private var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
     private let writeLock = Mutex<Void>(())
     private let shutDown = Atomic<Bool>(false)
 
-    public init(socket: Socket) {
+    /// `descriptors`: `.refuse` unless this side reads frames that carry some.
+    public init(socket: Socket, descriptors: DescriptorPolicy = .refuse) {
         self.socket = socket
+        self.descriptors = descriptors
     }
 
     public var isShutDown: Bool { shutDown.load(ordering: .acquiring) }
@@ -45,7 +51,7 @@ public final class FramedConnection: @unchecked Sendable {
         let deadline = timeout.map { Monotonic.seconds() + $0 }
         while true {
             if let message = try decoder.next() {
-                let wanted = max(0, min(message["fds"]?.intValue ?? 0, 16))
+                let wanted = max(0, min(message["fds"]?.intValue ?? 0, Self.maxPendingFDs))
                 let n = min(wanted, pendingFDs.count)
                 let fds = Array(pendingFDs.prefix(n))
                 pendingFDs.removeFirst(n)
@@ -65,6 +71,7 @@ public final class FramedConnection: @unchecked Sendable {
                 if error.errno == 104 { throw .disconnected }
                 throw .system(error)
             }
+            try checkDescriptors()
             if n == 0 {
                 if decoder.pendingByteCount > 0 {
                     throw .invalidJSON("peer closed the connection in the middle of a frame (\(decoder.pendingByteCount) bytes pending)")
@@ -73,6 +80,18 @@ public final class FramedConnection: @unchecked Sendable {
             }
             readBuffer.withUnsafeBytes { decoder.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
         }
+    }
+
+    /// Applies the descriptor policy to what the last recvmsg brought: on a
+    /// refusing connection any descriptor, on an accepting one more than a
+    /// frame's worth left unclaimed, is closed at once and ends the receive.
+    private func checkDescriptors() throws(IPCError) {
+        let limit = descriptors == .refuse ? 0 : Self.maxPendingFDs
+        guard pendingFDs.count > limit else { return }
+        let count = pendingFDs.count
+        for fd in pendingFDs { fd.close() }
+        pendingFDs.removeAll()
+        throw .unexpectedDescriptors(count)
     }
 
     /// Wakes a blocked reader and refuses further traffic; safe from any thread.

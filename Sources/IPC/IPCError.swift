@@ -7,6 +7,8 @@ public enum IPCError: Error, Sendable, Equatable, CustomStringConvertible {
     case emptyFrame
     case invalidJSON(String)
     case notAnObject
+    /// The peer passed descriptors this side does not take (all closed on arrival).
+    case unexpectedDescriptors(Int)
     case badHello(String)
     case disconnected
     case timeout(String)
@@ -21,6 +23,7 @@ public enum IPCError: Error, Sendable, Equatable, CustomStringConvertible {
         case .emptyFrame: return "empty frame (a frame must carry a JSON object)"
         case .invalidJSON(let why): return "frame is not valid JSON: \(why)"
         case .notAnObject: return "frame is not a JSON object"
+        case .unexpectedDescriptors(let n): return "peer passed \(n) file descriptor\(n == 1 ? "" : "s") that nothing here takes (closed)"
         case .badHello(let why): return "handshake failed: \(why)"
         case .disconnected: return "peer closed the connection"
         case .timeout(let what): return "timed out waiting for \(what)"

@@ -77,7 +77,8 @@ public final class IPCServer: Sendable {
     }
 
     private func serve(_ socket: Socket) {
-        let framed = FramedConnection(socket: socket)
+        // No op takes a descriptor: any that arrives is closed at once and ends the connection.
+        let framed = FramedConnection(socket: socket, descriptors: .refuse)
         defer { framed.close() }
         let peer: PeerCredentials
         do { peer = try socket.peerCredentials() } catch {
@@ -98,7 +99,7 @@ public final class IPCServer: Sendable {
             hello = try Hello.parse(first)
             try framed.send(Hello(role: name, pid: Users.currentPID).message)
         } catch {
-            Log.warning("\(name) IPC: dropped a connection from pid \(peer.pid): \(error)")
+            Log.warning("\(name) IPC: dropped a connection from uid \(peer.uid), pid \(peer.pid): \(error)")
             try? framed.send(Messages.error(id: nil, code: IPCError.Code.badHello, message: error.description))
             return
         }
@@ -106,25 +107,41 @@ public final class IPCServer: Sendable {
         live.withLock { $0.append(connection) }
         defer { live.withLock { $0.removeAll { $0 === connection } } }
         if stopped.load(ordering: .acquiring) { return }
-        Log.debug("\(name) IPC: \(hello.role) connected (pid \(peer.pid))")
+        let who = "\(hello.role) (uid \(peer.uid), pid \(peer.pid))"
+        Log.debug("\(name) IPC: \(who) connected")
 
         while true {
             let message: JSONObject
             do {
-                (message, _) = try framed.receive()
+                (message, _) = try framed.receive()   // never with descriptors: `.refuse`
             } catch {
                 if error != .disconnected && !framed.isShutDown {
-                    Log.warning("\(name) IPC: closing the connection from \(hello.role) (pid \(peer.pid)): \(error)")
-                    try? framed.send(Messages.error(id: nil, code: IPCError.Code.badRequest, message: error.description))
+                    hangUp(framed, who: who, id: nil, code: IPCError.Code.badRequest, reason: error.description)
                 }
                 return
             }
-            guard let reply = answer(message, peer: peer, peerClass: peerClass, hello: hello, connection: connection) else {
+            switch answer(message, peer: peer, peerClass: peerClass, hello: hello, connection: connection) {
+            case .reply(let reply):
+                do { try framed.send(reply.message, fds: reply.fds) } catch { return }
+                reply.afterSend()
+            case .hangUp(let id, let code, let reason):
+                hangUp(framed, who: who, id: id, code: code, reason: reason)
                 return
             }
-            do { try framed.send(reply.message, fds: reply.fds) } catch { return }
-            reply.afterSend()
         }
+    }
+
+    /// Ends a connection on a peer's protocol violation: one log line naming
+    /// the peer and the reason, and (best effort) an error reply saying why.
+    private func hangUp(_ framed: FramedConnection, who: String, id: Int?, code: String, reason: String) {
+        Log.warning("\(name) IPC: closing the connection from \(who): \(reason)")
+        try? framed.send(Messages.error(id: id, code: code, message: reason))
+    }
+
+    private enum Verdict {
+        case reply(Outgoing)
+        /// The peer broke the protocol: the connection ends.
+        case hangUp(id: Int?, code: String, reason: String)
     }
 
     private struct Outgoing {
@@ -133,41 +150,48 @@ public final class IPCServer: Sendable {
         var afterSend: () -> Void = {}
     }
 
-    /// Answers one request; nil closes the connection (a message that is not a request).
+    /// Answers one request, or says why the connection ends (a message that
+    /// is not a request; an op we lack, from a peer for which that is fatal).
     private func answer(_ m: JSONObject, peer: PeerCredentials, peerClass: PeerClass, hello: Hello,
-                        connection: ServerConnection) -> Outgoing? {
+                        connection: ServerConnection) -> Verdict {
         guard let id = m["id"]?.intValue, let opName = m["op"]?.stringValue else {
-            Log.warning("\(name) IPC: closing the connection from \(hello.role): a request needs an integer \"id\" and a string \"op\"")
-            try? connection.framed.send(Messages.error(id: m["id"]?.intValue, code: IPCError.Code.badRequest,
-                                                       message: "a request needs an integer \"id\" and a string \"op\""))
-            return nil
+            return .hangUp(id: m["id"]?.intValue, code: IPCError.Code.badRequest,
+                           reason: "a request needs an integer \"id\" and a string \"op\"")
         }
         guard let op = ops[opName] else {
-            return Outgoing(message: Messages.error(id: id, code: IPCError.Code.unknownOp,
-                                                    message: "\(name) has no op \"\(opName)\" (it has: \(opNames.joined(separator: ", ")))"))
+            if UnknownOp.isFatal(peerClass: peerClass, hello: hello) {
+                return .hangUp(id: id, code: IPCError.Code.unknownOp, reason: "\(name) has no op \"\(Self.clip(opName))\"")
+            }
+            return .reply(Outgoing(message: Messages.error(id: id, code: IPCError.Code.unknownOp,
+                                                           message: "\(name) has no op \"\(Self.clip(opName))\" (it has: \(opNames.joined(separator: ", ")))")))
         }
         guard op.access.allows(peerClass) else {
             Log.warning("\(name) IPC: refused op \(opName) to uid \(peer.uid) (\(op.access.words))")
-            return Outgoing(message: Messages.error(id: id, code: IPCError.Code.forbidden,
-                                                    message: "op \"\(opName)\" is for \(op.access.words)"))
+            return .reply(Outgoing(message: Messages.error(id: id, code: IPCError.Code.forbidden,
+                                                           message: "op \"\(opName)\" is for \(op.access.words)")))
         }
         let args: JSONObject
         switch m["args"] {
         case nil, .null?: args = JSONObject()
         case .object(let o)?: args = o
         default:
-            return Outgoing(message: Messages.error(id: id, code: IPCError.Code.badRequest, message: "\"args\" must be an object"))
+            return .reply(Outgoing(message: Messages.error(id: id, code: IPCError.Code.badRequest, message: "\"args\" must be an object")))
         }
         let request = OpRequest(id: id, op: opName, args: args, peer: peer, peerClass: peerClass, hello: hello, connection: connection)
         do {
             let reply = try op.handler(request)
             // Descriptors we pass are copies for the peer; ours are closed once sent.
-            return Outgoing(message: Messages.result(id: id, reply.result, fdCount: reply.fds.count), fds: reply.fds,
-                            afterSend: { for fd in reply.fds { fd.close() } })
+            return .reply(Outgoing(message: Messages.result(id: id, reply.result, fdCount: reply.fds.count), fds: reply.fds,
+                                   afterSend: { for fd in reply.fds { fd.close() } }))
         } catch {
             let (code, message): (String, String)
             if case .remote(let c, let msg) = error { (code, message) = (c, msg) } else { (code, message) = (IPCError.Code.failed, error.description) }
-            return Outgoing(message: Messages.error(id: id, code: code, message: message))
+            return .reply(Outgoing(message: Messages.error(id: id, code: code, message: message)))
         }
+    }
+
+    /// A peer-chosen name as it goes into a log line: at most 64 characters.
+    static func clip(_ s: String) -> String {
+        s.count <= 64 ? s : String(s.prefix(64)) + "…"
     }
 }

@@ -58,9 +58,11 @@ final class ServerTests: XCTestCase {
         XCTAssertEqual(try c.call("echo", ["y": "z"]).result["y"], "z")
     }
 
-    func testUnknownOpGetsAnErrorReplyAndTheConnectionStaysUsable() throws {
+    /// The operator's CLI may be newer than the daemon it asks (binaries
+    /// replaced, daemons not yet restarted): it gets a reply naming the ops.
+    func testUnknownOpFromTheCLIGetsAnErrorReplyAndTheConnectionStaysUsable() throws {
         _ = try startServer()
-        let c = try IPCClient(path: path, role: "test")
+        let c = try IPCClient(path: path, role: "cli")
         defer { c.close() }
         XCTAssertThrowsError(try c.call("no.such.op")) { error in
             guard case .remote(let code, let message)? = error as? IPCError else { return XCTFail("\(error)") }

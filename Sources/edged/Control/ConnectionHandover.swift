@@ -62,7 +62,7 @@ final class HandoverSender: Sendable {
     /// - delivered: a connection is the new generation's now.
     init(channel: Socket, fallback: @escaping @Sendable (DetachedConnection) -> Void,
          delivered: @escaping @Sendable () -> Void) {
-        self.channel = FramedConnection(socket: channel)
+        self.channel = FramedConnection(socket: channel)   // hellos and acks: never a descriptor
         self.fallback = fallback
         self.delivered = delivered
     }
@@ -131,10 +131,12 @@ enum HandoverReceiver {
 
     static func start(_ socket: Socket, adopt: @escaping @Sendable (Socket, [UInt8]) -> Void) {
         startThread("handover-in") {
-            let channel = FramedConnection(socket: socket)
+            // Each "adopt" frame brings its client socket.
+            let channel = FramedConnection(socket: socket, descriptors: .accept)
             defer { channel.close() }
             do {
-                let (hello, _) = try channel.receive(timeout: 3600)
+                let (hello, stray) = try channel.receive(timeout: 3600)
+                stray.forEach { $0.close() }
                 guard ConnectionHandover.isHello(hello) else {
                     Log.warning("edged: refusing a connection handover: \(hello["hello"]?.stringValue ?? "no hello") version \(hello["version"]?.intValue ?? 0)")
                     return

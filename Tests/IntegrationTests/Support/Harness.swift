@@ -36,6 +36,8 @@ final class TempDir {
 final class RunningProcess: @unchecked Sendable {
     let process = Process()
     private let output = Locked<Data>(Data())
+    /// The output pipe reached end of file: every writer (the child and anything it started) closed it.
+    private let outputEnded = Locked(false)
     private let pipe = Pipe()
     /// The child's stdin when started with `input: true` (else /dev/null).
     private let stdin: Pipe?
@@ -53,10 +55,15 @@ final class RunningProcess: @unchecked Sendable {
         process.standardOutput = pipe
         process.standardError = pipe
         process.standardInput = stdin ?? FileHandle.nullDevice
-        let out = output
+        let out = output, ended = outputEnded
         pipe.fileHandleForReading.readabilityHandler = { h in
             let d = h.availableData
-            if !d.isEmpty { out.withLock { $0.append(d) } }
+            if d.isEmpty {
+                h.readabilityHandler = nil
+                ended.value = true
+            } else {
+                out.withLock { $0.append(d) }
+            }
         }
         // Foundation's Process.run is not safe to call from several threads at
         // once on Linux (it crashed in memmove under the signal storm's parallel
@@ -91,6 +98,13 @@ final class RunningProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// Waits until every byte the child wrote has been collected (its output
+    /// pipe at end of file), at most `timeout`: after an exit the handler may
+    /// not have run yet on a loaded machine.
+    func waitForOutputEnd(timeout: Double) {
+        _ = eventually(timeout: timeout) { outputEnded.value }
+    }
+
     func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
 
     deinit {
@@ -118,6 +132,7 @@ func runToEnd(_ executable: String, _ arguments: [String], environment: [String:
         p.signal(SIGKILL)
         throw TimedOut(what: "\(executable) \(arguments.joined(separator: " "))", seconds: timeout)
     }
+    p.waitForOutputEnd(timeout: 5)
     return (status, p.text)
 }
 
@@ -127,12 +142,20 @@ struct TimedOut: Error, CustomStringConvertible {
     var description: String { "\(what) did not finish within \(seconds) s" }
 }
 
-/// A loopback port that was free a moment ago.
+/// A loopback port that was free a moment ago, and never one this process
+/// was given before: the kernel may hand the same port to two binds in a row
+/// once the first socket is closed, and a stack whose listener and backend
+/// got the same port cannot start.
 func freePort() -> UInt16 {
-    let s = try! Socket.listenTCP(SocketAddress(parsing: "127.0.0.1:0")!)
-    defer { s.close() }
-    return s.localAddress()!.port
+    while true {
+        let s = try! Socket.listenTCP(SocketAddress(parsing: "127.0.0.1:0")!)
+        let port = s.localAddress()!.port
+        s.close()
+        if givenPorts.withLock({ $0.insert(port).inserted }) { return port }
+    }
 }
+
+private let givenPorts = Locked<Set<UInt16>>([])
 
 func eventually(timeout: Double = 10, _ condition: () throws -> Bool) rethrows -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
