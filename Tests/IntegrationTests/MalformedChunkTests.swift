@@ -41,7 +41,7 @@ final class MalformedChunkTests: XCTestCase {
     }
 
     func chatRequest() -> String {
-        "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: \(chatBody.utf8.count)\r\n\r\n\(chatBody)"
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(chatBody.utf8.count)\r\n\r\n\(chatBody)"
     }
 
     /// Runs `rounds` requests against a backend sending `parts`, checks each
