@@ -6,6 +6,11 @@ import Shared
 // Before any thread exists: SIGTERM/SIGINT/SIGHUP stay pending until the
 // signal thread takes them, so none is lost during start-up.
 SignalHandlers.blockEarly()
+// No core dumps and no same-user ptrace: this process holds the Factory credentials (and, in a refresh worker, the WorkOS refresh token).
+do { try Processes.forbidCoreDumps() } catch {
+    printError("authd: \(error)")
+    exitProcess(1)
+}
 
 var argv = Array(CommandLine.arguments.dropFirst())
 // `authd --refresh-worker [--config PATH] [--not-after T]`: one refresh in its own process (see RefreshWorker).
