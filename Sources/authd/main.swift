@@ -33,9 +33,14 @@ let config = arguments.loadConfigOrExit(name: "authd")
 let host = DaemonHost(name: .authd, arguments: arguments, config: config, listenFDs: ListenFDs.takeFromEnvironment())
 
 let store = TokenStore(dir: Environment.get("STATE_DIRECTORY") ?? config.paths.authStateDir)
+// State files others can read or someone else owns: a configuration problem a restart cannot
+// fix, so exit status 2 (the unit's RestartPreventExitStatus=2) with the one line naming the fix.
+do { try store.checkPermissions() } catch {
+    Log.error("authd: \(error)")
+    exitProcess(2)
+}
 let refresher: Refresher
 do {
-    try store.checkPermissions()
     let credentials = Environment.get("CREDENTIALS_DIRECTORY")
     refresher = try Refresher(config: config.auth, configPath: arguments.configPath.map { Files.absolute($0) }, store: store, credentialsDir: credentials)
     try refresher.start(seed: config.auth.refreshTokenSeed ?? Refresher.credential(credentials, "refresh-token"))
