@@ -16,6 +16,26 @@ final class CustodyTests: XCTestCase {
         return h
     }
 
+    // MARK: 2. only invalid_grant means relogin
+
+    func testOther4xxAreDegradedAndTheTokenIsStillServed() throws {
+        let h = try startedWithToken("fourxx-seed")
+        let token = try h.call("token.get")["token"]?.stringValue
+        for knob in [#"{"status": 403}"#, #"{"status": 404}"#, #"{"status": 401, "error": "invalid_client"}"#,
+                     #"{"status": 400, "error": "invalid_request"}"#] {
+            try h.knobs(knob)
+            XCTAssertEqual(try h.call("token.refresh")["token"]?.stringValue, token, "\(knob): still served")
+            let s = try h.call("status")
+            XCTAssertEqual(s["credentials"], "degraded", "\(knob): \(s)")
+            XCTAssertNotNil(s["nextRefresh"]?.stringValue, "\(knob): a retry is scheduled")
+        }
+        XCTAssertTrue(h.authd!.text.contains("WorkOS answered 403"), h.authd!.text)
+        // invalid_grant, and only it, ends the session.
+        try h.knobs(#"{"status": 400, "error": "invalid_grant"}"#)
+        XCTAssertThrowsError(try h.call("token.refresh"))
+        XCTAssertEqual(try h.call("status")["credentials"], "relogin_required")
+    }
+
     // MARK: 6. unsafe state files
 
     func testUnsafeStateFilesExitWithStatus2AndOneLine() throws {
@@ -32,6 +52,30 @@ final class CustodyTests: XCTestCase {
         let unit = try String(contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../systemd/droidgate-authd.service").standardized.path, encoding: .utf8)
         XCTAssertTrue(unit.contains("\nRestartPreventExitStatus=2\n"), "the unit does not restart on 2")
+    }
+
+    // MARK: 8. redirects from WorkOS
+
+    func testARedirectFromWorkOSIsNeverFollowed() throws {
+        let h = try startedWithToken("redirect-seed")
+        let token = try h.call("token.get")["token"]?.stringValue
+        // Where the redirect points: a listener that must never see a connection.
+        let elsewhere = try Socket.listenTCP(SocketAddress(parsing: "127.0.0.1:0")!)
+        defer { elsewhere.close() }
+        let port = elsewhere.localAddress()!.port
+        for status in [307, 308, 302] {
+            try h.knobs(#"{"redirect": "http://127.0.0.1:\#(port)/user_management/authenticate", "redirect_status": \#(status)}"#)
+            XCTAssertEqual(try h.call("token.refresh")["token"]?.stringValue, token, "still served")
+            let s = try h.call("status")
+            XCTAssertEqual(s["credentials"], "degraded", "\(s)")
+            let why = s["lastError"]?.stringValue ?? ""
+            XCTAssertTrue(why.contains("WorkOS answered \(status)") && why.contains("redirecting to http://127.0.0.1:\(port)")
+                          && why.contains("not followed"), why)
+        }
+        XCTAssertEqual(try Poll.readable(elsewhere.fd, timeoutMs: 200), false, "the redirect target received a connection")
+        // The session is intact: the next refresh works.
+        XCTAssertNotEqual(try h.call("token.refresh")["token"]?.stringValue, token)
+        XCTAssertEqual(try h.call("status")["credentials"], "ok")
     }
 
     func assertNoTokenLeaked(_ h: Harness, file: StaticString = #filePath, line: UInt = #line) throws {
