@@ -13,7 +13,7 @@ do { try Processes.forbidCoreDumps() } catch {
 }
 
 var argv = Array(CommandLine.arguments.dropFirst())
-// `authd --refresh-worker [--config PATH] [--not-after T]`: one refresh in its own process (see RefreshWorker).
+// `authd --refresh-worker [--config PATH] [--not-after T] [--held-tokens-on-stdin]`: one refresh in its own process (see RefreshWorker).
 if argv.first == "--refresh-worker" {
     argv.removeFirst()
     var notAfter: Double? = nil
@@ -21,9 +21,12 @@ if argv.first == "--refresh-worker" {
         notAfter = Double(argv[i + 1])
         argv.removeSubrange(i...(i + 1))
     }
+    let held = argv.contains("--held-tokens-on-stdin")
+    argv.removeAll { $0 == "--held-tokens-on-stdin" }
     let args = DaemonArguments.parse(argv, name: "authd --refresh-worker", summary: "")
     let config = args.loadConfigOrExit(name: "authd")
-    RefreshWorker.run(config: config, stateDir: Environment.get("STATE_DIRECTORY") ?? config.paths.authStateDir, notAfter: notAfter)
+    RefreshWorker.run(config: config, stateDir: Environment.get("STATE_DIRECTORY") ?? config.paths.authStateDir,
+                      notAfter: notAfter, heldOnStdin: held)
 }
 
 let arguments = DaemonArguments.parse(

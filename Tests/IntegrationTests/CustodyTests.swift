@@ -36,6 +36,42 @@ final class CustodyTests: XCTestCase {
         XCTAssertEqual(try h.call("status")["credentials"], "relogin_required")
     }
 
+    // MARK: 3. a rotated pair that could not be written
+
+    func testTheRotatedPairHeldInMemoryIsTheOneRefreshedNext() throws {
+        guard getuid() == 0 else { throw XCTSkip("needs root to bind-mount over tokens.json") }
+        let h = try startedWithToken("persist-seed")
+        let stored = h.stateDir + "/tokens.json"
+        // A file mounted over tokens.json: the temp file can still be made (so the worker
+        // refreshes, and WorkOS rotates), but the rename onto it fails (EBUSY), and reading it
+        // shows the pair of before the rotation. (A read-only dir would stop the worker before
+        // it refreshes, which rotates nothing.)
+        let decoy = h.dir.path + "/decoy.json"
+        try FileManager.default.copyItem(atPath: stored, toPath: decoy)
+        XCTAssertEqual(try runToEnd("/bin/mount", ["--bind", decoy, stored]).0, 0)
+        defer { unmount(stored) }
+        _ = try h.call("token.refresh")
+        var s = try h.call("status")
+        XCTAssertEqual(s["unsaved"], true, "\(s)")
+        XCTAssertTrue(s["lastError"]?.stringValue?.contains("cannot write") == true, "\(s)")
+        // The next refresh while the write still fails: the pair in memory is refreshed. The one
+        // on disk was exchanged already; sent, WorkOS would answer invalid_grant.
+        let t2 = try h.call("token.refresh")["token"]?.stringValue
+        XCTAssertNotNil(t2)
+        s = try h.call("status")
+        XCTAssertNotEqual(s["credentials"], "relogin_required", "\(s)")
+        XCTAssertEqual(try h.workosState()["rejected_count"]?.intValue, 0, "the dead pair on disk was never sent")
+        // Once the disk takes writes again, the held pair lands there and is the valid one.
+        unmount(stored)
+        _ = try h.call("token.refresh")
+        s = try h.call("status")
+        XCTAssertEqual(s["unsaved"], false, "\(s)")
+        XCTAssertEqual(s["credentials"], "ok", "\(s)")
+        let valid = (try h.workosState()["valid_refresh_tokens"]?.arrayValue ?? []).compactMap(\.stringValue)
+        XCTAssertEqual(valid, [try XCTUnwrap(h.storedRefreshToken())])
+        try assertNoTokenLeaked(h)
+    }
+
     // MARK: 6. unsafe state files
 
     func testUnsafeStateFilesExitWithStatus2AndOneLine() throws {
