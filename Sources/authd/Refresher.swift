@@ -336,6 +336,8 @@ final class Refresher: Sendable {
         publishToken()
     }
 
+    /// Forgets the tokens and tells edged at once (a `dropped` token event), so
+    /// that it stops sending the cached access token now, not when it expires.
     func logout() throws {
         let lock = try Files.lockExclusive(store.lockFile)
         defer { lock.close() }
@@ -347,5 +349,6 @@ final class Refresher: Sendable {
             s.nextRefreshAt = nil
             s.unsaved = false
         }
+        tokenEvents.publish(["dropped": true, "reason": "logout", "tier": .string(tier.rawValue)])
     }
 }

@@ -19,8 +19,15 @@ final class TokenSource: Sendable {
 
     init(client: ReconnectingClient) { self.client = client }
 
-    /// Called with the subscribe reply and each pushed token event.
+    /// Called with the subscribe reply and each pushed token event. An event
+    /// with `"dropped": true` (a logout) empties the cache at once: edged must not
+    /// go on sending a token the operator just signed out of.
     func update(_ v: JSONValue) {
+        if v["dropped"]?.boolValue == true {
+            cached.value = nil
+            Log.info("edged: authd dropped the Factory credentials (\(v["reason"]?.stringValue ?? "logout")); cached token discarded")
+            return
+        }
         if let t = v["token"]?.stringValue {
             cached.value = (t, v["expiresAt"]?.doubleValue)
             lastRefusal.value = nil
