@@ -20,8 +20,13 @@ enum AuthOps {
                 refresher.tokenEvents.add(request)
                 return IPCReply(result: (try? refresher.current().get()) ?? .null)
             },
-            Op("token.refresh", .edge) { _ throws(IPCError) in
-                Log.info("authd: refresh requested by edged (upstream 401)")
+            // edged after a Factory 401 sends {"rejected": fingerprint}: rate-limited (Upstream401Limit).
+            // Without it (the access token expired, an operator's forced refresh): refresh now.
+            Op("token.refresh", .edge) { request throws(IPCError) in
+                if let rejected = request.args["rejected"] {
+                    return IPCReply(result: try refresher.refreshAfterUpstream401(rejected: rejected.stringValue ?? "").get())
+                }
+                Log.info("authd: refresh requested by edged")
                 return IPCReply(result: try refresher.refreshNow().get())
             },
             Op("login.start", .admin) { _ throws(IPCError) in

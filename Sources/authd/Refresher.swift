@@ -32,6 +32,7 @@ final class Refresher: Sendable {
     let config: AuthConfig
     let configPath: String?
     let tokenEvents = Subscribers(event: "token")
+    let upstream401 = Upstream401Limit()
     private let state: Locked<State>
     private let wake: EventFD
 
@@ -81,6 +82,8 @@ final class Refresher: Sendable {
     }
 
     // MARK: Views
+
+    var accessToken: String? { state.value.tokens?.accessToken }
 
     var tier: Tier {
         state.withLock { s in s.apiKey != nil ? .apiKey : (s.tokens != nil ? .refreshToken : .passthrough) }

@@ -72,6 +72,33 @@ final class CustodyTests: XCTestCase {
         try assertNoTokenLeaked(h)
     }
 
+    // MARK: 5. refreshes after a Factory 401
+
+    func testRefreshesAfterUpstream401AreLimited() throws {
+        let h = try startedWithToken("limit-seed")
+        let t1 = try XCTUnwrap(try h.call("token.get")["token"]?.stringValue)
+        let before = try h.workosState()["refresh_count"]?.intValue ?? 0
+        // Factory refused t1: one refresh.
+        let t2 = try XCTUnwrap(try h.call("token.refresh", ["rejected": .string(TokenFingerprint.of(t1))])["token"]?.stringValue)
+        XCTAssertNotEqual(t2, t1)
+        XCTAssertEqual(try h.workosState()["refresh_count"]?.intValue, before + 1)
+        // More requests that were in flight with t1: the current token, no refresh.
+        for _ in 0..<3 {
+            XCTAssertEqual(try h.call("token.refresh", ["rejected": .string(TokenFingerprint.of(t1))])["token"]?.stringValue, t2)
+        }
+        // Factory refuses t2 at once too: not another rotation within 30 s.
+        for _ in 0..<3 {
+            XCTAssertThrowsError(try h.call("token.refresh", ["rejected": .string(TokenFingerprint.of(t2))])) { error in
+                guard case .remote(let code, let message)? = error as? IPCError else { return XCTFail("\(error)") }
+                XCTAssertEqual(code, "refresh_limited")
+                XCTAssertTrue(message.contains("at most one per 30 s"), message)
+            }
+        }
+        XCTAssertEqual(try h.workosState()["refresh_count"]?.intValue, before + 1, "one rotation in all")
+        XCTAssertEqual(try h.call("token.get")["token"]?.stringValue, t2, "the current token is still served")
+        XCTAssertTrue(h.authd!.text.contains("not refreshing (at most one per 30 s)"), h.authd!.text)
+    }
+
     // MARK: 6. unsafe state files
 
     func testUnsafeStateFilesExitWithStatus2AndOneLine() throws {

@@ -45,7 +45,7 @@ final class TokenSource: Sendable {
             lastRefusal.value = (code, message)
             if code == "no_credentials" { return .passthrough }
             // No valid token yet (authd just started, or the last refresh failed): wait for one refresh.
-            if code == "expired", case .token(let t) = refreshAfter401() { return .token(t) }
+            if code == "expired", case .token(let t) = refresh(args: [:]) { return .token(t) }
             return .unavailable(status: code == "relogin_required" || code == "expired" ? 401 : 503, message: "Factory credentials unavailable: \(message)")
         } catch {
             if let c = cached.value, c.expiresAt.map({ $0 > WallClock.now() }) ?? true { return .token(c.token) }
@@ -54,10 +54,17 @@ final class TokenSource: Sendable {
         return .unavailable(status: 503, message: "authd returned no token")
     }
 
-    /// After Factory answered 401: one refresh through authd.
-    func refreshAfter401() -> Credential {
+    /// After Factory answered 401 to `rejected`: one refresh through authd, which
+    /// refreshes only if that token is still its current one, and at most once
+    /// per 30 s (a misbehaving upstream cannot make it rotate in a loop). Only a
+    /// fingerprint of the token goes over IPC.
+    func refreshAfter401(rejected: String?) -> Credential {
+        refresh(args: ["rejected": .string(rejected.map { TokenFingerprint.of($0) } ?? "")])
+    }
+
+    private func refresh(args: JSONObject) -> Credential {
         do {
-            let r = try client.call("token.refresh", timeout: 90)
+            let r = try client.call("token.refresh", args, timeout: 90)
             update(r.result)
             if let c = cached.value { return .token(c.token) }
         } catch {
