@@ -136,7 +136,7 @@ final class AuthdTests: XCTestCase {
         // A Factory auth.json import.
         try h.seed("from-auth-json")
         let file = h.dir.write("auth.json", #"{"access_token": "not-a-jwt", "refresh_token": "from-auth-json"}"#)
-        let (irc, iout) = try runToEnd(Binaries.path("droidgate"), ["login", "--import", file, "--root", h.dir.path])
+        let (irc, iout) = try runToEnd(Binaries.path("droidgate"), ["login", "--import", file, "--yes", "--root", h.dir.path])
         XCTAssertEqual(irc, 0, iout)
         XCTAssertTrue(eventually { (try? h.call("token.get"))?["token"]?.stringValue?.hasPrefix("eyJ") == true }, h.authd!.text)
         try assertNoTokenLeaked(h)

@@ -16,6 +16,37 @@ final class CustodyTests: XCTestCase {
         return h
     }
 
+    // MARK: 1. importing Droid CLI's login
+
+    func testImportSaysTheTokenIsSharedAndNeedsConsent() throws {
+        let h = try Harness()
+        try h.startAuthd()
+        try h.seed("shared-rt")
+        let file = h.dir.write("auth.json", #"{"access_token": "not-a-jwt", "refresh_token": "shared-rt"}"#)
+        // stdin is not a terminal (runToEnd gives /dev/null): without --yes nothing is imported.
+        let (rc, out) = try runToEnd(Binaries.path("droidgate"), ["login", "--import", file, "--root", h.dir.path])
+        XCTAssertEqual(rc, 1, out)
+        XCTAssertTrue(out.contains("rotates the refresh token on every refresh"), out)
+        XCTAssertTrue(out.contains("`droidgate login`") && out.contains("device flow"), out)
+        XCTAssertTrue(out.contains("pass --yes"), out)
+        XCTAssertEqual(try h.call("status")["tier"], "passthrough", "nothing reached authd")
+        let (yrc, yout) = try runToEnd(Binaries.path("droidgate"), ["login", "--import", file, "--yes", "--root", h.dir.path])
+        XCTAssertEqual(yrc, 0, yout)
+        XCTAssertTrue(yout.contains("rotates the refresh token"), "the warning is said with --yes too: \(yout)")
+        XCTAssertTrue(eventually { (try? h.call("token.get"))?["token"]?.stringValue?.hasPrefix("eyJ") == true }, h.authd!.text)
+    }
+
+    func testDroidsEncryptedStoreIsRefusedByName() throws {
+        let h = try Harness()
+        try h.startAuthd()
+        let file = h.dir.write("auth.v2.file", "q83vEjRWeJA=:ESIzRFVmd4g=:qrvM3e7/ABE=\n")
+        let (rc, out) = try runToEnd(Binaries.path("droidgate"), ["login", "--import", file, "--yes", "--root", h.dir.path])
+        XCTAssertEqual(rc, 1, out)
+        XCTAssertTrue(out.contains("encrypted login store") && out.contains("does not decrypt"), out)
+        XCTAssertTrue(out.contains("droidgate login"), out)
+        XCTAssertEqual(try h.call("status")["tier"], "passthrough")
+    }
+
     // MARK: 2. only invalid_grant means relogin
 
     func testOther4xxAreDegradedAndTheTokenIsStillServed() throws {

@@ -23,6 +23,9 @@ public struct FileDescriptor: Sendable, Hashable, CustomStringConvertible {
         try syscall("read") { Glibc.read(rawValue, buffer.baseAddress, buffer.count) }
     }
 
+    /// isatty(3): a terminal (someone who can answer a question), not a pipe or a file.
+    public var isTerminal: Bool { Glibc.isatty(rawValue) == 1 }
+
     /// Reads until end of file or `maxBytes` (blocking descriptors); a read error ends it early.
     public func readAll(maxBytes: Int) -> [UInt8] {
         var out: [UInt8] = []
