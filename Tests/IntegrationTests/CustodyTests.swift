@@ -36,6 +36,24 @@ final class CustodyTests: XCTestCase {
         XCTAssertTrue(eventually { (try? h.call("token.get"))?["token"]?.stringValue?.hasPrefix("eyJ") == true }, h.authd!.text)
     }
 
+    func testATerminalIsAskedBeforeImporting() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { throw XCTSkip("needs script(1) for a terminal") }
+        let h = try Harness()
+        try h.startAuthd()
+        try h.seed("tty-rt")
+        let file = h.dir.write("auth.json", #"{"access_token": "not-a-jwt", "refresh_token": "tty-rt"}"#)
+        // script(1) runs the command on a pseudo-terminal fed from our stdin.
+        let command = "\(Binaries.path("droidgate")) login --import \(file) --root \(h.dir.path)"
+        let (rc, out) = try runWithStdin("/usr/bin/script", ["-qec", command, "/dev/null"], stdin: "n\n")
+        XCTAssertEqual(rc, 1, out)
+        XCTAssertTrue(out.contains("Import anyway? [y/N]") && out.contains("nothing imported"), out)
+        XCTAssertEqual(try h.call("status")["tier"], "passthrough")
+        let (yrc, yout) = try runWithStdin("/usr/bin/script", ["-qec", command, "/dev/null"], stdin: "y\n")
+        XCTAssertEqual(yrc, 0, yout)
+        XCTAssertTrue(yout.contains("Logged in"), yout)
+        XCTAssertEqual(try h.call("status")["tier"], "refresh-token")
+    }
+
     func testDroidsEncryptedStoreIsRefusedByName() throws {
         let h = try Harness()
         try h.startAuthd()
