@@ -1,4 +1,5 @@
 import Foundation
+import IPC
 import Shared
 import XCTest
 
@@ -19,5 +20,24 @@ final class LogoutTests: XCTestCase {
         XCTAssertTrue(r.bodyText.contains("no Factory credentials"), r.bodyText)
         XCTAssertEqual(try s.recorded().count, sent, "nothing reached Factory after the logout")
         XCTAssertTrue(s.up.text.contains("cached token discarded"), s.up.text)
+    }
+
+    /// An edged that was not connected when the credentials went away learns it on reconnecting.
+    func testAnEdgedThatMissedTheLogoutDropsItsTokenOnReconnect() throws {
+        let s = try FactoryTests.Stack(env: [:])   // no DROID_REFRESH_KEY to fall back on
+        _ = try request(s.workosPort, "POST", "/_fake/seed", body: #"{"refresh_token":"reconnect-rt"}"#)
+        let (rc, out) = try runWithStdin(Binaries.path("droidgate"), ["login", "--refresh-token", "-", "--config", s.dir.path + "/droidgate.json"],
+                                         stdin: "reconnect-rt\n")
+        XCTAssertEqual(rc, 0, out)
+        let body = #"{"model":"chat-f","messages":[{"role":"user","content":"hi"}]}"#
+        XCTAssertTrue(eventually { (try? s.post("/v1/chat/completions", body).status) == 200 }, s.up.text)
+        // authd dies and its tokens go (an operator removing tokens.json); the launcher restarts
+        // it, and edged subscribes again.
+        let authdPid = try XCTUnwrap(try IPCClient(path: s.dir.path + "/.droidgate/run/authd.sock", role: "test").call("status").result["pid"]?.intValue)
+        kill(Int32(authdPid), SIGKILL)
+        try FileManager.default.removeItem(atPath: s.dir.path + "/.droidgate/state/auth/tokens.json")
+        XCTAssertTrue(eventually(timeout: 15) { s.up.text.contains("cached token discarded") }, s.up.text)
+        let r = try s.post("/v1/chat/completions", body)
+        XCTAssertEqual(r.status, 401, r.bodyText)
     }
 }

@@ -19,13 +19,13 @@ final class TokenSource: Sendable {
 
     init(client: ReconnectingClient) { self.client = client }
 
-    /// Called with the subscribe reply and each pushed token event. An event
-    /// with `"dropped": true` (a logout) empties the cache at once: edged must not
-    /// go on sending a token the operator just signed out of.
+    /// Called with the subscribe reply and each pushed token event. `"dropped": true`
+    /// (a logout, or a subscribe reply when authd holds no credentials) empties the
+    /// cache at once: edged must not go on sending a token the operator signed out of.
     func update(_ v: JSONValue) {
         if v["dropped"]?.boolValue == true {
-            cached.value = nil
-            Log.info("edged: authd dropped the Factory credentials (\(v["reason"]?.stringValue ?? "logout")); cached token discarded")
+            let had = cached.withLock { c in defer { c = nil }; return c != nil }
+            if had { Log.info("edged: authd holds no Factory credentials now (\(v["reason"]?.stringValue ?? "logout")); cached token discarded") }
             return
         }
         if let t = v["token"]?.stringValue {
