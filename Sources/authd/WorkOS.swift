@@ -115,10 +115,7 @@ struct WorkOS: Sendable {
 
     /// A 3xx is never followed: the form it would repeat holds the refresh token or device code.
     static func redirectRefused(_ status: Int, location: String?, path: String) -> String {
-        let target = location.flatMap { URL(string: $0) }.map { u in
-            "\(u.scheme ?? "?")://\(u.host ?? "?")\(u.port.map { ":\($0)" } ?? "")"
-        } ?? "no Location"
-        return "WorkOS answered \(status) to POST \(path), redirecting to \(target); not followed (it would carry the token elsewhere): check auth.workosBaseURL and any proxy in between"
+        "WorkOS answered \(status) to POST \(path), redirecting to \(RedirectTarget.describe(location)); not followed (it would carry the token elsewhere): check auth.workosBaseURL and any proxy in between"
     }
 
     /// A transport error in words an operator can act on.

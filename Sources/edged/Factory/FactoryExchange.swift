@@ -60,6 +60,8 @@ final class FactoryExchange: @unchecked Sendable {
     private var usedAuthd = false
     /// The authd token sent, so that a 401 names which one Factory refused.
     private var usedToken: String?
+    /// The `Location` of a 3xx answer (never followed).
+    private var redirectLocation: String?
     private var cancelled = false
     private let startedAt = Monotonic.seconds()
 
@@ -139,6 +141,7 @@ final class FactoryExchange: @unchecked Sendable {
     func received(response: HTTPURLResponse?) {
         status = response?.statusCode ?? 502
         contentType = response?.value(forHTTPHeaderField: "Content-Type") ?? "application/json"
+        if (300..<400).contains(status) { redirectLocation = response?.value(forHTTPHeaderField: "Location") }
         guard (200..<300).contains(status) else { return }
         let latency = Monotonic.seconds() - startedAt
         switch plan.translation {
@@ -188,6 +191,9 @@ final class FactoryExchange: @unchecked Sendable {
         if let error, !began {
             let why = (error as? URLError)?.code == .timedOut ? "no answer within \(Int(session.session.configuration.timeoutIntervalForRequest)) s" : error.localizedDescription
             return fail(502, "bad_gateway", "Factory (\(plan.url.host ?? "?")) failed: \(why)")
+        }
+        if (300..<400).contains(status) {
+            return fail(502, "bad_gateway", "Factory (\(plan.url.host ?? "?")) answered \(status) redirecting to \(RedirectTarget.describe(redirectLocation)); not followed (the request carries a Factory credential): check factory.baseURL and any proxy in between")
         }
         guard (200..<300).contains(status) else {
             let body = FactoryError.body(status: status, upstream: errorBody)

@@ -39,6 +39,14 @@ final class FactorySession: NSObject, URLSessionDataDelegate, @unchecked Sendabl
         completionHandler(.allow)
     }
 
+    /// Never follow a redirect: the repeated request would carry its Authorization (authd's
+    /// Factory token or the client's own key) to the Location's host. The 3xx itself reaches
+    /// the exchange, which answers 502 naming it.
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+        completionHandler(nil)
+    }
+
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
         handlers.withLock { $0[dataTask.taskIdentifier] }?.received(data: data)
     }

@@ -67,6 +67,7 @@ final class FactoryService: FakeService {
         if req.path.hasPrefix("/_fake/") { return control(req, Reply(writer: w, close: !keepAlive)) }
 
         var knobs = Knobs(req, defaults: options.defaults)
+        var redirect: (status: Int, to: String)?
         if req.path.hasPrefix("/api/"), let next = pending.withLock({ p -> JSONObject? in
             guard p.remaining > 0 else { return nil }
             p.remaining -= 1
@@ -78,10 +79,17 @@ final class FactoryService: FakeService {
             if let v = next["latency_ms"]?.intValue { knobs.latencyMs = v }
             if let v = next["die_after_events"]?.intValue { knobs.dieAfterEvents = v }
             if let v = next["size"]?.intValue { knobs.size = min(max(0, v), Knobs.maxSize) }
+            // A 3xx with Location, before any authentication: what a proxy, a captive portal or
+            // a moved host answers; a 307/308 asks the client to repeat the POST, headers and all.
+            if let to = next["redirect"]?.stringValue { redirect = (next["redirect_status"]?.intValue ?? 307, to) }
         }
         let reply = Reply(writer: w, close: knobs.close || !keepAlive)
         if knobs.latencyMs > 0, !PeerWatch.pause(w.socket, milliseconds: knobs.latencyMs) { return .close }
 
+        if let redirect {
+            return reply.json(redirect.status, ["detail": "fake redirect injected by /_fake/next"],
+                              headers: [HTTPHeader(name: "Location", value: redirect.to)])
+        }
         guard let route = Route(req.path) else { return reply.json(404, ["detail": "Not Found"]) }
         guard req.method == "POST" else { return reply.json(405, ["detail": "Method Not Allowed"]) }
 
@@ -118,7 +126,8 @@ final class FactoryService: FakeService {
             return reply.json(200, ["ok": true])
         case ("GET", "/_fake/stats"): return reply.json(200, stats.json)
         case ("POST", "/_fake/next"):
-            // {"status":N, "events":K, "event_delay_ms":D, "latency_ms":L, "die_after_events":E, "size":S, "count":C}
+            // {"status":N, "events":K, "event_delay_ms":D, "latency_ms":L, "die_after_events":E, "size":S,
+            //  "redirect":"URL", "redirect_status":3xx, "count":C}
             guard let v = try? JSONValue(parsing: req.body), let o = v.objectValue else { return reply.json(400, ["detail": "expected a JSON object"]) }
             pending.value = (o, max(1, o["count"]?.intValue ?? 1))
             return reply.json(200, ["ok": true])

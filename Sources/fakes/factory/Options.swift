@@ -40,7 +40,8 @@ struct Options: Sendable {
         Per-request knobs (request headers): x-fake-status, x-fake-latency-ms, x-fake-events,
         x-fake-event-delay-ms, x-fake-size, x-fake-die-after-events, x-fake-close.
         Controls: GET /_fake/requests, POST /_fake/reset, GET /_fake/stats, POST /_fake/next
-        {"status":N,"events":K,"event_delay_ms":D,"latency_ms":L,"die_after_events":E,"size":S,"count":C}
+        {"status":N,"events":K,"event_delay_ms":D,"latency_ms":L,"die_after_events":E,"size":S,
+         "redirect":"URL","redirect_status":3xx,"count":C}
         (knobs for the next C Factory requests: edged forwards no x-fake-* header).
         """
 
