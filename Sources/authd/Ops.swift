@@ -16,12 +16,25 @@ enum AuthOps {
             Op("token.get", .edge) { _ throws(IPCError) in
                 IPCReply(result: try refresher.current().get())
             },
+            // The reply is the current token; with none held at all (logged out, tokens.json gone),
+            // "dropped", so an edged that reconnects after a logout it missed discards its cache.
+            // An expired or refused token answers null: edged keeps what it has while it is valid.
             Op("token.subscribe", .edge) { request in
                 refresher.tokenEvents.add(request)
-                return IPCReply(result: (try? refresher.current().get()) ?? .null)
+                switch refresher.current() {
+                case .success(let v): return IPCReply(result: v)
+                case .failure(.remote(let code, _)) where code == "no_credentials":
+                    return IPCReply(result: ["dropped": true, "reason": "no_credentials"])
+                case .failure: return IPCReply(result: .null)
+                }
             },
-            Op("token.refresh", .edge) { _ throws(IPCError) in
-                Log.info("authd: refresh requested by edged (upstream 401)")
+            // edged after a Factory 401 sends {"rejected": fingerprint}: rate-limited (Upstream401Limit).
+            // Without it (the access token expired, an operator's forced refresh): refresh now.
+            Op("token.refresh", .edge) { request throws(IPCError) in
+                if let rejected = request.args["rejected"] {
+                    return IPCReply(result: try refresher.refreshAfterUpstream401(rejected: rejected.stringValue ?? "").get())
+                }
+                Log.info("authd: refresh requested by edged")
                 return IPCReply(result: try refresher.refreshNow().get())
             },
             Op("login.start", .admin) { _ throws(IPCError) in

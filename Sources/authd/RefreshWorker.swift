@@ -11,7 +11,9 @@ import Shared
 /// It prints one JSON line for its parent; tokens appear in it only when the
 /// new pair could not be written (the parent then keeps them in memory).
 enum RefreshWorker {
-    static func run(config: Config, stateDir: String, notAfter: Double?) -> Never {
+    /// `heldOnStdin`: authd holds a rotated pair its disk lacks (the write failed after the
+    /// rotation); it comes on stdin and is the one to refresh, never the dead pair on disk.
+    static func run(config: Config, stateDir: String, notAfter: Double?, heldOnStdin: Bool = false) -> Never {
         // Finish the critical section even if asked to stop; systemd's final SIGKILL comes much later.
         Processes.ignore([SIGTERM, SIGINT, SIGHUP])
         let store = TokenStore(dir: stateDir)
@@ -20,11 +22,19 @@ enum RefreshWorker {
 
         store.cleanTempFiles()
         let tokens: TokenStore.Tokens
-        do {
-            guard let t = try store.load() else { finish(["result": "no_credentials"]) }
+        if heldOnStdin {
+            let bytes = FileDescriptor.standardInput.readAll(maxBytes: 64 * 1024)
+            guard let v = try? JSONValue(parsing: bytes), let t = TokenStore.Tokens(json: v) else {
+                finish(["result": "error", "message": "the refresh worker got no token pair on its stdin"])
+            }
             tokens = t
-        } catch {
-            finish(["result": "error", "message": .string("\(error)")])
+        } else {
+            do {
+                guard let t = try store.load() else { finish(["result": "no_credentials"]) }
+                tokens = t
+            } catch {
+                finish(["result": "error", "message": .string("\(error)")])
+            }
         }
         // Single flight across processes: someone refreshed while we waited for the lock.
         if let notAfter, let last = tokens.lastRefresh, last > notAfter {

@@ -32,6 +32,7 @@ final class Refresher: Sendable {
     let config: AuthConfig
     let configPath: String?
     let tokenEvents = Subscribers(event: "token")
+    let upstream401 = Upstream401Limit()
     private let state: Locked<State>
     private let wake: EventFD
 
@@ -81,6 +82,8 @@ final class Refresher: Sendable {
     }
 
     // MARK: Views
+
+    var accessToken: String? { state.value.tokens?.accessToken }
 
     var tier: Tier {
         state.withLock { s in s.apiKey != nil ? .apiKey : (s.tokens != nil ? .refreshToken : .passthrough) }
@@ -174,15 +177,18 @@ final class Refresher: Sendable {
     }
 
     private func refreshOnce() {
-        let (ticket, tokens) = state.withLock { s -> (Int, TokenStore.Tokens?) in
+        // A rotated pair only in memory (its write failed): try the write first; if it still
+        // fails, the worker gets that pair, never the dead one on disk.
+        if state.value.unsaved { retrySave() }
+        let (ticket, tokens, unsaved) = state.withLock { s -> (Int, TokenStore.Tokens?, Bool) in
             if s.tokens != nil && s.status != "relogin_required" { s.status = "refreshing" }
-            return (s.requested, s.tokens)
+            return (s.requested, s.tokens, s.unsaved)
         }
         guard let tokens, state.value.status != "relogin_required" else {
             state.withLock { $0.completed = max($0.completed, ticket); $0.nextRefreshAt = nil }
             return
         }
-        let outcome = runWorker(notAfter: tokens.lastRefresh)
+        let outcome = runWorker(notAfter: tokens.lastRefresh, held: unsaved ? tokens : nil)
         let result = outcome["result"]?.stringValue ?? "error"
         let message = outcome["message"]?.stringValue
         switch result {
@@ -191,6 +197,7 @@ final class Refresher: Sendable {
             state.withLock { s in
                 s.tokens = loaded ?? s.tokens
                 s.status = "ok"
+                s.unsaved = false
                 s.lastError = nil
                 s.failures = 0
                 s.nextRefreshAt = s.tokens.map { Self.schedule($0) }
@@ -237,20 +244,33 @@ final class Refresher: Sendable {
         Log.warning("authd: refresh failed (\(result)): \(why); the current access token is still served while valid; retrying in \(Int(backoff)) s")
     }
 
-    /// Runs one `authd --refresh-worker` and returns its verdict.
-    private func runWorker(notAfter: Double?) -> JSONObject {
+    /// Runs one `authd --refresh-worker` and returns its verdict. `held`: the pair
+    /// only this process has (not on disk), handed over on the worker's stdin.
+    private func runWorker(notAfter: Double?, held: TokenStore.Tokens?) -> JSONObject {
         guard let exe = Files.executablePath() else { return ["result": "error", "message": "cannot find authd's own executable"] }
         var args = ["--refresh-worker"]
         if let configPath { args += ["--config", configPath] }
-        if let notAfter { args += ["--not-after", String(notAfter)] }
+        if let notAfter, held == nil { args += ["--not-after", String(notAfter)] }
+        if held != nil { args += ["--held-tokens-on-stdin"] }
         do {
             let (r, w) = try FileDescriptor.pipe()
+            let (inR, inW) = try FileDescriptor.pipe()
             var options = SpawnOptions()
-            options.fdMap = [(FileDescriptor.standardInput, 0), (w, 1), (FileDescriptor.standardError, 2)]
+            options.fdMap = [(held == nil ? FileDescriptor.standardInput : inR, 0), (w, 1), (FileDescriptor.standardError, 2)]
             var env = Environment.all()
             env["STATE_DIRECTORY"] = store.dir
-            let pid = try Spawn.run(exe, arguments: args, environment: env, options: options)
+            let pid: pid_t
+            do {
+                pid = try Spawn.run(exe, arguments: args, environment: env, options: options)
+            } catch {
+                for fd in [r, w, inR, inW] { fd.close() }
+                throw error
+            }
+            inR.close()
             w.close()
+            // A few hundred bytes: far below the pipe's buffer, so this write does not block.
+            if let held { try? inW.writeAll(Array(held.json.serializedString().utf8)) }
+            inW.close()
             defer { r.close() }
             var out: [UInt8] = []
             var chunk = [UInt8](repeating: 0, count: 4096)
@@ -319,6 +339,8 @@ final class Refresher: Sendable {
         publishToken()
     }
 
+    /// Forgets the tokens and tells edged at once (a `dropped` token event), so
+    /// that it stops sending the cached access token now, not when it expires.
     func logout() throws {
         let lock = try Files.lockExclusive(store.lockFile)
         defer { lock.close() }
@@ -330,5 +352,6 @@ final class Refresher: Sendable {
             s.nextRefreshAt = nil
             s.unsaved = false
         }
+        tokenEvents.publish(["dropped": true, "reason": "logout", "tier": .string(tier.rawValue)])
     }
 }

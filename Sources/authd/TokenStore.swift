@@ -55,13 +55,10 @@ struct TokenStore: Sendable {
     func load() throws -> Tokens? {
         guard Files.exists(file) else { return nil }
         let bytes = try Files.read(file, maxBytes: 1 << 20)
-        let v = try JSONValue(parsing: bytes)
-        guard let refresh = v["refresh_token"]?.stringValue, !refresh.isEmpty else {
+        guard let t = Tokens(json: try JSONValue(parsing: bytes)) else {
             throw Unsafe(description: "\(file) has no refresh_token; remove it and log in again (`droidgate login`)")
         }
-        return Tokens(refreshToken: refresh, accessToken: v["access_token"]?.stringValue,
-                      accessExpiresAt: v["access_expires_at"]?.doubleValue, lastRefresh: v["last_refresh"]?.doubleValue,
-                      source: v["source"]?.stringValue ?? "unknown")
+        return t
     }
 
     /// Reserves the temp file first: a full disk fails here, before a refresh
@@ -86,12 +83,7 @@ struct TokenStore: Sendable {
         let store: TokenStore
 
         func commit(_ t: Tokens) throws {
-            var o: JSONObject = ["refresh_token": .string(t.refreshToken)]
-            o["access_token"] = t.accessToken.map { .string($0) } ?? .null
-            o["access_expires_at"] = t.accessExpiresAt.map { .number(JSONNumber($0)) } ?? .null
-            o["last_refresh"] = t.lastRefresh.map { .number(JSONNumber($0)) } ?? .null
-            o["source"] = .string(t.source)
-            var bytes = JSONValue.object(o).prettyPrinted().utf8.map { $0 } + [0x0a]
+            var bytes = t.json.prettyPrinted().utf8.map { $0 } + [0x0a]
             // Pad with spaces to the reserved size: the write then needs no new blocks.
             if bytes.count < 16 * 1024 { bytes += [UInt8](repeating: 0x20, count: 16 * 1024 - bytes.count) }
             do {
@@ -126,5 +118,24 @@ struct TokenStore: Sendable {
     func cleanTempFiles() {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
         for n in names where n.hasPrefix(".tokens.json.tmp-") { Files.remove(dir + "/" + n) }
+    }
+}
+
+extension TokenStore.Tokens {
+    /// tokens.json's content (also what authd hands a refresh worker on its stdin).
+    var json: JSONValue {
+        var o: JSONObject = ["refresh_token": .string(refreshToken)]
+        o["access_token"] = accessToken.map { .string($0) } ?? .null
+        o["access_expires_at"] = accessExpiresAt.map { .number(JSONNumber($0)) } ?? .null
+        o["last_refresh"] = lastRefresh.map { .number(JSONNumber($0)) } ?? .null
+        o["source"] = .string(source)
+        return .object(o)
+    }
+
+    init?(json v: JSONValue) {
+        guard let refresh = v["refresh_token"]?.stringValue, !refresh.isEmpty else { return nil }
+        self.init(refreshToken: refresh, accessToken: v["access_token"]?.stringValue,
+                  accessExpiresAt: v["access_expires_at"]?.doubleValue, lastRefresh: v["last_refresh"]?.doubleValue,
+                  source: v["source"]?.stringValue ?? "unknown")
     }
 }

@@ -20,7 +20,7 @@ struct WorkOS: Sendable {
         case slowDown
         case expired
         case denied
-        /// Network error, timeout or 5xx: worth retrying later.
+        /// Network error, timeout, a redirect, 5xx or any 4xx but invalid_grant: worth retrying later.
         case failed(String)
     }
 
@@ -74,16 +74,16 @@ struct WorkOS: Sendable {
             }
             let code = v?["error"]?.stringValue ?? v?["code"]?.stringValue ?? ""
             switch code {
-            case "invalid_grant": return .invalidGrant(v?["error_description"]?.stringValue ?? "refresh token rejected")
+            // Only this means the refresh token is dead (RFC 6749 §5.2: 400, or 401 from some
+            // servers). Any other 4xx — a 403 from a proxy or WAF, a 404 from a wrong base URL,
+            // invalid_client — says nothing about the token: retry later, keep serving.
+            case "invalid_grant" where status == 400 || status == 401:
+                return .invalidGrant(v?["error_description"]?.stringValue ?? "refresh token rejected")
             case "authorization_pending": return .pending
             case "slow_down": return .slowDown
             case "expired_token": return .expired
             case "access_denied": return .denied
-            default:
-                if (400..<500).contains(status) && status != 408 && status != 429 {
-                    return .invalidGrant("WorkOS answered \(status)\(Self.errorSuffix(body))")
-                }
-                return .failed("WorkOS answered \(status)\(Self.errorSuffix(body))")
+            default: return .failed("WorkOS answered \(status)\(Self.errorSuffix(body))")
             }
         }
     }
@@ -103,24 +103,19 @@ struct WorkOS: Sendable {
         request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
         request.setValue("application/json", forHTTPHeaderField: "Accept")
         request.httpBody = Data(form.sorted { $0.key < $1.key }.map { "\(Self.encode($0.key))=\(Self.encode($0.value))" }.joined(separator: "&").utf8)
-        let done = DispatchSemaphoreBox()
-        let result = Locked<Result<(Int, [UInt8]), WorkOSError>>(.failure(WorkOSError(message: "no answer from WorkOS within \(Int(timeout)) s")))
-        let config = URLSessionConfiguration.ephemeral
-        config.timeoutIntervalForRequest = timeout
-        config.timeoutIntervalForResource = timeout
-        let session = URLSession(configuration: config)
-        let task = session.dataTask(with: request) { data, response, error in
-            if let error {
-                result.value = .failure(WorkOSError(message: Self.describe(error, host: url.host ?? baseURL, timeout: timeout)))
-            } else if let http = response as? HTTPURLResponse {
-                result.value = .success((http.statusCode, Array(data ?? Data())))
-            }
-            done.signal()
+        switch NoRedirectPost.send(request, timeout: timeout) {
+        case .failure(let error):
+            return .failure(WorkOSError(message: Self.describe(error, host: url.host ?? baseURL, timeout: timeout)))
+        case .success(let a) where (300..<400).contains(a.status):
+            return .failure(WorkOSError(message: Self.redirectRefused(a.status, location: a.location, path: path)))
+        case .success(let a):
+            return .success((a.status, a.body))
         }
-        task.resume()
-        if !done.wait(seconds: timeout + 5) { task.cancel() }
-        session.finishTasksAndInvalidate()
-        return result.value
+    }
+
+    /// A 3xx is never followed: the form it would repeat holds the refresh token or device code.
+    static func redirectRefused(_ status: Int, location: String?, path: String) -> String {
+        "WorkOS answered \(status) to POST \(path), redirecting to \(RedirectTarget.describe(location)); not followed (it would carry the token elsewhere): check auth.workosBaseURL and any proxy in between"
     }
 
     /// A transport error in words an operator can act on.

@@ -6,9 +6,14 @@ import Shared
 // Before any thread exists: SIGTERM/SIGINT/SIGHUP stay pending until the
 // signal thread takes them, so none is lost during start-up.
 SignalHandlers.blockEarly()
+// No core dumps and no same-user ptrace: this process holds the Factory credentials (and, in a refresh worker, the WorkOS refresh token).
+do { try Processes.forbidCoreDumps() } catch {
+    printError("authd: \(error)")
+    exitProcess(1)
+}
 
 var argv = Array(CommandLine.arguments.dropFirst())
-// `authd --refresh-worker [--config PATH] [--not-after T]`: one refresh in its own process (see RefreshWorker).
+// `authd --refresh-worker [--config PATH] [--not-after T] [--held-tokens-on-stdin]`: one refresh in its own process (see RefreshWorker).
 if argv.first == "--refresh-worker" {
     argv.removeFirst()
     var notAfter: Double? = nil
@@ -16,9 +21,12 @@ if argv.first == "--refresh-worker" {
         notAfter = Double(argv[i + 1])
         argv.removeSubrange(i...(i + 1))
     }
+    let held = argv.contains("--held-tokens-on-stdin")
+    argv.removeAll { $0 == "--held-tokens-on-stdin" }
     let args = DaemonArguments.parse(argv, name: "authd --refresh-worker", summary: "")
     let config = args.loadConfigOrExit(name: "authd")
-    RefreshWorker.run(config: config, stateDir: Environment.get("STATE_DIRECTORY") ?? config.paths.authStateDir, notAfter: notAfter)
+    RefreshWorker.run(config: config, stateDir: Environment.get("STATE_DIRECTORY") ?? config.paths.authStateDir,
+                      notAfter: notAfter, heldOnStdin: held)
 }
 
 let arguments = DaemonArguments.parse(
@@ -28,9 +36,14 @@ let config = arguments.loadConfigOrExit(name: "authd")
 let host = DaemonHost(name: .authd, arguments: arguments, config: config, listenFDs: ListenFDs.takeFromEnvironment())
 
 let store = TokenStore(dir: Environment.get("STATE_DIRECTORY") ?? config.paths.authStateDir)
+// State files others can read or someone else owns: a configuration problem a restart cannot
+// fix, so exit status 2 (the unit's RestartPreventExitStatus=2) with the one line naming the fix.
+do { try store.checkPermissions() } catch {
+    Log.error("authd: \(error)")
+    exitProcess(2)
+}
 let refresher: Refresher
 do {
-    try store.checkPermissions()
     let credentials = Environment.get("CREDENTIALS_DIRECTORY")
     refresher = try Refresher(config: config.auth, configPath: arguments.configPath.map { Files.absolute($0) }, store: store, credentialsDir: credentials)
     try refresher.start(seed: config.auth.refreshTokenSeed ?? Refresher.credential(credentials, "refresh-token"))

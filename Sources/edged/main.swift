@@ -5,6 +5,11 @@ import Shared
 // Before any thread exists: SIGTERM/SIGINT/SIGHUP stay pending until the
 // signal thread takes them, so none is lost during start-up.
 SignalHandlers.blockEarly()
+// No core dumps and no same-user ptrace: this process holds Factory access tokens and clients' keys.
+do { try Processes.forbidCoreDumps() } catch {
+    printError("edged: \(error)")
+    exitProcess(1)
+}
 
 let arguments = DaemonArguments.parse(
     Array(CommandLine.arguments.dropFirst()), name: "edged",

@@ -136,7 +136,7 @@ final class AuthdTests: XCTestCase {
         // A Factory auth.json import.
         try h.seed("from-auth-json")
         let file = h.dir.write("auth.json", #"{"access_token": "not-a-jwt", "refresh_token": "from-auth-json"}"#)
-        let (irc, iout) = try runToEnd(Binaries.path("droidgate"), ["login", "--import", file, "--root", h.dir.path])
+        let (irc, iout) = try runToEnd(Binaries.path("droidgate"), ["login", "--import", file, "--yes", "--root", h.dir.path])
         XCTAssertEqual(irc, 0, iout)
         XCTAssertTrue(eventually { (try? h.call("token.get"))?["token"]?.stringValue?.hasPrefix("eyJ") == true }, h.authd!.text)
         try assertNoTokenLeaked(h)
@@ -206,12 +206,12 @@ final class AuthdTests: XCTestCase {
         _ = h.dir.write("state/auth/tokens.json", #"{"refresh_token": "x"}"#)
         chmod(h.stateDir + "/tokens.json", 0o644)
         let (rc, out) = try runToEnd(Binaries.path("authd"), ["--config", h.configPath], environment: ["DROIDGATE_ROOT": h.dir.path])
-        XCTAssertEqual(rc, 1)
+        XCTAssertEqual(rc, 2, out)
         XCTAssertTrue(out.contains("has mode 644") && out.contains("fix: chmod 600"), out)
         chmod(h.stateDir + "/tokens.json", 0o600)
         chmod(h.stateDir, 0o755)
         let (rc2, out2) = try runToEnd(Binaries.path("authd"), ["--config", h.configPath], environment: ["DROIDGATE_ROOT": h.dir.path])
-        XCTAssertEqual(rc2, 1)
+        XCTAssertEqual(rc2, 2, out2)
         XCTAssertTrue(out2.contains("fix: chmod 700"), out2)
     }
 

@@ -23,6 +23,21 @@ public struct FileDescriptor: Sendable, Hashable, CustomStringConvertible {
         try syscall("read") { Glibc.read(rawValue, buffer.baseAddress, buffer.count) }
     }
 
+    /// isatty(3): a terminal (someone who can answer a question), not a pipe or a file.
+    public var isTerminal: Bool { Glibc.isatty(rawValue) == 1 }
+
+    /// Reads until end of file or `maxBytes` (blocking descriptors); a read error ends it early.
+    public func readAll(maxBytes: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while out.count < maxBytes {
+            let n = (try? chunk.withUnsafeMutableBytes { (b) throws(SystemError) in try read(into: b) }) ?? 0
+            if n <= 0 { break }
+            out.append(contentsOf: chunk[0..<min(n, maxBytes - out.count)])
+        }
+        return out
+    }
+
     /// pread(2): at most `count` bytes from `offset`, the file position unchanged; 0 at end of file.
     public func pread(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(SystemError) -> Int {
         try syscall("pread") { Glibc.pread(rawValue, buffer.baseAddress, buffer.count, off_t(offset)) }

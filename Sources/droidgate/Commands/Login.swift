@@ -8,7 +8,13 @@ enum LoginCommand {
     Usage:
       droidgate login                       sign in with WorkOS (device flow): open the URL
                                             shown, enter the code, and wait for confirmation
-      droidgate login --import PATH         import a Factory CLI auth.json (~/.factory/auth.json)
+      droidgate login --import PATH [--yes] import Droid CLI's plain ~/.factory/auth.json (older
+                                            versions; current ones keep an encrypted
+                                            ~/.factory/auth.v2.*, which cannot be imported).
+                                            Droid and droidgate then share one refresh token that
+                                            WorkOS rotates on every refresh: the first to refresh
+                                            signs the other out. Asks first; --yes for scripts.
+                                            Prefer the device flow (plain `droidgate login`).
       droidgate login --refresh-token -     read a WorkOS refresh token from standard input
       droidgate logout                      remove the stored tokens
 
@@ -19,13 +25,15 @@ enum LoginCommand {
     """
 
     static func run(_ args: [String]) -> Never {
-        let o = CommandOptions.parse(args, command: "login", help: help, valued: ["--import", "--refresh-token"])
+        let o = CommandOptions.parse(args, command: "login", help: help, switches: ["--yes"], valued: ["--import", "--refresh-token"])
         let config = o.loadConfig(command: "login")
         if let path = o.values["--import"] {
             let text: String
             do { text = String(decoding: try Files.read(path, maxBytes: 1 << 20), as: UTF8.self) } catch {
                 fail("cannot read \(path): \(error)")
             }
+            if let why = ImportConsent.encryptedStore(path: path, text: text) { fail(why) }
+            ImportConsent.obtain(assumeYes: o.switches.contains("--yes"))
             report(o.call(.authd, config, command: "login", op: "import", ["authJSON": .string(text)]))
         }
         if let source = o.values["--refresh-token"] {

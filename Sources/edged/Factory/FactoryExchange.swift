@@ -60,6 +60,8 @@ final class FactoryExchange: @unchecked Sendable {
     private var began = false
     private var retried = false
     private var usedAuthd = false
+    /// The authd token sent, so that a 401 names which one Factory refused.
+    private var usedToken: String?
     private var cancelled = false
     private let startedAt = Monotonic.seconds()
 
@@ -97,6 +99,7 @@ final class FactoryExchange: @unchecked Sendable {
         case .token(let t):
             authorization = "Bearer " + t
             usedAuthd = true
+            usedToken = t
         case .passthrough:
             guard let own = plan.clientAuthorization else {
                 let withheld = plan.clientKeyWithheld
@@ -182,7 +185,8 @@ final class FactoryExchange: @unchecked Sendable {
             // One reactive refresh and retry.
             retried = true
             Log.info("edged: Factory answered 401; asking authd for a fresh token and retrying once")
-            DispatchQueue.global().async { [self] in send(credential: tokens.refreshAfter401()) }
+            let rejected = usedToken
+            DispatchQueue.global().async { [self] in send(credential: tokens.refreshAfter401(rejected: rejected)) }
             return
         }
         if let error, !began {

@@ -19,8 +19,15 @@ final class TokenSource: Sendable {
 
     init(client: ReconnectingClient) { self.client = client }
 
-    /// Called with the subscribe reply and each pushed token event.
+    /// Called with the subscribe reply and each pushed token event. `"dropped": true`
+    /// (a logout, or a subscribe reply when authd holds no credentials) empties the
+    /// cache at once: edged must not go on sending a token the operator signed out of.
     func update(_ v: JSONValue) {
+        if v["dropped"]?.boolValue == true {
+            let had = cached.withLock { c in defer { c = nil }; return c != nil }
+            if had { Log.info("edged: authd holds no Factory credentials now (\(v["reason"]?.stringValue ?? "logout")); cached token discarded") }
+            return
+        }
         if let t = v["token"]?.stringValue {
             cached.value = (t, v["expiresAt"]?.doubleValue)
             lastRefusal.value = nil
@@ -38,7 +45,7 @@ final class TokenSource: Sendable {
             lastRefusal.value = (code, message)
             if code == "no_credentials" { return .passthrough }
             // No valid token yet (authd just started, or the last refresh failed): wait for one refresh.
-            if code == "expired", case .token(let t) = refreshAfter401() { return .token(t) }
+            if code == "expired", case .token(let t) = refresh(args: [:]) { return .token(t) }
             return .unavailable(status: code == "relogin_required" || code == "expired" ? 401 : 503, message: "Factory credentials unavailable: \(message)")
         } catch {
             if let c = cached.value, c.expiresAt.map({ $0 > WallClock.now() }) ?? true { return .token(c.token) }
@@ -47,10 +54,17 @@ final class TokenSource: Sendable {
         return .unavailable(status: 503, message: "authd returned no token")
     }
 
-    /// After Factory answered 401: one refresh through authd.
-    func refreshAfter401() -> Credential {
+    /// After Factory answered 401 to `rejected`: one refresh through authd, which
+    /// refreshes only if that token is still its current one, and at most once
+    /// per 30 s (a misbehaving upstream cannot make it rotate in a loop). Only a
+    /// fingerprint of the token goes over IPC.
+    func refreshAfter401(rejected: String?) -> Credential {
+        refresh(args: ["rejected": .string(rejected.map { TokenFingerprint.of($0) } ?? "")])
+    }
+
+    private func refresh(args: JSONObject) -> Credential {
         do {
-            let r = try client.call("token.refresh", timeout: 90)
+            let r = try client.call("token.refresh", args, timeout: 90)
             update(r.result)
             if let c = cached.value { return .token(c.token) }
         } catch {

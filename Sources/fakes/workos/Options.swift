@@ -38,7 +38,8 @@ struct Options: Sendable {
         WorkOS routes: POST /user_management/authenticate (grant_type refresh_token, or
         urn:ietf:params:oauth:grant-type:device_code), POST /user_management/authorize/device.
         Test controls (never counted as WorkOS traffic):
-          POST /_fake/knobs {"latency_ms":N, "status":N, "count":K, "hang":true, "die_after_answer":true,
+          POST /_fake/knobs {"latency_ms":N, "status":N, "error":"CODE", "count":K, "hang":true,
+                             "redirect":"URL", "redirect_status":3xx, "die_after_answer":true,
                              "access_ttl":S, "slow_down":K}     GET /_fake/knobs
           POST /_fake/seed {"refresh_token":"R"}       GET /_fake/state      GET /_fake/current-access
           POST /_fake/approve {"user_code":"..."}|{}   POST /_fake/deny {"user_code":"..."}|{}

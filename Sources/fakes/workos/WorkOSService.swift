@@ -103,13 +103,27 @@ final class WorkOSService: FakeService {
     }
 
     private func authenticate(_ req: HTTPRequest, _ reply: Reply) -> Disposition {
-        let injected = knobs.withLock { k -> Int? in
-            guard let s = k.status, k.statusCount > 0 else { return nil }
-            k.statusCount -= 1
-            if k.statusCount == 0 { k.status = nil }
-            return s
+        let redirect = knobs.withLock { k -> (Int, String)? in
+            guard let to = k.redirectTo, k.redirectCount > 0 else { return nil }
+            k.redirectCount -= 1
+            if k.redirectCount == 0 { k.redirectTo = nil }
+            return (k.redirectStatus, to)
         }
-        if let status = injected {
+        if let (status, to) = redirect {
+            return reply.json(status, ["message": .string("fake-workos: redirect injected by /_fake/knobs")],
+                              headers: [HTTPHeader(name: "Location", value: to)])
+        }
+        let injected = knobs.withLock { k -> (Int, String?)? in
+            guard let s = k.status, k.statusCount > 0 else { return nil }
+            let code = k.errorCode
+            k.statusCount -= 1
+            if k.statusCount == 0 { k.status = nil; k.errorCode = nil }
+            return (s, code)
+        }
+        if let (status, code) = injected {
+            if let code {
+                return oauthError(reply, status, code, "fake-workos: \(code) injected by /_fake/knobs")
+            }
             return reply.json(status, ["message": .string("fake-workos: status \(status) injected by /_fake/knobs"),
                                        "code": "fake_injected_status"])
         }
