@@ -637,7 +637,7 @@ def edged_conf(tmp, port, backend_port, name):
     os.makedirs(root, exist_ok=True)
     path = os.path.join(tmp, f"{name}.json")
     with open(path, "w") as f:
-        json.dump({"listen": f"{LOOPBACK}:{port}", "backend": {"port": backend_port},
+        json.dump({"listen": f"{LOOPBACK}:{port}", "backend": {"port": backend_port, "supervised": False},
                    "edged": {"workers": 1}, "log": {"level": "warning"},
                    "limits": {"maxBodyBytes": 67108864}}, f)
     return path, root

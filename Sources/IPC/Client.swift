@@ -150,6 +150,16 @@ public final class ReconnectingClient: Sendable {
         state.withLock { $0.connection }?.shutdown()
     }
 
+    /// Sends a request without waiting for its answer (which is dropped when
+    /// it comes): for acknowledgements sent from a subscription handler,
+    /// which runs on the reading thread and so cannot wait for a reply.
+    /// Nothing is sent while the peer is away.
+    public func post(_ op: String, _ args: JSONObject = JSONObject()) {
+        let id = nextID.add(1, ordering: .relaxed).oldValue
+        guard let conn = state.withLock({ $0.connection }) else { return }
+        try? conn.send(Messages.request(id: id, op: op, args: args))
+    }
+
     /// One request; fails at once with `.notConnected` while the peer is away.
     public func call(_ op: String, _ args: JSONObject = JSONObject(), timeout: Double = 10) throws(IPCError) -> IPCReply {
         let id = nextID.add(1, ordering: .relaxed).oldValue

@@ -52,11 +52,13 @@ public final class DaemonHost: Sendable {
 
     /// Serves `ops`, reports READY, and blocks until a stop signal. `reload` gets
     /// the new config after SIGHUP (an invalid file is logged and the old config kept);
-    /// `stop` runs before the process exits.
+    /// `beforeStop` runs on a stop signal while IPC peers are still connected;
+    /// `stop` runs after IPC has stopped, before the process exits.
     /// `reloadSignal`: what SIGHUP does instead of re-reading the config (edged
     /// starts a new generation); `ready`: called once READY has been sent.
     public func run(ops: [Op], readyStatus: String,
                     reload: @escaping @Sendable (Config) -> Void = { _ in },
+                    beforeStop: @escaping @Sendable () -> Void = {},
                     stop: @escaping @Sendable () -> Void = {},
                     reloadSignal: (@Sendable () -> Void)? = nil,
                     ready: @escaping @Sendable () -> Void = {}) -> Never {
@@ -79,6 +81,7 @@ public final class DaemonHost: Sendable {
                 guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
                 Log.info("\(name): \(SignalHandlers.name(sig)) received, stopping")
                 Notify.stopping(status: "stopping")
+                beforeStop()
                 // A socket systemd passed in is systemd's too: shutting it down would break it for the next instance.
                 s.stop(closeListener: !listenFDs.entries.contains { $0.name == "ipc" })
                 stop()

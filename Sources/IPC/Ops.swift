@@ -82,10 +82,17 @@ public final class ServerConnection: Sendable {
 }
 
 /// Fans events out to the connections that subscribed to them.
+///
+/// A subscriber that asks for it (`"acks": true` in its subscribe args)
+/// echoes the sequence number carried in each event's data back with
+/// `acknowledge`; the publisher can then wait until every such subscriber
+/// has applied an event (`awaitAcknowledged`) before acting on it.
 public final class Subscribers: Sendable {
     private struct Entry {
         let connection: ServerConnection
         let sub: Int
+        let acks: Bool
+        var acknowledged = Int.min
     }
     private let entries = Mutex<[Entry]>([])
     public let event: String
@@ -93,7 +100,8 @@ public final class Subscribers: Sendable {
     public init(event: String) { self.event = event }
 
     public func add(_ request: OpRequest) {
-        entries.withLock { $0.append(Entry(connection: request.connection, sub: request.id)) }
+        let acks = request.args["acks"]?.boolValue == true
+        entries.withLock { $0.append(Entry(connection: request.connection, sub: request.id, acks: acks)) }
     }
 
     public var count: Int { entries.withLock { $0.count } }
@@ -105,5 +113,28 @@ public final class Subscribers: Sendable {
             return list
         }
         for t in targets { t.connection.push(event: event, sub: t.sub, data: data) }
+    }
+
+    /// `connection` has applied every event up to sequence number `seq`.
+    public func acknowledge(_ connection: ServerConnection, seq: Int) {
+        entries.withLock { list in
+            for i in list.indices where list[i].connection === connection && list[i].acks {
+                list[i].acknowledged = max(list[i].acknowledged, seq)
+            }
+        }
+    }
+
+    /// Waits up to `timeout` seconds until every live subscriber that
+    /// acknowledges has acknowledged `seq`; returns the peer pids of those
+    /// that had not (empty: all had).
+    public func awaitAcknowledged(_ seq: Int, timeout: Double) -> [Int32] {
+        let deadline = Monotonic.seconds() + timeout
+        while true {
+            let late = entries.withLock { list in
+                list.filter { $0.acks && $0.connection.isOpen && $0.acknowledged < seq }.map { $0.connection.peer.pid }
+            }
+            if late.isEmpty || Monotonic.seconds() >= deadline { return late }
+            sleepSeconds(0.001)
+        }
     }
 }

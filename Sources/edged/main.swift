@@ -26,7 +26,7 @@ do {
     exitProcess(1)
 }
 
-let peers = Peers(paths: config.paths)
+let peers = Peers(paths: config.paths, backend: config.backend)
 peers.start()
 // Backend requests need the backend's key, which supervisord sends: when
 // supervisord is there (its socket exists, as under systemd), wait briefly for

@@ -17,6 +17,11 @@ enum SupervisorOps {
                 supervisor.changes.add(request)
                 return IPCReply(result: supervisor.info(includeKey: true))
             },
+            // A subscriber (edged) applied the report with this "seq": see Supervisor.fence.
+            Op("backend.seen", .edgeOrAdmin) { request in
+                supervisor.changes.acknowledge(request.connection, seq: request.args["seq"]?.intValue ?? Int.min)
+                return IPCReply(result: .null)
+            },
             Op("backend.restart", .admin) { _ in
                 supervisor.post(.restart)
                 return IPCReply(result: ["restarting": true])

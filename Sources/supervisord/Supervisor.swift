@@ -11,6 +11,9 @@ import Shared
 final class Supervisor: Sendable {
     enum State: String, Sendable {
         case missing, starting, ready, unhealthy, backoff, stopped
+        /// Someone else listens on the backend's port: no backend runs, and
+        /// nothing (no request, no probe, no key) is sent there.
+        case portTaken = "port-taken"
     }
 
     enum Command: Sendable { case restart, reload(BackendConfig), stop }
@@ -25,6 +28,14 @@ final class Supervisor: Sendable {
         var retryAt: Double? = nil      // monotonic seconds
         var executable: String? = nil
         var readySince: Double? = nil
+        /// The last ownership check found `pid`'s own socket listening on
+        /// 127.0.0.1:port, and nothing has since begun to let it go. Only
+        /// then may edged send anything there (`listener` in the report).
+        var listenerVerified = false
+        /// Who holds the port, in state port-taken.
+        var squatter: Squatter? = nil
+        /// Bumped on every report, so subscribers can say which one they applied.
+        var seq = 0
     }
 
     let files: BackendFiles
@@ -33,8 +44,12 @@ final class Supervisor: Sendable {
     let logTail: LogTail
     private let snapshot: Locked<Snapshot>
     private let commands = Locked<[Command]>([])
-    private let wake: EventFD
+    let wake: EventFD
     private let child = Locked<BackendProcess?>(nil)
+    /// Reports go out one at a time, in `seq` order.
+    private let publishing = Locked<Void>(())
+    /// supervisord is stopping the backend for good: no report names a listener any more.
+    private let backendStopping = Locked(false)
 
     static let firstBackoff = 0.5
     static let maxBackoff = 30.0
@@ -43,6 +58,15 @@ final class Supervisor: Sendable {
     /// `limits.backendHoldSeconds`, which the first backoff steps stay under).
     static let resetAfterHealthy = 10.0
     static let healthInterval = 3.0
+    /// How often a running backend's hold on its port is checked (cheap:
+    /// two /proc tables and the first few fds), so a backend that lets go
+    /// of its listener while it lives stops being named the listener quickly.
+    static let ownershipInterval = 0.25
+    /// How often a starting backend is checked.
+    static let startupPoll = 0.1
+    /// How long edged gets to confirm it stopped sending before the backend
+    /// is told to let go of the port.
+    static let fenceTimeout = 1.0
     static let failuresBeforeRestart = 3
     static let startupTimeout = 60.0
 
@@ -60,8 +84,9 @@ final class Supervisor: Sendable {
     var current: Snapshot { snapshot.value }
 
     /// The IPC view of the backend. `includeKey`: only for edged and admins.
-    func info(includeKey: Bool) -> JSONValue {
-        let s = snapshot.value
+    func info(includeKey: Bool) -> JSONValue { info(snapshot.value, includeKey: includeKey) }
+
+    private func info(_ s: Snapshot, includeKey: Bool) -> JSONValue {
         var o: JSONObject = [
             "state": .string(s.state.rawValue),
             "url": .string("http://127.0.0.1:\(s.config.port)"),
@@ -72,6 +97,15 @@ final class Supervisor: Sendable {
         o["lastExit"] = s.lastExit.map { .string($0) } ?? .null
         o["retryInSeconds"] = s.retryAt.map { .int(max(0, Int(($0 - Monotonic.seconds()).rounded(.up)))) } ?? .null
         o["command"] = s.executable.map { .string($0) } ?? .null
+        o["port"] = .int(s.config.port)
+        // The only listener edged may send to: the child's own, just verified.
+        if s.listenerVerified, let pid = s.pid, !backendStopping.value {
+            o["listener"] = ["pid": .int(Int(pid)), "port": .int(s.config.port)]
+        } else {
+            o["listener"] = .null
+        }
+        o["squatterPid"] = s.state == .portTaken ? s.squatter?.pid.map { .int(Int($0)) } ?? .null : .null
+        o["seq"] = .int(s.seq)
         if includeKey { o["apiKey"] = .string(apiKey) }
         return .object(o)
     }
@@ -85,6 +119,7 @@ final class Supervisor: Sendable {
         case .backoff: return "the restart backoff (\(s.message))"
         case .unhealthy: return "the unresponsive backend to be restarted"
         case .stopped: return "a start (the backend is stopped)"
+        case .portTaken: return "port \(s.config.port) to be freed (taken by \(s.squatter?.description ?? "another process"), not droidgate's backend)"
         }
     }
 
@@ -95,7 +130,7 @@ final class Supervisor: Sendable {
         wake.signal()
     }
 
-    private func takeCommands() -> [Command] {
+    func takeCommands() -> [Command] {
         wake.drain()
         return commands.withLock { list in
             let l = list
@@ -104,20 +139,42 @@ final class Supervisor: Sendable {
         }
     }
 
-    private func update(_ body: (inout Snapshot) -> Void) {
-        let (before, after) = snapshot.withLock { s -> (State, State) in
-            let b = s.state
-            body(&s)
-            return (b, s.state)
+    func update(_ body: (inout Snapshot) -> Void) {
+        publishing.withLock { _ in
+            let (before, s) = snapshot.withLock { s -> (State, Snapshot) in
+                let b = s.state
+                body(&s)
+                s.seq += 1
+                return (b, s)
+            }
+            if before != s.state {
+                let level: Log.Level = s.state == .ready || s.state == .starting ? .info : .warning
+                let line = "supervisord: backend \(before.rawValue) -> \(s.state.rawValue)\(s.message.isEmpty ? "" : ": \(s.message)")"
+                level == .info ? Log.info(line) : Log.warning(line)
+                Notify.status("backend \(s.state.rawValue)")
+            }
+            changes.publish(info(s, includeKey: true))
         }
-        if before != after {
-            let s = snapshot.value
-            let level: Log.Level = after == .ready || after == .starting ? .info : .warning
-            let line = "supervisord: backend \(before.rawValue) -> \(after.rawValue)\(s.message.isEmpty ? "" : ": \(s.message)")"
-            level == .info ? Log.info(line) : Log.warning(line)
-            Notify.status("backend \(after.rawValue)")
+    }
+
+    /// Reports that edged must stop sending to the backend, then waits until
+    /// edged confirms it applied that report (up to `fenceTimeout`): only
+    /// then may the backend let go of the port (a SIGTERM makes it close its
+    /// listener at once and drain for up to 30 s), so a squatter that binds
+    /// the port at that moment is sent nothing.
+    func withdrawListener(_ body: (inout Snapshot) -> Void = { _ in }) {
+        update {
+            $0.listenerVerified = false
+            body(&$0)
         }
-        changes.publish(info(includeKey: true))
+        fence()
+    }
+
+    func fence() {
+        let late = changes.awaitAcknowledged(snapshot.value.seq, timeout: Self.fenceTimeout)
+        if !late.isEmpty {
+            Log.warning("supervisord: edged (pid \(late.map(String.init).joined(separator: ", "))) did not confirm within \(Self.fenceTimeout) s that it stopped sending to the backend; going on")
+        }
     }
 
     // MARK: The state machine
@@ -131,7 +188,7 @@ final class Supervisor: Sendable {
         if let adopted = BackendProcess.adopt(files: files) {
             child.value = adopted
             Log.info("supervisord: re-adopted the running backend (pid \(adopted.pid), \(adopted.executable))")
-            update { $0.pid = adopted.pid; $0.executable = adopted.executable; $0.state = .starting; $0.message = "re-adopted pid \(adopted.pid)" }
+            update { $0.pid = adopted.pid; $0.executable = adopted.executable; $0.state = .starting; $0.message = "re-adopted pid \(adopted.pid)"; $0.listenerVerified = false }
             if awaitReady(adopted) { superviseReady(adopted) }
             if let c = child.value, !c.isAlive { c.close(); child.value = nil }
             if pendingStop { return stopped() }
@@ -149,10 +206,9 @@ final class Supervisor: Sendable {
                 if waitForCommand(seconds: 5) == .stop { return stopped() }
                 continue
             }
-            // A port already taken by someone else is reported, never fought over.
-            if PortOwner.isInUse(port: config.port) {
-                let owner = PortOwner.describe(port: config.port)
-                let wait = scheduleRetry(reason: "port \(config.port) is already taken by \(owner), which is not droidgate's backend; stop it or set backend.port")
+            // A port already taken by someone else is reported, never fought over, and sent nothing.
+            if let squatter = PortOwner.squatter(port: config.port) {
+                let wait = portTaken(by: squatter, port: config.port)
                 if waitForCommand(seconds: wait) == .stop { return stopped() }
                 continue
             }
@@ -162,7 +218,7 @@ final class Supervisor: Sendable {
                 let p = try BackendProcess.spawn(executable: executable, files: files, localModel: localModel.value)
                 child.value = p
                 Log.info("supervisord: started \(executable) (pid \(p.pid))")
-                update { $0.pid = p.pid; $0.executable = executable; $0.state = .starting; $0.message = "waiting for GET /healthz"; $0.retryAt = nil }
+                update { $0.pid = p.pid; $0.executable = executable; $0.state = .starting; $0.message = "waiting for GET /healthz"; $0.retryAt = nil; $0.squatter = nil }
                 if awaitReady(p) { superviseReady(p) }
             } catch {
                 _ = scheduleRetry(reason: "cannot start \(executable): \(error)")
@@ -175,7 +231,7 @@ final class Supervisor: Sendable {
         }
     }
 
-    private enum Woken: Equatable { case timeout, stop, restartRequested, other }
+    enum Woken: Equatable { case timeout, stop, restartRequested, other }
     private let stopRequested = Locked(false)
     private var pendingStop: Bool { stopRequested.value }
 
@@ -186,7 +242,7 @@ final class Supervisor: Sendable {
         return apply(takeCommands())
     }
 
-    private func apply(_ list: [Command]) -> Woken {
+    func apply(_ list: [Command]) -> Woken {
         var result = Woken.other
         for c in list {
             switch c {
@@ -198,7 +254,11 @@ final class Supervisor: Sendable {
                 update { if $0.state == .stopped { $0.message = "" } }
             case .reload(let config):
                 let old = snapshot.value.config
-                update { $0.config = config }
+                // A new port is not where the running child listens: it is named the listener no more.
+                update {
+                    $0.config = config
+                    if old.port != config.port { $0.listenerVerified = false }
+                }
                 do { try renderConfig() } catch { Log.error("supervisord: cannot write \(files.configYAML): \(error)") }
                 // The backend hot-reloads its file; only a new address needs a restart.
                 if old.port != config.port { result = .restartRequested }
@@ -207,82 +267,10 @@ final class Supervisor: Sendable {
         return result
     }
 
-    /// Polls health until ready; false if the child died or never became ready.
-    private func awaitReady(_ p: BackendProcess) -> Bool {
-        let started = Monotonic.seconds()
-        while true {
-            let config = snapshot.value.config
-            if case .healthy = HealthProbe.check(port: config.port, apiKey: apiKey) {
-                update { $0.state = .ready; $0.message = "answering on 127.0.0.1:\(config.port)"; $0.readySince = Monotonic.seconds() }
-                return true
-            }
-            let (exited, status, woken) = p.waitForExit(seconds: 0.25, alsoWatching: wake.fd)
-            if exited {
-                crashed(p, status: status, during: "start-up")
-                return false
-            }
-            if woken {
-                switch apply(takeCommands()) {
-                case .stop: return false
-                case .restartRequested:
-                    p.stop(grace: config.stopTimeoutSeconds)
-                    update { $0.state = .backoff; $0.message = "restarting by request"; $0.retryAt = Monotonic.seconds() }
-                    return false
-                default: break
-                }
-            }
-            if Monotonic.seconds() - started > Self.startupTimeout {
-                p.stop(grace: 2)
-                crashed(p, status: nil, during: "start-up", reason: "did not answer GET /healthz within \(Int(Self.startupTimeout)) s")
-                return false
-            }
-        }
-    }
-
-    /// Watches a ready backend: exit → crash; failed health checks → restart.
-    private func superviseReady(_ p: BackendProcess) {
-        var failures = 0
-        while true {
-            let (exited, status, woken) = p.waitForExit(seconds: Self.healthInterval, alsoWatching: wake.fd)
-            let config = snapshot.value.config
-            if exited {
-                crashed(p, status: status, during: "operation")
-                return
-            }
-            if woken {
-                switch apply(takeCommands()) {
-                case .stop: return
-                case .restartRequested:
-                    Log.info("supervisord: restarting the backend by request")
-                    p.stop(grace: config.stopTimeoutSeconds)
-                    update { $0.state = .backoff; $0.restarts += 1; $0.lastExit = "restarted by request"; $0.message = "restarting"; $0.retryAt = Monotonic.seconds() }
-                    return
-                default: continue
-                }
-            }
-            if let since = snapshot.value.readySince, Monotonic.seconds() - since >= Self.resetAfterHealthy {
-                nextBackoff = Self.firstBackoff
-            }
-            if case .healthy = HealthProbe.check(port: config.port, apiKey: apiKey) {
-                if failures > 0 { update { $0.state = .ready; $0.message = "answering on 127.0.0.1:\(config.port)" } }
-                failures = 0
-                continue
-            }
-            failures += 1
-            update { $0.state = .unhealthy; $0.message = "health check failed \(failures) time\(failures == 1 ? "" : "s")" }
-            if failures >= Self.failuresBeforeRestart {
-                Log.warning("supervisord: backend pid \(p.pid) stopped answering health checks; restarting it")
-                p.stop(grace: 2)
-                crashed(p, status: nil, during: "operation", reason: "stopped answering health checks")
-                return
-            }
-        }
-    }
-
     /// Start the backend with `-local-model` until a build refuses it.
     private let localModel = Locked(true)
 
-    private func crashed(_ p: BackendProcess, status: ExitStatus?, during phase: String, reason: String? = nil) {
+    func crashed(_ p: BackendProcess, status: ExitStatus?, during phase: String, reason: String? = nil) {
         if phase == "start-up", localModel.value, p.refusedLocalModel(status: status, files: files) {
             // Retried once, at once, without the flag; not a crash, no backoff.
             localModel.value = false
@@ -290,7 +278,7 @@ final class Supervisor: Sendable {
             p.close()
             child.value = nil
             Files.remove(files.pidFile)
-            update { $0.state = .backoff; $0.pid = nil; $0.retryAt = Monotonic.seconds(); $0.message = "restarting without -local-model (build older than 2026-03-18)" }
+            update { $0.state = .backoff; $0.pid = nil; $0.listenerVerified = false; $0.retryAt = Monotonic.seconds(); $0.message = "restarting without -local-model (build older than 2026-03-18)" }
             return
         }
         let why = reason ?? status.map { "\($0)" } ?? "exited (status unknown: adopted process)"
@@ -305,6 +293,7 @@ final class Supervisor: Sendable {
         update {
             $0.state = .backoff
             $0.pid = nil
+            $0.listenerVerified = false
             $0.restarts += 1
             $0.lastExit = why
             $0.readySince = nil
@@ -314,9 +303,33 @@ final class Supervisor: Sendable {
     }
 
     private let backoffBox = Locked(Supervisor.firstBackoff)
-    private var nextBackoff: Double {
+    var nextBackoff: Double {
         get { backoffBox.value }
         set { backoffBox.value = newValue }
+    }
+
+    /// Enters port-taken: `squatter` listens on the port. Returns the wait
+    /// before the next look (the backoff's, doubling to 30 s).
+    func portTaken(by squatter: Squatter, port: Int) -> Double {
+        let b = nextBackoff
+        nextBackoff = min(b * 2, Self.maxBackoff)
+        update {
+            $0.state = .portTaken
+            $0.squatter = squatter
+            $0.listenerVerified = false
+            $0.readySince = nil
+            $0.retryAt = Monotonic.seconds() + b
+            $0.message = "port \(port) is already taken by \(squatter.description), which is not droidgate's backend; nothing is sent to it; stop it or set backend.port"
+        }
+        return b
+    }
+
+    /// The child is gone (or being let go): drop it and its pid file.
+    func forget(_ p: BackendProcess) {
+        p.close()
+        child.value = nil
+        Files.remove(files.pidFile)
+        update { $0.pid = nil; $0.listenerVerified = false }
     }
 
     /// Enters backoff for `reason`; returns the wait.
@@ -328,7 +341,7 @@ final class Supervisor: Sendable {
     }
 
     private func stopped() {
-        update { $0.state = .stopped; $0.message = "stopped"; $0.pid = nil }
+        update { $0.state = .stopped; $0.message = "stopped"; $0.pid = nil; $0.listenerVerified = false }
     }
 
     // MARK: Config and shutdown
@@ -339,6 +352,15 @@ final class Supervisor: Sendable {
                                            extra: config.extraConfig, disabledProviders: files.disabledProviders()))
         // In place, never by rename: cli-proxy-api watches the file's inode.
         try Files.rewriteInPlace(files.configYAML, Array(yaml.utf8), mode: 0o600)
+    }
+
+    /// supervisord is about to exit (its IPC peers still connected). When the
+    /// backend goes too, edged is told to stop sending to it first (and
+    /// confirms) — the backend lets go of its port at the SIGTERM.
+    func prepareStop(keepBackend: Bool) {
+        guard !keepBackend, child.value != nil else { return }
+        backendStopping.value = true
+        withdrawListener { $0.message = "supervisord is stopping the backend" }
     }
 
     /// supervisord is exiting. `keepBackend`: leave the child running for the

@@ -30,4 +30,5 @@ supervisor.start()
 host.run(ops: SupervisorOps.table(host: host, supervisor: supervisor),
          readyStatus: "supervising the backend (\(config.backend.command), port \(config.backend.port))",
          reload: { supervisor.post(.reload($0.backend)) },
+         beforeStop: { supervisor.prepareStop(keepBackend: keepBackend) },
          stop: { supervisor.shutdown(keepBackend: keepBackend) })

@@ -118,9 +118,12 @@ final class SupervisorTests: XCTestCase {
         let foreign = try Socket.listenTCP(SocketAddress(parsing: "127.0.0.1:\(h.port)")!)
         defer { foreign.close() }
         try h.startSupervisor()
-        let b = try XCTUnwrap(h.waitForState("backoff", where: { $0["message"]?.stringValue?.contains("already taken") == true }))
+        let b = try XCTUnwrap(h.waitForState("port-taken"), h.supervisord!.text)
         let message = b["message"]!.stringValue!
         XCTAssertTrue(message.contains("port \(h.port) is already taken by pid \(getpid())"), message)
+        XCTAssertEqual(b["squatterPid"]?.intValue, Int(getpid()))
+        XCTAssertEqual(b["listener"], .null, "nothing may be sent to it")
+        XCTAssertEqual(b["pid"], .null, "no backend was started")
         XCTAssertTrue(foreign.isListeningStream(), "our listener is untouched")
     }
 

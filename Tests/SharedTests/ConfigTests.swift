@@ -21,6 +21,7 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(c.listen.description, "127.0.0.1:8317")
         XCTAssertEqual(c.backend.port, 8318)
         XCTAssertEqual(c.backend.command, "cli-proxy-api")
+        XCTAssertTrue(c.backend.supervised, "edged takes supervisord's word on who listens on the backend port")
         XCTAssertEqual(c.limits.maxBodyBytes, 64 << 20)
         XCTAssertEqual(c.limits.upstreamTimeoutSeconds, 600)
         XCTAssertEqual(c.paths.runtimeDir, "/run/droidgate")
@@ -30,7 +31,7 @@ final class ConfigTests: XCTestCase {
     func testValuesAreRead() throws {
         let c = try parse("""
         {"listen": "[::1]:9000", "log": {"level": "debug"}, "backend": {"port": 9001, "command": "/opt/cpa",
-         "extraConfig": {"debug": true}}, "limits": {"maxBodyBytes": 2048, "backendHoldSeconds": 1.5},
+         "extraConfig": {"debug": true}, "supervised": false}, "limits": {"maxBodyBytes": 2048, "backendHoldSeconds": 1.5},
          "paths": {"runtimeDir": "run", "stateDir": "/var/lib/x"}}
         """)
         XCTAssertEqual(c.listen.description, "[::1]:9000")
@@ -39,6 +40,7 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(c.backend.port, 9001)
         XCTAssertEqual(c.backend.command, "/opt/cpa")
         XCTAssertEqual(c.backend.extraConfig["debug"], true)
+        XCTAssertFalse(c.backend.supervised)
         XCTAssertEqual(c.limits.maxBodyBytes, 2048)
         XCTAssertEqual(c.limits.backendHoldSeconds, 1.5)
         XCTAssertEqual(c.paths.runtimeDir, "/etc/droidgate/run", "relative to the config file's folder")
@@ -62,6 +64,7 @@ final class ConfigTests: XCTestCase {
         assertConfigError(#"{"backend": {"port": 70000}}"#, key: "backend.port", contains: "between 1 and 65535")
         assertConfigError(#"{"backend": {"port": 1.5}}"#, key: "backend.port", contains: "expected an integer")
         assertConfigError(#"{"backend": []}"#, key: "backend", contains: "expected an object, got array")
+        assertConfigError(#"{"backend": {"supervised": "no"}}"#, key: "backend.supervised", contains: "expected")
         assertConfigError(#"{"listen": 8317}"#, key: "listen", contains: "expected a string")
         assertConfigError(#"{"listen": "example.com:80"}"#, key: "listen", contains: "numeric")
         assertConfigError(#"{"log": {"level": "loud"}}"#, key: "log.level", contains: "one of")

@@ -60,6 +60,11 @@ public struct BackendConfig: Sendable {
     /// to 30 s after SIGTERM (sdk/cliproxy/service_lifecycle.go): wait longer.
     public var stopTimeoutSeconds = 40.0
     public var extraConfig = JSONObject()
+    /// edged sends to the backend's port only what supervisord says is its
+    /// own child's listener. false: edged runs without supervisord and
+    /// forwards to whatever listens there (a backend you run yourself; then
+    /// anyone who can bind that port while it is down gets the requests).
+    public var supervised = true
 
     /// Top-level keys of cli-proxy-api's config.yaml that droidgate writes
     /// itself; `backend.extraConfig` may not set them.

@@ -5,16 +5,22 @@ public enum LoopbackHTTP {
         case response(status: Int, body: [UInt8])
         case refused
         case failed(String)
+        /// Connected, but `beforeSending` refused the listener: nothing was sent.
+        case withheld
     }
 
     /// GET `path` on 127.0.0.1:`port`; reads the whole response (Connection: close).
-    public static func get(port: Int, path: String, headers: [(String, String)] = [], timeout: Double = 2, maxBytes: Int = 8 << 20) -> Outcome {
+    /// `beforeSending`: asked once the connection is established, before the
+    /// first byte; false closes it unused (the listener is not the one we meant).
+    public static func get(port: Int, path: String, headers: [(String, String)] = [], timeout: Double = 2, maxBytes: Int = 8 << 20,
+                           beforeSending: (() -> Bool)? = nil) -> Outcome {
         let address = SocketAddress(host: .v4(UInt32(0x7f00_0001).bigEndian), port: UInt16(port))
         let s: Socket
         do { s = try Socket.connectTCP(address) } catch {
             return error.errno == 111 ? .refused : .failed("connect: \(error.errnoName)")
         }
         defer { s.close() }
+        if let beforeSending, !beforeSending() { return .withheld }
         do {
             try s.setTimeouts(seconds: timeout)
             var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"

@@ -62,7 +62,7 @@ enum StatusCommand {
             if let e = s["expiresAt"]?.stringValue { parts.append("token until \(e)") }
             if let l = s["lastRefresh"]?.stringValue { parts.append("refreshed \(l)") }
         case .supervisord:
-            if let b = s["backend"]?["state"]?.stringValue { parts.append("backend \(b)") }
+            if let b = s["backend"]?["state"]?.stringValue { parts.append("backend \(b)" + squatter(s["backend"])) }
         case .edged:
             if let l = s["listen"]?.stringValue { parts.append("listening on \(l)") }
             for peer in ["authd", "supervisord"] {
@@ -73,6 +73,13 @@ enum StatusCommand {
         }
         if let w = s["waitingFor"]?.stringValue { parts.append("waiting for: \(w)") }
         return parts.joined(separator: "  ")
+    }
+
+    /// Who holds the backend's port when it is not the backend.
+    static func squatter(_ backend: JSONValue?) -> String {
+        guard let b = backend, b["state"]?.stringValue == "port-taken" else { return "" }
+        let who = b["squatterPid"]?.intValue.map { "pid \($0)" } ?? "a process droidgate cannot see"
+        return " (port \(b["port"]?.intValue.map(String.init) ?? "?") held by \(who))"
     }
 
     static func duration(_ s: Int) -> String {

@@ -24,6 +24,8 @@ enum StackModels {
             return .failure(Unavailable(noListener: true, description: "no droidgate listener answers at \(url)"))
         case .failed(let why):
             return .failure(Unavailable(noListener: true, description: "no droidgate listener answers at \(url) (\(why))"))
+        case .withheld:   // not asked for here
+            return .failure(Unavailable(noListener: true, description: "nothing was sent to \(url)"))
         case .response(let status, _) where status == 401 || status == 403:
             return .failure(Unavailable(noListener: false, description: "the listener at \(url) refused the client key (HTTP \(status)): pass the key clients use with --api-key-file PATH"))
         case .response(let status, _) where status != 200:

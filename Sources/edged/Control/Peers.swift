@@ -10,8 +10,12 @@ final class Peers: Sendable {
     private let backendState = Locked<JSONValue>(.null)
     /// The backend's own API key (from supervisord), as header value bytes.
     private let backendKeyBytes = Locked<[UInt8]?>(nil)
+    /// Whether anything may be sent to the backend's port (supervisord's word).
+    let gate: BackendGate
 
-    init(paths: PathsConfig) {
+    init(paths: PathsConfig, backend: BackendConfig) {
+        let gate = BackendGate(port: backend.port, supervised: backend.supervised)
+        self.gate = gate
         let tokenBox = Locked<TokenSource?>(nil)
         authd = ReconnectingClient(path: paths.socket(.authd), role: "edged", target: "authd",
                                    subscriptions: [.init(op: "token.subscribe") { v in tokenBox.value?.update(v) }])
@@ -19,17 +23,23 @@ final class Peers: Sendable {
         tokenBox.value = tokens
         let state = backendState
         let key = backendKeyBytes
+        let clientBox = Locked<ReconnectingClient?>(nil)
         supervisord = ReconnectingClient(
             path: paths.socket(.supervisord), role: "edged", target: "supervisord",
-            subscriptions: [.init(op: "backend.subscribe") { info in
+            subscriptions: [.init(op: "backend.subscribe", args: ["acks": true]) { info in
                 state.value = info
                 if let k = info["apiKey"]?.stringValue { key.value = Array(k.utf8) }
+                gate.apply(info)
+                // Applied: supervisord may now let the backend go of its port (Supervisor.fence).
+                if let seq = info["seq"]?.intValue { clientBox.value?.post("backend.seen", ["seq": .int(seq)]) }
             }])
+        clientBox.value = supervisord
     }
 
     func start() {
         authd.start()
-        supervisord.start()
+        // Unsupervised, edged neither takes supervisord's word nor its key.
+        if gate.supervised { supervisord.start() }
     }
 
     func stop() {
@@ -50,6 +60,7 @@ final class Peers: Sendable {
     /// Waits (up to `timeout`) for supervisord's first backend info, if its
     /// socket exists or appears within half a second; standalone edged does not wait.
     func awaitBackendInfo(socket: String, timeout: Double) {
+        guard gate.supervised else { return }
         let start = Monotonic.seconds()
         while !Files.exists(socket) {
             if Monotonic.seconds() - start > 0.5 { return }
@@ -70,7 +81,7 @@ final class Peers: Sendable {
     var waitingFor: String? {
         var missing: [String] = []
         if !authd.status.connected { missing.append("authd") }
-        if !supervisord.status.connected { missing.append("supervisord") }
+        if gate.supervised && !supervisord.status.connected { missing.append("supervisord") }
         return missing.isEmpty ? nil : "IPC connection to \(missing.joined(separator: " and "))"
     }
 }

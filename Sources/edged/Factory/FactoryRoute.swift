@@ -101,6 +101,9 @@ extension ClientConnection: FactoryResponder {
         let factory = context.factoryModels.all
         let port = context.config.backend.port
         let key = context.peers.backendKey.map { String(decoding: $0, as: UTF8.self) }
+        // The backend's list only from the verified backend (BackendGate): the key goes with it.
+        let gate = context.peers.gate
+        let ticket = gate.admit()
         let created = Int(WallClock.now())
         state = .forwarding
         setInterestForWaiting()
@@ -110,7 +113,9 @@ extension ClientConnection: FactoryResponder {
             }
             let ids = Set(factory.map(\.id))
             let headers = key.map { [("Authorization", "Bearer " + $0)] } ?? []
-            if case .response(200, let body) = LoopbackHTTP.get(port: port, path: "/v1/models", headers: headers, timeout: 5),
+            if let ticket, gate.confirm(ticket),
+               case .response(200, let body) = LoopbackHTTP.get(port: port, path: "/v1/models", headers: headers, timeout: 5,
+                                                                beforeSending: { gate.confirm(ticket) }),
                let backend = try? JSONValue(parsing: body), let list = backend["data"]?.arrayValue {
                 data += list.filter { !ids.contains($0["id"]?.stringValue ?? "") }
             }

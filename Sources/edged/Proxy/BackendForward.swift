@@ -2,10 +2,12 @@ import EdgeCore
 import Glibc
 import Shared
 
-/// Sends one client request to the backend and sees it through: connects (a
-/// pooled connection or a new one), holds the request while the backend
-/// comes back (the verdicts of `BackendHold`), times the backend out, and
-/// gives the client the 502/503/504 that names the cause. The response bytes
+/// Sends one client request to the backend and sees it through: passes the
+/// gate (`BackendGate`: nothing, not even a connect, until supervisord has
+/// verified who listens on the port), connects (a pooled connection or a new
+/// one), holds the request while the backend comes back (the verdicts of
+/// `BackendHold`), times the backend out, and gives the client the
+/// 502/503/504 that names the cause. The response bytes
 /// go to the connection's `ResponseSink`. One per client connection, reused
 /// for each of its requests; lives on the connection's loop.
 final class BackendForward {
@@ -18,6 +20,15 @@ final class BackendForward {
     private(set) var head: [UInt8] = []
     private var hold = BackendHold()
     private(set) var upstream: UpstreamConnection? = nil
+
+    /// Why the request has not reached the backend yet.
+    enum Obstacle {
+        /// The connect failed, or the connection was reset unread.
+        case refused(SystemError)
+        /// The gate is closed: no verified backend listener, nothing was sent.
+        case unverified
+    }
+    private var obstacle = Obstacle.unverified
 
     init(connection: ClientConnection, server: LoopServer, context: EdgeContext) {
         self.connection = connection
@@ -41,8 +52,16 @@ final class BackendForward {
 
     private func connect() {
         connection.deadline = Monotonic.nanoseconds() + context.upstreamTimeoutNanos
+        let gate = context.peers.gate
+        guard let ticket = gate.admit() else { return held(.unverified) }
+        if let u = server.pool.takeIdle(for: ticket) {
+            upstream = u
+            return u.send(for: self)
+        }
+        // A new connection: confirmed again once established, before its first byte.
+        guard gate.confirm(ticket) else { return held(.unverified) }
         do throws(SystemError) {
-            let u = try server.pool.acquire()
+            let u = try server.pool.open(ticket)
             upstream = u
             u.send(for: self)
         } catch {
@@ -52,19 +71,40 @@ final class BackendForward {
 
     // MARK: Verdicts (from the upstream connection)
 
-    /// The backend could not be reached. Hold the request while it may be
-    /// coming back, then fail with 503 naming the backend's state.
-    func unreachable(_ error: SystemError) {
+    /// The backend could not be reached.
+    func unreachable(_ error: SystemError) { held(.refused(error)) }
+
+    /// Nothing reached the backend. Hold the request while it may be coming
+    /// back, then fail with 503 naming the backend's state.
+    func held(_ why: Obstacle) {
         let c = connection
         upstream = nil
+        obstacle = why
         let backend = BackendState(context.peers.backend)
         switch hold.unreachable(now: Monotonic.nanoseconds(), holdNanos: context.holdNanos, backendHopeless: backend.isHopeless) {
         case .giveUp:
             hold.reset()
-            c.fail(503, type: "backend_unavailable",
-                            message: "the backend at \(context.backend) is not reachable (\(error.errnoName)): \(backend.description)")
+            c.fail(503, type: "backend_unavailable", message: unavailableMessage(why, backend))
         case .retry:
             c.deadline = hold.holdUntil
+        }
+    }
+
+    private func unavailableMessage(_ why: Obstacle, _ backend: BackendState) -> String {
+        switch why {
+        case .refused(let error):
+            return "the backend at \(context.backend) is not reachable (\(error.errnoName)): \(backend.description)"
+        case .unverified:
+            let gate = context.peers.gate
+            let state: String
+            if let pid = gate.exitedListener {
+                state = "the backend (pid \(pid)) has exited; supervisord is restarting it"
+            } else if let port = backend.port, port != gate.port {
+                state = "supervisord runs the backend on port \(port) but edged is configured for port \(gate.port) (reload edged)"
+            } else {
+                state = backend.description
+            }
+            return "the backend at \(context.backend) is not available: \(state)"
         }
     }
 
@@ -132,7 +172,7 @@ final class BackendForward {
         if upstream == nil && hold.takeDueRetry(now: now) { return connect() }
         guard now >= c.deadline else { return }
         if upstream == nil && hold.isHolding {
-            unreachable(SystemError("connect", errno: ECONNREFUSED))
+            held(obstacle)
         } else if !connection.responseStarted {
             abort()
             c.fail(504, type: "upstream_timeout", message: "the backend sent no response within \(context.config.limits.upstreamTimeoutSeconds) s")

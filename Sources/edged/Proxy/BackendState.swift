@@ -5,11 +5,15 @@ struct BackendState {
     let state: String?
     let message: String?
     let retryInSeconds: Int?
+    let port: Int?
+    let squatterPid: Int?
 
     init(_ info: JSONValue) {
         state = info["state"]?.stringValue
         message = info["message"]?.stringValue
         retryInSeconds = info["retryInSeconds"]?.intValue
+        port = info["port"]?.intValue
+        squatterPid = info["squatterPid"]?.intValue
     }
 
     /// No point holding the request: nothing will come back on its own.
@@ -24,6 +28,9 @@ struct BackendState {
         case "unhealthy"?: return "the backend stopped answering health checks and is being restarted"
         case "stopped"?: return "the backend is stopped"
         case "ready"?: return "supervisord reports the backend ready"
+        case "port-taken"?:
+            let who = squatterPid.map { "another process (pid \($0))" } ?? "another process (one droidgate cannot see)"
+            return "port \(port.map(String.init) ?? "?") on 127.0.0.1 is taken by \(who), not droidgate's backend; edged sends it nothing"
         case let s?: return "backend state \(s)"
         }
     }

@@ -24,7 +24,7 @@ final class LoopServer: LoopHandler {
         self.loop = loop
         self.listener = listener
         self.context = context
-        self.pool = UpstreamPool(loop: loop, address: context.backend)
+        self.pool = UpstreamPool(loop: loop, address: context.backend, gate: context.peers.gate)
         self.metrics = context.loopMetrics[loop.index]
     }
 

@@ -26,12 +26,17 @@ final class UpstreamConnection: LoopHandler, ResponseProducer {
     private var requestWasHead = false
     private var paused = false
     private var interest: UInt32 = 0
+    /// The gate's report this connection was opened under (BackendGate).
+    let ticket: BackendGate.Ticket
+    /// Established and found to reach the verified backend: may be written to.
+    private var confirmed = false
 
-    init(socket: Socket, loop: EventLoop, pool: UpstreamPool, connecting: Bool) {
+    init(socket: Socket, loop: EventLoop, pool: UpstreamPool, connecting: Bool, ticket: BackendGate.Ticket) {
         self.socket = socket
         self.loop = loop
         self.pool = pool
         self.state = connecting ? .connecting : .writing
+        self.ticket = ticket
     }
 
     deinit { headBuf.release() }
@@ -63,9 +68,27 @@ final class UpstreamConnection: LoopHandler, ResponseProducer {
             state = .writing
         }
         if state == .writing {
+            guard confirmed || confirmEstablished() else { return }
             writeRequest()
         }
         // .connecting: the write starts when the connect completes.
+    }
+
+    /// A new connection is established: the report it was opened under must
+    /// still be the latest and its backend alive (BackendGate.confirm).
+    /// Then the listener that took it held the port from before the connect
+    /// until now, so it is the backend's. Else it is closed unwritten and
+    /// the request held.
+    private func confirmEstablished() -> Bool {
+        if pool.gate.confirm(ticket) {
+            confirmed = true
+            return true
+        }
+        close()
+        let f = forward
+        forward = nil
+        f?.held(.unverified)
+        return false
     }
 
     private func writeRequest() {
@@ -115,6 +138,7 @@ final class UpstreamConnection: LoopHandler, ResponseProducer {
                 return connectFailed(SystemError("connect", errno: ECONNREFUSED, subject: pool.address.description))
             }
             state = .writing
+            guard confirmEstablished() else { return }
             writeRequest()
         case .writing:
             if mask & Epoll.readable != 0 { readResponse() }      // an early response (e.g. 413) or EOF
@@ -343,32 +367,41 @@ final class UpstreamConnection: LoopHandler, ResponseProducer {
 final class UpstreamPool {
     unowned let loop: EventLoop
     let address: SocketAddress
+    let gate: BackendGate
     private var idle: [UpstreamConnection] = []
     /// Enough for every request a loop has in flight at high concurrency, so
     /// bursts reuse connections instead of churning through connect/close.
     static let maxIdle = 512
 
-    init(loop: EventLoop, address: SocketAddress) {
+    init(loop: EventLoop, address: SocketAddress, gate: BackendGate) {
         self.loop = loop
         self.address = address
+        self.gate = gate
     }
 
     var idleCount: Int { idle.count }
 
-    /// An idle connection, or a new one (possibly still connecting).
-    /// Throws when the connect fails at once (nothing listening).
-    func acquire() throws(SystemError) -> UpstreamConnection {
+    /// An idle connection to the backend `ticket` names, if any (one opened
+    /// for another backend process is closed: that process is gone).
+    func takeIdle(for ticket: BackendGate.Ticket) -> UpstreamConnection? {
         while let u = idle.popLast() {
             // Closed (or sent something) while idle and the event not handled
             // yet: never write a request into it.
-            guard case .nothing = u.socket.peek() else {
+            guard case .nothing = u.socket.peek(), u.ticket.pid == ticket.pid else {
                 u.close()
                 continue
             }
             return u
         }
+        return nil
+    }
+
+    /// A new connection (possibly still connecting); written to only once
+    /// confirmed established (UpstreamConnection.confirmEstablished).
+    /// Throws when the connect fails at once (nothing listening).
+    func open(_ ticket: BackendGate.Ticket) throws(SystemError) -> UpstreamConnection {
         let (s, inProgress) = try Socket.connectTCPNonBlocking(address)
-        let u = UpstreamConnection(socket: s, loop: loop, pool: self, connecting: inProgress)
+        let u = UpstreamConnection(socket: s, loop: loop, pool: self, connecting: inProgress, ticket: ticket)
         do throws(SystemError) {
             try u.register()
         } catch {

@@ -3,6 +3,8 @@ import Shared
 import XCTest
 
 /// The fake backend (recording) and a real edged in front of it, in a temp dir.
+/// No supervisord: edged runs with `backend.supervised: false` (it forwards to
+/// whatever listens on the port).
 final class ProxyStack: @unchecked Sendable {
     let dir = TempDir()
     let backendPort: UInt16
@@ -15,7 +17,7 @@ final class ProxyStack: @unchecked Sendable {
         edgePort = freePort()
         if startBackend { backend = try Self.startBackend(port: backendPort, args: backendArgs) }
         let config = dir.write("droidgate.json", """
-        {"listen": "127.0.0.1:\(edgePort)", "backend": {"port": \(backendPort)}, "log": {"level": "debug"}\(extra.isEmpty ? "" : ", " + extra)}
+        {"listen": "127.0.0.1:\(edgePort)", "backend": {"port": \(backendPort), "supervised": false}, "log": {"level": "debug"}\(extra.isEmpty ? "" : ", " + extra)}
         """)
         edged = try RunningProcess(Binaries.path("edged"), ["--config", config], environment: ["DROIDGATE_ROOT": dir.path])
         guard eventually(timeout: 10, { (try? RawHTTP(port: edgePort)) != nil }) else {
