@@ -93,7 +93,7 @@ final class BackendSquatterTests: XCTestCase {
                         }
                         if kept == nil { kept = try? RawHTTP(port: port) }
                         guard let c = kept else { usleep(10_000); continue }
-                        let sent = (try? c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")) != nil
+                        let sent = (try? c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")) != nil
                         let r = sent ? try? c.readResponse(timeout: 15) : nil
                         statuses.withLock { $0.append(r?.status ?? 0) }
                         if r == nil || r?.status != 200 { kept = nil }

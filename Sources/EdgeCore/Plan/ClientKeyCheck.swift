@@ -43,20 +43,8 @@ public struct ClientKeyCheck: Sendable {
     /// head: `Authorization: Bearer K`, `x-api-key: K` or `x-goog-api-key: K`.
     /// An Authorization header with another scheme carries no key.
     public static func presented(_ buf: UnsafeRawBufferPointer, _ head: RequestHead) -> ByteRange? {
-        for h in head.headers {
-            switch h.kind {
-            case .authorization:
-                let v = h.value
-                if v.count > 7 && buf.equalsLowercase(ByteRange(v.start, v.start + 7), "bearer ") {
-                    var s = v.start + 7
-                    while s < v.end && buf[s] == 0x20 { s += 1 }
-                    return ByteRange(s, v.end)
-                }
-            case .apiKey, .googApiKey:
-                return h.value
-            default:
-                continue
-            }
+        for h in head.headers where h.kind.isCredential {
+            if let k = key(buf, h) { return k }
         }
         return nil
     }
@@ -70,13 +58,24 @@ public struct ClientKeyCheck: Sendable {
         return hit
     }
 
-    /// Whether the request may pass: no keys configured, or it presents one of them.
+    /// Whether the request may pass: no keys configured, or one of its
+    /// credential headers presents a configured key (a client may send its
+    /// own Factory key as `Authorization` and droidgate's as `x-api-key`).
     public func admits(_ buf: UnsafeRawBufferPointer, _ head: RequestHead) -> Bool {
         if isOpen { return true }
-        guard let key = Self.presented(buf, head), !key.isEmpty else { return false }
-        let digest = SHA256.hash(UnsafeRawBufferPointer(rebasing: buf[key.start..<key.end]))
-        var ok = false
-        for d in digests where constantTimeEquals(d, digest) { ok = true }
-        return ok
+        for h in head.headers where h.kind.isCredential {
+            if let key = Self.key(buf, h), isClientKey(buf.slice(key)) { return true }
+        }
+        return false
+    }
+
+    /// The key in one credential header: an `Authorization` bearer's token, or the whole value.
+    public static func key(_ buf: UnsafeRawBufferPointer, _ h: RequestHead.Header) -> ByteRange? {
+        guard h.kind == .authorization else { return h.value }
+        let v = h.value
+        guard v.count > 7, buf.equalsLowercase(ByteRange(v.start, v.start + 7), "bearer ") else { return nil }
+        var s = v.start + 7
+        while s < v.end && buf[s] == 0x20 { s += 1 }
+        return ByteRange(s, v.end)
     }
 }

@@ -31,7 +31,7 @@ extension ClientConnection: FactoryResponder {
         var clientKeyWithheld = false
         for h in head.headers {
             // droidgate's own client keys never leave for Factory (tier 3 passes the client's credential).
-            if h.kind.isCredential, let key = Self.credentialKey(buf, h), context.planSettings.clientKeys.isClientKey(buf.slice(key)) {
+            if h.kind.isCredential, let key = ClientKeyCheck.key(buf, h), context.planSettings.clientKeys.isClientKey(buf.slice(key)) {
                 clientKeyWithheld = true
                 continue
             }
@@ -53,16 +53,6 @@ extension ClientConnection: FactoryResponder {
             }
         }
         beginFactory(exchange)
-    }
-
-    /// The key in a credential header: an `Authorization` bearer's token, or the whole value.
-    static func credentialKey(_ buf: UnsafeRawBufferPointer, _ h: RequestHead.Header) -> ByteRange? {
-        guard h.kind == .authorization else { return h.value }
-        let v = h.value
-        guard v.count > 7, buf.equalsLowercase(ByteRange(v.start, v.start + 7), "bearer ") else { return nil }
-        var s = v.start + 7
-        while s < v.end && buf[s] == 0x20 { s += 1 }
-        return ByteRange(s, v.end)
     }
 
     // MARK: FactoryResponder
