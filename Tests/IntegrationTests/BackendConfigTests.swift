@@ -96,9 +96,10 @@ final class BackendConfigTests: XCTestCase {
         try h.startSupervisor()
         let b = try XCTUnwrap(h.waitForState("ready"), h.supervisord!.text)
         XCTAssertEqual(b["restarts"]?.intValue, 0, "not counted as a crash")
-        let log = h.supervisord!.text
-        XCTAssertTrue(log.contains("flag provided but not defined: -local-model"), log)
-        XCTAssertTrue(log.contains("older than 2026-03-18"), log)
+        // The old child's stderr reaches supervisord's log through its log tail, which
+        // may relay it after the state report: wait for the line, do not race it.
+        XCTAssertTrue(eventually(timeout: 5) { h.supervisord!.text.contains("flag provided but not defined: -local-model") }, h.supervisord!.text)
+        XCTAssertTrue(h.supervisord!.text.contains("older than 2026-03-18"), h.supervisord!.text)
         // A current build keeps the flag.
         let current = try Harness()
         try current.startSupervisor()

@@ -945,6 +945,16 @@ def _slow_body():
     return Result(ok, describe(ex, f, garbage), head + b"x...", ex.data)
 
 
+@case("slow: big Content-Length, 10 bytes, then silence", "408 + close within header timeout + 1.5 s (not a deadline scaled by the length)")
+def _stalled_body():
+    head = req("POST", "/v1/chat/completions", ["Content-Length: 1000000"])
+    pieces = [(0.0, head + b"0123456789")]
+    ex = transact(pieces, timeout=HEADER_TIMEOUT + 8)
+    f, _, _, garbage = parse_responses(ex.data)
+    ok = [r.status for r in f] == [408] and ex.eof and (ex.t_eof or 99) <= HEADER_TIMEOUT + 1.5
+    return Result(ok, describe(ex, f, garbage), head + b"0123456789", ex.data)
+
+
 @case("idle: connect, send nothing", "closed (no bytes or 408) within header timeout + 1.5 s")
 def _silent():
     ex = transact(b"", timeout=HEADER_TIMEOUT + 5)
