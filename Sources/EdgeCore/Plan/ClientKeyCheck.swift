@@ -39,16 +39,6 @@ public struct ClientKeyCheck: Sendable {
         }
     }
 
-    /// The key a request carries, from the first credential header in the
-    /// head: `Authorization: Bearer K`, `x-api-key: K` or `x-goog-api-key: K`.
-    /// An Authorization header with another scheme carries no key.
-    public static func presented(_ buf: UnsafeRawBufferPointer, _ head: RequestHead) -> ByteRange? {
-        for h in head.headers where h.kind.isCredential {
-            if let k = key(buf, h) { return k }
-        }
-        return nil
-    }
-
     /// Whether `key` is one of the configured client keys (a droidgate key, never a Factory one).
     public func isClientKey(_ key: UnsafeRawBufferPointer) -> Bool {
         guard !isOpen, key.count > 0 else { return false }

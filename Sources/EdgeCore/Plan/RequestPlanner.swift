@@ -33,14 +33,15 @@ public enum Admission: Sendable, Equatable {
 }
 
 public enum RequestPlanner {
-    /// Admits a request from its head. `peerIsLoopback`: the connection comes from this host.
+    /// Admits a request from its head. `peerIsLoopback`: the connection comes
+    /// from this host (asked only for `/healthz`).
     public static func admit(_ buf: UnsafeRawBufferPointer, _ head: RequestHead, _ settings: PlanSettings,
-                             peerIsLoopback: Bool) -> Admission {
+                             peerIsLoopback: @autoclosure () -> Bool) -> Admission {
         if let refusal = settings.browserGuard.check(buf, head) { return .forbidden(refusal) }
         let admitted = settings.clientKeys.admits(buf, head)
         if buf.equals(head.method, "GET") && buf.equals(head.path(in: buf), "/healthz") {
             // Health is open to every client; what it shows is not.
-            return .health(detailed: admitted && (peerIsLoopback || !settings.clientKeys.isOpen))
+            return .health(detailed: admitted && (!settings.clientKeys.isOpen || peerIsLoopback()))
         }
         return admitted ? .proceed : .unauthorized
     }
