@@ -25,6 +25,7 @@ if argv.first == "--refresh-worker" {
     argv.removeAll { $0 == "--held-tokens-on-stdin" }
     let args = DaemonArguments.parse(argv, name: "authd --refresh-worker", summary: "")
     let config = args.loadConfigOrExit(name: "authd")
+    installOutboundProxies(config, daemon: "authd refresh worker")
     RefreshWorker.run(config: config, stateDir: Environment.get("STATE_DIRECTORY") ?? config.paths.authStateDir,
                       notAfter: notAfter, heldOnStdin: held)
 }
@@ -33,6 +34,8 @@ let arguments = DaemonArguments.parse(
     argv, name: "authd",
     summary: "Holds droidgate's Factory credentials (a fixed key or a WorkOS refresh token), refreshes them, and serves access tokens to edged over IPC.")
 let config = arguments.loadConfigOrExit(name: "authd")
+// WorkOS calls (and the refresh workers' own relays) go through network.proxies, or directly.
+installOutboundProxies(config, daemon: "authd")
 let host = DaemonHost(name: .authd, arguments: arguments, config: config, listenFDs: ListenFDs.takeFromEnvironment())
 
 let store = TokenStore(dir: Environment.get("STATE_DIRECTORY") ?? config.paths.authStateDir)

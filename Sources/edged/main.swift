@@ -15,6 +15,8 @@ let arguments = DaemonArguments.parse(
     Array(CommandLine.arguments.dropFirst()), name: "edged",
     summary: "Accepts client connections on droidgate's port and routes them to the backend or Factory.")
 let config = arguments.loadConfigOrExit(name: "edged")
+// Factory calls and the LATEST version check go through network.proxies, or directly.
+installOutboundProxies(config, daemon: "edged")
 let listenFDs = ListenFDs.takeFromEnvironment()
 let host = DaemonHost(name: .edged, arguments: arguments, config: config, listenFDs: listenFDs)
 

@@ -12,6 +12,8 @@ enum BackendYAML {
         var extra: JSONObject = JSONObject()
         /// Providers switched off with `droidgate backend providers --disable`.
         var disabledProviders: [String] = []
+        /// `proxy-url`: the first of droidgate's `network.proxies` (extra may override it).
+        var proxyURL: String? = nil
     }
 
     static func render(_ i: Inputs) -> String {
@@ -33,6 +35,7 @@ enum BackendYAML {
             for p in i.disabledProviders.sorted() { excluded[p] = ["*"] }
             doc["oauth-excluded-models"] = .object(excluded)
         }
+        if let p = i.proxyURL { doc["proxy-url"] = .string(p) }
         for (k, v) in i.extra.entries where !BackendConfig.managedKeys.contains(k) { doc[k] = v }
         var out = "# Written by droidgate's supervisord; edits here are overwritten.\n"
         out += "# Change droidgate's config (backend.*) instead.\n"

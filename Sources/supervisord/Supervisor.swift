@@ -349,7 +349,8 @@ final class Supervisor: Sendable {
     func renderConfig() throws {
         let config = snapshot.value.config
         let yaml = BackendYAML.render(.init(port: config.port, authDir: files.authDir, apiKey: apiKey,
-                                           extra: config.extraConfig, disabledProviders: files.disabledProviders()))
+                                           extra: config.extraConfig, disabledProviders: files.disabledProviders(),
+                                           proxyURL: config.proxyURL))
         // In place, never by rename: cli-proxy-api watches the file's inode.
         try Files.rewriteInPlace(files.configYAML, Array(yaml.utf8), mode: 0o600)
     }

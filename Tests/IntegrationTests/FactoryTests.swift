@@ -15,7 +15,8 @@ final class FactoryTests: XCTestCase {
         var up: RunningProcess!
 
         init(reasoning: String = "auto", env: [String: String] = ["DROID_REFRESH_KEY": "factory-seed"], withWorkOS: Bool = true,
-             clientKey: String? = nil, userAgent: String = "factory-cli/9.9.9", latestVersionPort: UInt16? = nil) throws {
+             clientKey: String? = nil, userAgent: String = "factory-cli/9.9.9", latestVersionPort: UInt16? = nil,
+             network: String? = nil) throws {
             let clientKeyDigests = clientKey.map { ["sha256:" + SHA256.hexDigest(Array($0.utf8))] } ?? []
             workos = try RunningProcess(Binaries.path("fake-workos"), ["--port", String(workosPort), "--seed-refresh", "factory-seed"])
             factory = try RunningProcess(Binaries.path("fake-factory"), ["--port", String(factoryPort), "--record", "--latest-version", "0.91.7"]
@@ -24,7 +25,7 @@ final class FactoryTests: XCTestCase {
                 throw TimedOut(what: "fakes", seconds: 10)
             }
             let config = dir.write("droidgate.json", """
-            {"listen": "127.0.0.1:\(edgePort)", "backend": {"port": \(backendPort)},
+            {"listen": "127.0.0.1:\(edgePort)", "backend": {"port": \(backendPort)},\(network.map { "\"network\": \($0)," } ?? "")
              "clients": {"apiKeys": [\(clientKeyDigests.map { "\"\($0)\"" }.joined(separator: ","))]},
              "auth": {"workosBaseURL": "http://127.0.0.1:\(workosPort)", "timeoutSeconds": 5},
              "factory": {"baseURL": "http://127.0.0.1:\(factoryPort)", "systemPrompt": "You are Droid.", "userAgent": "\(userAgent)",

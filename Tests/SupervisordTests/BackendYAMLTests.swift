@@ -70,3 +70,19 @@ final class BackendYAMLTests: XCTestCase {
         }
     }
 }
+
+extension BackendYAMLTests {
+    /// The first of network.proxies becomes cli-proxy-api's global `proxy-url`
+    /// (config.example.yaml), unless backend.extraConfig sets one of its own.
+    func testTheFirstOutboundProxyIsTheBackendsProxyURL() throws {
+        let config = try ConfigLoader.parse(Array(#"{"network": {"proxies": ["http://u:p@10.0.0.1:3128", "http://10.0.0.2:3128"]}}"#.utf8), file: "c.json")
+        XCTAssertEqual(config.backend.proxyURL, "http://u:p@10.0.0.1:3128")
+        let yaml = BackendYAML.render(.init(port: 1, authDir: "/a", apiKey: "k", proxyURL: config.backend.proxyURL))
+        XCTAssertTrue(yaml.contains(#"proxy-url: "http://u:p@10.0.0.1:3128""#), yaml)
+        let own = BackendYAML.render(.init(port: 1, authDir: "/a", apiKey: "k", extra: ["proxy-url": "socks5://10.9.9.9:1080"],
+                                          proxyURL: config.backend.proxyURL))
+        XCTAssertTrue(own.contains(#"proxy-url: "socks5://10.9.9.9:1080""#), own)
+        XCTAssertFalse(own.contains("10.0.0.1"))
+        XCTAssertFalse(BackendYAML.render(.init(port: 1, authDir: "/a", apiKey: "k")).contains("proxy-url"))
+    }
+}

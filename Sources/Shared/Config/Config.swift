@@ -14,6 +14,7 @@ public struct Config: Sendable {
     public var edged: EdgedConfig
     public var rewrites: RewritesConfig
     public var factory: FactoryConfig
+    public var network: NetworkConfig
     /// Models droidgate knows by name; a model not listed goes to the backend.
     public var models: [ModelEntry]
     /// Client model names replaced by another configured model's name (before routing).
@@ -65,6 +66,9 @@ public struct BackendConfig: Sendable {
     /// forwards to whatever listens there (a backend you run yourself; then
     /// anyone who can bind that port while it is down gets the requests).
     public var supervised = true
+    /// Rendered as cli-proxy-api's `proxy-url`: the first of `network.proxies`
+    /// (set by the loader), unless `extraConfig` sets its own.
+    public var proxyURL: String? = nil
 
     /// Top-level keys of cli-proxy-api's config.yaml that droidgate writes
     /// itself; `backend.extraConfig` may not set them.
@@ -190,6 +194,19 @@ public struct RewritesConfig: Sendable {
     /// `thinking.display` spliced into Claude requests that turn thinking on
     /// without saying how it is shown; "" turns the rule off.
     public var thinkingDisplay = "summarized"
+
+    public init() {}
+}
+
+/// Outbound HTTP proxies for droidgate's own calls to Factory and WorkOS
+/// (`network.*`). The daemons ignore proxy variables in their environment:
+/// this is the only way, and it is explicit.
+public struct NetworkConfig: Sendable {
+    /// Used round-robin, one per new upstream connection (droid2api's
+    /// `proxies`, proxy-manager.js): each is an HTTP proxy that accepts CONNECT.
+    public var proxies: [ProxyURL] = []
+    /// Hosts reached directly even when proxies are set.
+    public var noProxy = NoProxyList([])
 
     public init() {}
 }

@@ -137,6 +137,11 @@ public enum ConfigLoader {
         factory.timeoutSeconds = try f.double("timeoutSeconds", default: factory.timeoutSeconds, range: 1...86400)
         try f.finish()
 
+        var n = try r.section("network")
+        let network = try readNetwork(&n)
+        try n.finish()
+        if let first = network.proxies.first { backend.proxyURL = first.text }
+
         let models = try r.objects("models") { (m: inout ConfigReader) throws(ConfigError) -> ModelEntry in try readModel(&m) }
         var seen = Set<String>()
         for (i, m) in models.enumerated() where !seen.insert(m.id).inserted {
@@ -156,7 +161,25 @@ public enum ConfigLoader {
 
         return Config(file: file, listen: listen, logLevel: level, paths: paths, clients: clients,
                       limits: limits, backend: backend, auth: auth, edged: edged, rewrites: rewrites,
-                      factory: factory, models: models, modelRedirects: redirects, droidModels: droidModels)
+                      factory: factory, network: network, models: models, modelRedirects: redirects, droidModels: droidModels)
+    }
+
+    private static func readNetwork(_ n: inout ConfigReader) throws(ConfigError) -> NetworkConfig {
+        var network = NetworkConfig()
+        for (i, text) in try n.stringArray("proxies", default: []).enumerated() {
+            do throws(ProxyURL.ParseError) {
+                network.proxies.append(try ProxyURL(parsing: text))
+            } catch {
+                // The message never repeats the URL: it may carry a password.
+                throw n.error("proxies[\(i)]", error.message)
+            }
+        }
+        let hosts = try n.stringArray("noProxy", default: [])
+        for (i, h) in hosts.enumerated() where !NoProxyList.isValidEntry(h) {
+            throw n.error("noProxy[\(i)]", "expected a host name, a domain (\".corp.example\" or \"corp.example\" covers its subdomains), an IP address, or \"*\"; got \"\(h)\"")
+        }
+        network.noProxy = NoProxyList(hosts)
+        return network
     }
 
     private static func readDroidModel(_ m: inout ConfigReader) throws(ConfigError) -> DroidModel {

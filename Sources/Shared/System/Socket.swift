@@ -101,10 +101,12 @@ public struct Socket: Sendable, Hashable {
         }
     }
 
-    /// A blocking TCP connection.
-    public static func connectTCP(_ address: SocketAddress) throws(SystemError) -> Socket {
+    /// A blocking TCP connection; with `timeoutSeconds`, SO_RCVTIMEO/SO_SNDTIMEO
+    /// are set first, so the connect and later reads and writes are bounded.
+    public static func connectTCP(_ address: SocketAddress, timeoutSeconds: Double? = nil) throws(SystemError) -> Socket {
         let s = try makeSocket(address.family, subject: address.description)
         do throws(SystemError) {
+            if let timeoutSeconds { try s.setTimeouts(seconds: timeoutSeconds) }
             _ = try syscall("connect", subject: address.description) { address.withSockaddr { Glibc.connect(s.fd.rawValue, $0, $1) } }
             try? s.setOption(Int32(IPPROTO_TCP), TCP_NODELAY, 1)
             return s

@@ -1,0 +1,27 @@
+import Synchronization
+
+/// Which way a new outbound connection goes: straight to the host, or through
+/// the next configured proxy. Round-robin per connection, as droid2api's
+/// proxy-manager.js picks the next proxy for each upstream request (here a
+/// pooled connection keeps the proxy it was opened through).
+public final class OutboundRoutes: Sendable {
+    public enum Route: Sendable, Equatable {
+        case direct
+        case proxy(ProxyURL)
+    }
+
+    public let proxies: [ProxyURL]
+    public let noProxy: NoProxyList
+    private let next = Atomic<Int>(0)
+
+    public init(_ network: NetworkConfig) {
+        proxies = network.proxies
+        noProxy = network.noProxy
+    }
+
+    public func route(host: String) -> Route {
+        if proxies.isEmpty || noProxy.matches(host: host) { return .direct }
+        let n = next.wrappingAdd(1, ordering: .relaxed).oldValue
+        return .proxy(proxies[(n % proxies.count + proxies.count) % proxies.count])
+    }
+}
