@@ -16,7 +16,6 @@ enum ReasoningPolicy {
 }
 
 enum AnthropicRequest {
-    static let interleavedThinkingBeta = "interleaved-thinking-2025-05-14"
     static let defaultMaxTokens = 4096
 
     static func build(_ chat: ChatBody, _ ctx: TranslationContext) throws(TranslationError) -> (
@@ -59,10 +58,10 @@ enum AnthropicRequest {
         if ctx.reasoning == .auto, case .object(let clientThinking)? = chat["thinking"] {
             thinking = .object(clientThinking)  // the client's own Anthropic-style field, untouched
         } else if let effort = ReasoningPolicy.effort(ctx.reasoning, client: chat.reasoningEffort),
-            let budget = ReasoningLevel(rawValue: effort)?.anthropicBudget
+            let budget = ReasoningLevel(rawValue: effort)?.anthropicTranslatedBudget
         {
             thinking = ["type": "enabled", "budget_tokens": .int(budget)]
-            betas.append(interleavedThinkingBeta)
+            betas.append(ReasoningLevel.interleavedThinkingBeta)
         }
         if let current = thinking, current["type"]?.stringValue != "disabled",
             (chat.toolChoice?.forcesTool ?? false) || midToolCycle(body["messages"])
@@ -78,7 +77,7 @@ enum AnthropicRequest {
             if let budget = thinking["budget_tokens"]?.intValue, let maxTokens = body["max_tokens"]?.intValue,
                 maxTokens <= budget
             {
-                body["max_tokens"] = .int(budget + defaultMaxTokens)
+                body["max_tokens"] = .int(ReasoningLevel.maxTokens(above: budget))
             }
             if thinking["type"]?.stringValue != "disabled" {
                 // Thinking is incompatible with a modified temperature and with top_p below 0.95.

@@ -62,7 +62,7 @@ enum GoogleRequest {
             break
         }
         if let effort = ReasoningPolicy.effort(ctx.reasoning, client: chat.reasoningEffort),
-            let level = thinkingLevel(effort)
+            let level = ReasoningLevel.geminiThinkingLevel(effort)
         {
             generation["thinkingConfig"] = ["thinkingLevel": .string(level), "includeThoughts": true]
         }
@@ -70,16 +70,6 @@ enum GoogleRequest {
             body["generationConfig"] = .object(generation)
         }
         return .object(body)
-    }
-
-    /// Gemini's levels are MINIMAL, LOW, MEDIUM, HIGH. Anything else (xhigh,
-    /// "none") gets no thinking config: the upstream rejects `XHIGH`, and
-    /// droid2api (transformers/request-google.js) maps only low/medium/high.
-    static func thinkingLevel(_ effort: String) -> String? {
-        switch effort {
-        case "minimal", "low", "medium", "high": effort.uppercased()
-        default: nil
-        }
     }
 
     private static func contents(_ chat: ChatBody) throws(TranslationError) -> [JSONValue] {

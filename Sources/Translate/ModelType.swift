@@ -9,22 +9,3 @@ public enum ModelType: String, Sendable, CaseIterable {
     /// Google generate (`/api/llm/g/v1/generate`).
     case google
 }
-
-/// Per-model reasoning policy (config `models[].reasoning`).
-public enum ReasoningLevel: String, Sendable, CaseIterable {
-    case auto, off, low, medium, high, xhigh
-
-    /// Anthropic `thinking.budget_tokens` for a fixed level, on the chat →
-    /// Anthropic translation. droid2api's transformers/request-anthropic.js caps
-    /// xhigh at high's budget there (its /v1/messages pass-through uses 40960:
-    /// see EdgeCore's ReasoningSplices).
-    public var anthropicBudget: Int? {
-        switch self {
-        case .low: 4096
-        case .medium: 12288
-        case .high: 24576
-        case .xhigh: 24576
-        case .auto, .off: nil
-        }
-    }
-}

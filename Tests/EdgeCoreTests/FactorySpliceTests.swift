@@ -49,37 +49,37 @@ final class FactorySpliceTests: XCTestCase {
 
     func testAnthropicReasoningPolicy() {
         var change = ReasoningSplices.BetaChange.none
-        let high = apply(#"{"model":"m","max_tokens":1000,"messages":[]}"#) { change = ReasoningSplices.anthropic($0, level: "high", into: &$1) }
+        let high = apply(#"{"model":"m","max_tokens":1000,"messages":[]}"#) { change = ReasoningSplices.anthropic($0, level: .high, into: &$1) }
         XCTAssertEqual(high, #"{"thinking":{"type":"enabled","budget_tokens":24576},"model":"m","max_tokens":28672,"messages":[]}"#)
         XCTAssertEqual(change, .add("interleaved-thinking-2025-05-14"))
-        let replaced = apply(#"{"thinking":{"type":"enabled","budget_tokens":1},"max_tokens":99999}"#) { _ = ReasoningSplices.anthropic($0, level: "low", into: &$1) }
+        let replaced = apply(#"{"thinking":{"type":"enabled","budget_tokens":1},"max_tokens":99999}"#) { _ = ReasoningSplices.anthropic($0, level: .low, into: &$1) }
         XCTAssertEqual(replaced, #"{"thinking":{"type":"enabled","budget_tokens":4096},"max_tokens":99999}"#)
-        let off = apply(#"{"model":"m","thinking":{"type":"enabled","budget_tokens":5},"messages":[]}"#) { change = ReasoningSplices.anthropic($0, level: "off", into: &$1) }
+        let off = apply(#"{"model":"m","thinking":{"type":"enabled","budget_tokens":5},"messages":[]}"#) { change = ReasoningSplices.anthropic($0, level: .off, into: &$1) }
         XCTAssertEqual(off, #"{"model":"m","messages":[]}"#)
         XCTAssertEqual(change, .remove("interleaved-thinking-2025-05-14"))
-        let auto = apply(#"{"thinking":{"type":"enabled","budget_tokens":5}}"#) { change = ReasoningSplices.anthropic($0, level: "auto", into: &$1) }
+        let auto = apply(#"{"thinking":{"type":"enabled","budget_tokens":5}}"#) { change = ReasoningSplices.anthropic($0, level: .auto, into: &$1) }
         XCTAssertEqual(auto, #"{"thinking":{"type":"enabled","budget_tokens":5}}"#)
         XCTAssertEqual(change, .none)
     }
 
     func testOtherReasoningPolicies() {
-        XCTAssertEqual(apply(#"{"model":"m"}"#) { ReasoningSplices.responses($0, level: "medium", into: &$1) },
+        XCTAssertEqual(apply(#"{"model":"m"}"#) { ReasoningSplices.responses($0, level: .medium, into: &$1) },
                        #"{"reasoning":{"effort":"medium","summary":"auto"},"model":"m"}"#)
-        XCTAssertEqual(apply(#"{"model":"m","reasoning":{"effort":"low"}}"#) { ReasoningSplices.responses($0, level: "off", into: &$1) }, #"{"model":"m"}"#)
-        XCTAssertEqual(apply(#"{"reasoning_effort":"low","model":"m"}"#) { ReasoningSplices.chat($0, level: "xhigh", into: &$1) }, #"{"reasoning_effort":"xhigh","model":"m"}"#)
-        XCTAssertEqual(apply(#"{"reasoning_effort":"low","model":"m"}"#) { ReasoningSplices.chat($0, level: "off", into: &$1) }, #"{"model":"m"}"#)
-        XCTAssertEqual(apply(#"{"contents":[]}"#) { ReasoningSplices.google($0, level: "high", into: &$1) },
+        XCTAssertEqual(apply(#"{"model":"m","reasoning":{"effort":"low"}}"#) { ReasoningSplices.responses($0, level: .off, into: &$1) }, #"{"model":"m"}"#)
+        XCTAssertEqual(apply(#"{"reasoning_effort":"low","model":"m"}"#) { ReasoningSplices.chat($0, level: .xhigh, into: &$1) }, #"{"reasoning_effort":"xhigh","model":"m"}"#)
+        XCTAssertEqual(apply(#"{"reasoning_effort":"low","model":"m"}"#) { ReasoningSplices.chat($0, level: .off, into: &$1) }, #"{"model":"m"}"#)
+        XCTAssertEqual(apply(#"{"contents":[]}"#) { ReasoningSplices.google($0, level: .high, into: &$1) },
                        #"{"generationConfig":{"thinkingConfig":{"thinkingLevel":"HIGH"}},"contents":[]}"#)
-        XCTAssertEqual(apply(#"{"generationConfig":{"temperature":1,"thinkingConfig":{"includeThoughts":true}}}"#) { ReasoningSplices.google($0, level: "low", into: &$1) },
+        XCTAssertEqual(apply(#"{"generationConfig":{"temperature":1,"thinkingConfig":{"includeThoughts":true}}}"#) { ReasoningSplices.google($0, level: .low, into: &$1) },
                        #"{"generationConfig":{"temperature":1,"thinkingConfig":{"thinkingLevel":"LOW","includeThoughts":true}}}"#)
-        XCTAssertEqual(apply(#"{"generationConfig":{"temperature":1,"thinkingConfig":{"thinkingBudget":9}}}"#) { ReasoningSplices.google($0, level: "off", into: &$1) },
+        XCTAssertEqual(apply(#"{"generationConfig":{"temperature":1,"thinkingConfig":{"thinkingBudget":9}}}"#) { ReasoningSplices.google($0, level: .off, into: &$1) },
                        #"{"generationConfig":{"temperature":1}}"#)
         // XHIGH is rejected upstream: xhigh removes the config like off (droid2api routes.js, /v1/generate).
-        XCTAssertEqual(apply(#"{"generationConfig":{"temperature":1,"thinkingConfig":{"thinkingLevel":"LOW"}}}"#) { ReasoningSplices.google($0, level: "xhigh", into: &$1) },
+        XCTAssertEqual(apply(#"{"generationConfig":{"temperature":1,"thinkingConfig":{"thinkingLevel":"LOW"}}}"#) { ReasoningSplices.google($0, level: .xhigh, into: &$1) },
                        #"{"generationConfig":{"temperature":1}}"#)
-        XCTAssertEqual(apply(#"{"contents":[]}"#) { ReasoningSplices.google($0, level: "xhigh", into: &$1) }, #"{"contents":[]}"#)
+        XCTAssertEqual(apply(#"{"contents":[]}"#) { ReasoningSplices.google($0, level: .xhigh, into: &$1) }, #"{"contents":[]}"#)
         // The Anthropic pass-through keeps droid2api's 40960 for xhigh (routes.js /v1/messages).
-        XCTAssertEqual(apply(#"{"model":"m"}"#) { _ = ReasoningSplices.anthropic($0, level: "xhigh", into: &$1) },
+        XCTAssertEqual(apply(#"{"model":"m"}"#) { _ = ReasoningSplices.anthropic($0, level: .xhigh, into: &$1) },
                        #"{"thinking":{"type":"enabled","budget_tokens":40960},"model":"m"}"#)
     }
 

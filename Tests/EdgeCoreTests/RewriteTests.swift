@@ -142,7 +142,7 @@ final class RuleTests: XCTestCase {
         var cfg = RewritesConfig()
         cfg.modelAliases = [("a", "b/c")]
         XCTAssertEqual(RewriteCase(body: #"{"model":"a"}"#).out(RewriteSettings(cfg)), #"{"model":"b/c"}"#)
-        XCTAssertEqual(ModelAliasRule.jsonString(Array("q\"\\\n".utf8)), Array(#""q\"\\\u000a""#.utf8))
+        XCTAssertEqual(JSONEdits.jsonString(Array("q\"\\\n".utf8)), Array(#""q\"\\\u000a""#.utf8))
     }
 
     // MARK: 2. Fast mode

@@ -53,7 +53,7 @@ public enum RequestRewriter {
         if isPost, let value = scan.modelValue, let original {
             // 1. Alias
             if let target = ModelAliasRule.target(for: original, settings) {
-                splice.replace(value, with: ModelAliasRule.jsonString(target))
+                splice.replace(value, with: JSONEdits.jsonString(target))
                 plan.aliasTarget = target
                 plan.applied.append(.alias)
                 plan.notes.append("rewrite alias: model \(String(decoding: original, as: UTF8.self)) -> \(String(decoding: target, as: UTF8.self))")

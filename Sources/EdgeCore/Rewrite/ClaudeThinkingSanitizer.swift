@@ -68,7 +68,7 @@ public enum ClaudeThinkingSanitizer {
             if count == m.blocks.count {
                 splice.replace(array, with: placeholder)
             } else {
-                splice.removeElements(m.blocks, remove)
+                JSONEdits.removeElements(m.blocks, remove, into: &splice)
             }
         }
         return removed

@@ -7,21 +7,4 @@ public enum ModelAliasRule {
         let all = ByteRange(0, model.count)
         return settings.modelAliases.first { model.equalsBytes(all, $0.from) }?.to
     }
-
-    /// `name` as a JSON string token.
-    public static func jsonString(_ name: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = [0x22]
-        for c in name {
-            switch c {
-            case 0x22: out += [0x5c, 0x22]
-            case 0x5c: out += [0x5c, 0x5c]
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out += [0x5c, 0x75, 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 0xf)]]
-            default: out.append(c)
-            }
-        }
-        out.append(0x22)
-        return out
-    }
 }

@@ -168,14 +168,12 @@ public struct ModelEntry: Sendable, Equatable {
     public var type: String
     /// Sent as x-api-provider.
     public var provider: String
-    /// auto | off | low | medium | high | xhigh
-    public var reasoning: String
+    public var reasoning: ReasoningLevel
     public var fast: Bool
     /// The model name sent upstream (default: id).
     public var upstreamModel: String
 
     public static let types = ["anthropic", "openai", "common", "google"]
-    public static let reasoningLevels = ["auto", "off", "low", "medium", "high", "xhigh"]
 }
 
 /// The backend route's byte-splice rules (spec/rewrites.md).

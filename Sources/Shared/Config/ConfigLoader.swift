@@ -209,9 +209,9 @@ public enum ConfigLoader {
         }
         let defaultProvider = type == "anthropic" ? "anthropic" : (type == "google" ? "google" : "openai")
         let provider = try m.string("provider", default: defaultProvider)
-        let reasoning = try m.string("reasoning", default: "auto")
-        guard ModelEntry.reasoningLevels.contains(reasoning) else {
-            throw m.error("reasoning", "expected one of \(ModelEntry.reasoningLevels.joined(separator: ", ")), got \"\(reasoning)\"")
+        let reasoningName = try m.string("reasoning", default: "auto")
+        guard let reasoning = ReasoningLevel(rawValue: reasoningName) else {
+            throw m.error("reasoning", "expected one of \(ReasoningLevel.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(reasoningName)\"")
         }
         let fast = try m.bool("fast", default: false)
         let upstreamModel = try m.string("upstreamModel", default: id)

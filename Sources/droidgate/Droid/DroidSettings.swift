@@ -72,7 +72,7 @@ enum DroidSettings {
                             let last = elements[kept.last!]
                             splice.insert(Array((",\n" + encoded.joined(separator: ",\n")).utf8), at: last.end)
                         }
-                        splice.removeElements(elements, ours)
+                        JSONEdits.removeElements(elements, ours, into: &splice)
                     }
                 } else if !encoded.isEmpty {
                     if let last = elements.last {
@@ -83,14 +83,9 @@ enum DroidSettings {
                 }
             } else if !encoded.isEmpty {
                 // Add the key as the object's last member.
-                var members: [JSONScan.Member] = []
-                _ = JSONScan.forEachMember(body, objectAt: open) { members.append($0); return true }
                 let text = "\"customModels\": " + arrayText(encoded, indent: indent)
-                if let last = members.last {
-                    splice.insert(Array((",\n" + indent + text).utf8), at: last.value.end)
-                } else {
-                    splice.replace(ByteRange(open, JSONScan.endOfValue(body, open)!), with: Array(("{\n" + indent + text + "\n}").utf8))
-                }
+                JSONEdits.appendMember(body, objectAt: open, Array(text.utf8), separator: Array((",\n" + indent).utf8),
+                                       emptyReplacement: Array(("{\n" + indent + text + "\n}").utf8), into: &splice)
             }
             return splice.isEmpty ? Array(body) : splice.apply(to: body)
         }

@@ -23,7 +23,7 @@ struct FactoryModels: Sendable {
         var list: [Model] = []
         for m in config.models where m.upstream == .factory {
             let model = Model(id: m.id, type: ModelType(rawValue: m.type) ?? .common, provider: m.provider,
-                              reasoning: ReasoningLevel(rawValue: m.reasoning) ?? .auto, upstreamModel: m.upstreamModel,
+                              reasoning: m.reasoning, upstreamModel: m.upstreamModel,
                               fast: m.fast)
             map[m.id] = model
             list.append(model)

@@ -89,7 +89,7 @@ enum FactoryPlanner {
             var change = ReasoningSplices.BetaChange.none
             r.body.withUnsafeBytes { b in
                 FactorySplices.setModel(b, r.model.upstreamModel, into: &splice)
-                let level = r.model.reasoning.rawValue
+                let level = r.model.reasoning
                 switch (r.endpoint, r.model.type) {
                 case (.messages, _):
                     FactorySplices.anthropicSystem(b, prompt: r.factory.systemPrompt, into: &splice)

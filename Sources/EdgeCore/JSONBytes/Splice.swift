@@ -48,25 +48,3 @@ public struct Splice: Sendable {
         return out
     }
 }
-
-extension Splice {
-    /// Removes the marked elements of a JSON array with one separating comma
-    /// each (and the whitespace around it), leaving the other elements' bytes
-    /// untouched. A run of removed elements followed by a kept one is cut up to
-    /// that element; a run that reaches the end is cut from the previous kept
-    /// element's end. At least one element must be kept (else replace the array).
-    public mutating func removeElements(_ elements: [ByteRange], _ remove: [Bool]) {
-        var i = 0
-        while i < elements.count {
-            guard remove[i] else { i += 1; continue }
-            var j = i
-            while j + 1 < elements.count && remove[j + 1] { j += 1 }
-            if j + 1 < elements.count {
-                delete(ByteRange(elements[i].start, elements[j + 1].start))
-            } else {
-                delete(ByteRange(elements[i - 1].end, elements[j].end))
-            }
-            i = j + 1
-        }
-    }
-}

@@ -1,0 +1,43 @@
+import EdgeCore
+import XCTest
+
+/// The one module of byte-range JSON edits: every other byte stays.
+final class JSONEditsTests: XCTestCase {
+    func edit(_ json: String, _ body: (UnsafeRawBufferPointer, inout Splice) -> Void) -> String {
+        let bytes = Array(json.utf8)
+        return bytes.withUnsafeBytes { b in
+            var splice = Splice()
+            body(b, &splice)
+            return String(decoding: splice.isEmpty ? Array(b) : splice.apply(to: b), as: UTF8.self)
+        }
+    }
+
+    func testMembers() {
+        XCTAssertEqual(edit(#"{ "a" :1 ,"b":2}"#) { JSONEdits.setMember($0, objectAt: 0, "a", Array("9".utf8), into: &$1) }, #"{ "a" :9 ,"b":2}"#)
+        XCTAssertEqual(edit(#"{ }"#) { JSONEdits.setMember($0, objectAt: 0, "a", Array("1".utf8), into: &$1) }, #"{"a":1 }"#)
+        XCTAssertEqual(edit(#"{"b":2}"#) { JSONEdits.setMember($0, objectAt: 0, "a", Array("1".utf8), into: &$1) }, #"{"a":1,"b":2}"#)
+        XCTAssertEqual(edit(#"{"a":1, "b":2, "c":3}"#) { JSONEdits.removeMember($0, objectAt: 0, "b", into: &$1) }, #"{"a":1, "c":3}"#)
+        XCTAssertEqual(edit(#"{"a":1, "b":2}"#) { JSONEdits.removeMember($0, objectAt: 0, "b", into: &$1) }, #"{"a":1}"#)
+        XCTAssertEqual(edit(#"{"b":2}"#) { JSONEdits.removeMember($0, objectAt: 0, "b", into: &$1) }, #"{}"#)
+        XCTAssertEqual(edit(#"{"a":1}"#) { JSONEdits.removeMember($0, objectAt: 0, "z", into: &$1) }, #"{"a":1}"#)
+        XCTAssertEqual(edit("{\n  \"a\": 1\n}") {
+            JSONEdits.appendMember($0, objectAt: 0, Array(#""z": 2"#.utf8), separator: Array(",\n  ".utf8), emptyReplacement: [], into: &$1)
+        }, "{\n  \"a\": 1,\n  \"z\": 2\n}")
+        XCTAssertEqual(edit(" {} ") {
+            JSONEdits.appendMember($0, objectAt: 1, Array(#""z":2"#.utf8), separator: [], emptyReplacement: Array(#"{"z":2}"#.utf8), into: &$1)
+        }, #" {"z":2} "#)
+        XCTAssertEqual(edit(#"[1]"#) { JSONEdits.insertFirstMember($0, Array(#""a":1"#.utf8), into: &$1) }, "[1]", "not an object: no edit")
+    }
+
+    func testElementsAndTokens() {
+        XCTAssertEqual(edit("[ ]") { JSONEdits.insertFirstElement($0, arrayAt: 0, Array("0".utf8), into: &$1) }, "[0 ]")
+        XCTAssertEqual(edit("[1,2]") { JSONEdits.insertFirstElement($0, arrayAt: 0, Array("0".utf8), into: &$1) }, "[0,1,2]")
+        let body = "[1, 2, 3, 4]"
+        let ranges = [ByteRange(1, 2), ByteRange(4, 5), ByteRange(7, 8), ByteRange(10, 11)]
+        XCTAssertEqual(edit(body) { JSONEdits.removeElements(ranges, [false, true, true, false], into: &$1) }, "[1, 4]")
+        XCTAssertEqual(edit(body) { JSONEdits.removeElements(ranges, [false, false, true, true], into: &$1) }, "[1, 2]")
+        XCTAssertEqual(edit(body) { JSONEdits.removeElements(ranges, [true, false, false, true], into: &$1) }, "[2, 3]")
+        XCTAssertEqual(String(decoding: JSONEdits.jsonString("a\"b\\c\n"), as: UTF8.self), #""a\"b\\c\u000a""#)
+        XCTAssertEqual(String(decoding: JSONEdits.escaped("x\"y"), as: UTF8.self), #"x\"y"#)
+    }
+}
