@@ -10,7 +10,6 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "droidgate",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "authd", targets: ["authd"]),
         .executable(name: "edged", targets: ["edged"]),

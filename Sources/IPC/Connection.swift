@@ -1,3 +1,4 @@
+import Glibc
 import Shared
 import Synchronization
 
@@ -40,7 +41,7 @@ public final class FramedConnection: @unchecked Sendable {
             }
         }
         if case .failure(let e) = result {
-            if e.errno == 32 || e.errno == 104 { throw .disconnected }   // EPIPE, ECONNRESET
+            if e.errno == EPIPE || e.errno == ECONNRESET { throw .disconnected }
             throw .system(e)
         }
     }
@@ -68,7 +69,7 @@ public final class FramedConnection: @unchecked Sendable {
             do {
                 n = try readBuffer.withMutableBytes { (b) throws(SystemError) in try socket.receive(into: b, fds: &pendingFDs) }
             } catch {
-                if error.errno == 104 { throw .disconnected }
+                if error.errno == ECONNRESET { throw .disconnected }
                 throw .system(error)
             }
             try checkDescriptors()

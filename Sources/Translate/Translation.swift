@@ -59,13 +59,6 @@ public enum ChatRequest {
         try GoogleRequest.build(try ChatBody(chat), ctx)
     }
 
-    /// `common` models: chat stays chat. `model` is set to `ctx.model` in place, the system prompt
-    /// becomes a first system message, and the reasoning policy edits `reasoning_effort`;
-    /// everything else is kept as sent, in order.
-    public static func toCommon(_ chat: JSONValue, _ ctx: TranslationContext) throws(TranslationError) -> JSONValue {
-        try CommonRequest.build(chat, ctx)
-    }
-
     /// True when the client asked for a stream (`"stream": true`).
     public static func isStreaming(_ chat: JSONValue) -> Bool {
         chat["stream"]?.boolValue == true

@@ -157,23 +157,4 @@ final class ReasoningPolicyTests: XCTestCase {
             #"{"thinkingConfig":{"thinkingLevel":"LOW","includeThoughts":true}}"#)
         XCTAssertNil(try ChatRequest.toGoogle(json(plain), context(reasoning: .auto))["generationConfig"])
     }
-
-    // MARK: common
-
-    func testCommonLevels() throws {
-        let chat = json(#"{"model":"x","reasoning_effort":"low","messages":[{"role":"user","content":"x"}],"stream":true}"#)
-        assertJSON(
-            try ChatRequest.toCommon(chat, context(model: "glm-4.6", prompt: "", reasoning: .high)),
-            #"{"model":"glm-4.6","reasoning_effort":"high","messages":[{"role":"user","content":"x"}],"stream":true}"#)
-        assertJSON(
-            try ChatRequest.toCommon(chat, context(model: "glm-4.6", prompt: "", reasoning: .off)),
-            #"{"model":"glm-4.6","messages":[{"role":"user","content":"x"}],"stream":true}"#)
-        assertJSON(
-            try ChatRequest.toCommon(chat, context(model: "glm-4.6", prompt: "", reasoning: .auto)),
-            #"{"model":"glm-4.6","reasoning_effort":"low","messages":[{"role":"user","content":"x"}],"stream":true}"#)
-        let none = json(#"{"messages":[{"role":"user","content":"x"}]}"#)
-        assertJSON(
-            try ChatRequest.toCommon(none, context(model: "glm-4.6", prompt: "", reasoning: .medium)),
-            #"{"messages":[{"role":"user","content":"x"}],"model":"glm-4.6","reasoning_effort":"medium"}"#)
-    }
 }

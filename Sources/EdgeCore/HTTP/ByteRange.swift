@@ -54,3 +54,13 @@ extension UnsafeRawBufferPointer {
         return base.distance(to: UnsafeRawPointer(hit))
     }
 }
+
+extension UnsafeRawBufferPointer {
+    /// Whether the bytes at `r` are exactly `bytes`.
+    @inline(__always)
+    func equalsBytes(_ r: ByteRange, _ bytes: [UInt8]) -> Bool {
+        guard r.count == bytes.count else { return false }
+        for i in 0..<bytes.count where self[r.start + i] != bytes[i] { return false }
+        return true
+    }
+}

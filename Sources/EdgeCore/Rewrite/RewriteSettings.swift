@@ -22,12 +22,3 @@ public struct RewriteSettings: Sendable {
         self.thinkingDisplayMember = Array(#","display":""#.utf8) + Array(config.thinkingDisplay.utf8) + [0x22]
     }
 }
-
-extension UnsafeRawBufferPointer {
-    @inline(__always)
-    func equalsBytes(_ r: ByteRange, _ bytes: [UInt8]) -> Bool {
-        guard r.count == bytes.count else { return false }
-        for i in 0..<bytes.count where self[r.start + i] != bytes[i] { return false }
-        return true
-    }
-}

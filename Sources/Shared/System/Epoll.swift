@@ -5,6 +5,11 @@ import Glibc
 public struct Epoll: Sendable {
     public let fd: FileDescriptor
 
+    // epoll_ctl(2) operations (<sys/epoll.h>, which Glibc's module map leaves out).
+    static let ctlAdd: Int32 = 1
+    static let ctlDelete: Int32 = 2
+    static let ctlModify: Int32 = 3
+
     public static let readable: UInt32 = 0x001
     public static let writable: UInt32 = 0x004
     public static let error: UInt32 = 0x008
@@ -17,15 +22,15 @@ public struct Epoll: Sendable {
     }
 
     public func add(_ target: FileDescriptor, events: UInt32, data: UInt64) throws(SystemError) {
-        _ = try syscall("epoll_ctl(ADD)") { csys_epoll_ctl(fd.rawValue, 1, target.rawValue, events, data) }
+        _ = try syscall("epoll_ctl(ADD)") { csys_epoll_ctl(fd.rawValue, Epoll.ctlAdd, target.rawValue, events, data) }
     }
 
     public func modify(_ target: FileDescriptor, events: UInt32, data: UInt64) throws(SystemError) {
-        _ = try syscall("epoll_ctl(MOD)") { csys_epoll_ctl(fd.rawValue, 3, target.rawValue, events, data) }
+        _ = try syscall("epoll_ctl(MOD)") { csys_epoll_ctl(fd.rawValue, Epoll.ctlModify, target.rawValue, events, data) }
     }
 
     public func remove(_ target: FileDescriptor) {
-        _ = csys_epoll_ctl(fd.rawValue, 2, target.rawValue, 0, 0)
+        _ = csys_epoll_ctl(fd.rawValue, Epoll.ctlDelete, target.rawValue, 0, 0)
     }
 
     /// Waits for events; fills `datas`/`masks` (same capacity) and returns how many.

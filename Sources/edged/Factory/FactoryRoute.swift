@@ -3,12 +3,6 @@ import Foundation
 import Shared
 import Translate
 
-/// A weak reference to a loop-owned object, carried across threads only to
-/// be dereferenced back on that loop (inside `loop.execute`).
-struct LoopBound<T: AnyObject>: @unchecked Sendable {
-    weak var object: T?
-}
-
 extension ClientConnection: FactoryResponder {
     /// A request the planner routed to Factory (its model is a configured
     /// Factory model): answers the wrong-endpoint case, else starts the exchange.

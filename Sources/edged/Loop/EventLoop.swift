@@ -1,3 +1,4 @@
+import Glibc
 import Shared
 import Synchronization
 
@@ -49,8 +50,14 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
+    /// Changes what `fd` is watched for. It is registered with this loop, so a
+    /// failure is a bug here, not a condition: EBADF (closed while registered: its
+    /// number may already be someone else's) or EFAULT crash with the call's name.
     func modify(_ fd: FileDescriptor, events: UInt32) {
-        try? epoll.modify(fd, events: events, data: UInt64(fd.rawValue))
+        do { try epoll.modify(fd, events: events, data: UInt64(fd.rawValue)) } catch {
+            if error.errno == EBADF || error.errno == EFAULT { fatalError("edged: \(error) on a descriptor this loop owns") }
+            Log.error("edged: \(error) on descriptor \(fd.rawValue), which this loop should be watching")
+        }
     }
 
     /// Stops watching `fd` (call before closing it).
@@ -81,7 +88,12 @@ final class EventLoop: @unchecked Sendable {
         while true {
             let now = Monotonic.nanoseconds()
             let wait = now >= nextTick ? 0 : Int32((nextTick - now) / 1_000_000) + 1
-            let n = (try? epoll.wait(datas: datas, masks: masks, capacity: capacity, timeoutMs: wait)) ?? 0
+            // EINTR comes back as 0 events; anything else (EBADF, EFAULT, EINVAL) means the
+            // loop's own epoll descriptor or buffers are broken: crash with the call's name.
+            let n: Int
+            do { n = try epoll.wait(datas: datas, masks: masks, capacity: capacity, timeoutMs: wait) } catch {
+                fatalError("edged: \(error)")
+            }
             for i in 0..<n {
                 let data = datas[i]
                 if data == Self.wakeData {
