@@ -28,18 +28,22 @@ final class BearerCheck: Sendable {
         // A fresh cached list answers "yes" at once; a miss asks again, so a token issued a
         // moment ago is not turned away (a revoked one may pass for up to ~200 ms).
         if let c = cache.value, now - c.at < Self.cacheNanoseconds, c.valid.contains(token) { return .ok }
-        do {
-            let r = try HTTPClient.get(workosURL, path: "/_fake/current-access")
-            guard r.status == 200, let v = try? JSONValue(parsing: r.body), let list = v["valid"]?.arrayValue else {
-                throw HTTPClient.Failure(description: "unexpected reply \(r.status)")
+        let problem: String
+        switch LoopbackHTTP.get(url: workosURL, path: "/_fake/current-access", headers: [("Accept", "application/json")]) {
+        case .response(200, let body):
+            if let list = (try? JSONValue(parsing: body))?["valid"]?.arrayValue {
+                let valid = Set(list.compactMap(\.stringValue))
+                cache.withLock { $0 = (Monotonic.nanoseconds(), valid) }
+                return valid.contains(token) ? .ok : .invalid
             }
-            let valid = Set(list.compactMap(\.stringValue))
-            cache.withLock { $0 = (Monotonic.nanoseconds(), valid) }
-            return valid.contains(token) ? .ok : .invalid
-        } catch {
-            Log.warning("cannot ask fake-workos for valid tokens: \(error)")
-            guard let c = cache.value else { return .unavailable }
-            return c.valid.contains(token) ? .ok : .invalid   // the last known list, however old
+            problem = "its answer has no \"valid\" list"
+        case .response(let status, _): problem = "unexpected reply \(status)"
+        case .refused: problem = "connection refused"
+        case .failed(let why): problem = why
+        case .withheld: problem = "withheld"
         }
+        Log.warning("cannot ask fake-workos for valid tokens: \(problem)")
+        guard let c = cache.value else { return .unavailable }
+        return c.valid.contains(token) ? .ok : .invalid   // the last known list, however old
     }
 }
