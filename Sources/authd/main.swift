@@ -16,14 +16,11 @@ var argv = Array(CommandLine.arguments.dropFirst())
 // `authd --refresh-worker [--config PATH] [--not-after T] [--held-tokens-on-stdin]`: one refresh in its own process (see RefreshWorker).
 if argv.first == "--refresh-worker" {
     argv.removeFirst()
-    var notAfter: Double? = nil
-    if let i = argv.firstIndex(of: "--not-after"), i + 1 < argv.count {
-        notAfter = Double(argv[i + 1])
-        argv.removeSubrange(i...(i + 1))
-    }
-    let held = argv.contains("--held-tokens-on-stdin")
-    argv.removeAll { $0 == "--held-tokens-on-stdin" }
-    let args = DaemonArguments.parse(argv, name: "authd --refresh-worker", summary: "")
+    let args = DaemonArguments.parse(argv, name: "authd --refresh-worker", summary: "One refresh, run by authd.",
+                                     flagHelp: [("--held-tokens-on-stdin", "use the token pair authd writes on stdin, not the stored one")],
+                                     valued: ["--not-after"])
+    let notAfter = args.values["--not-after"].flatMap(Double.init)
+    let held = args.flags.contains("--held-tokens-on-stdin")
     let config = args.loadConfigOrExit(name: "authd")
     installOutboundProxies(config, daemon: "authd refresh worker")
     RefreshWorker.run(config: config, stateDir: Environment.get("STATE_DIRECTORY") ?? config.paths.authStateDir,

@@ -3,46 +3,47 @@
 public struct DaemonArguments: Sendable {
     public var configPath: String?
     public var flags: Set<String> = []
+    /// Values of the daemon's own valued flags, by flag (`--name`).
+    public var values: [String: String] = [:]
 
     /// Parses `args` (without argv[0]); prints help or version and exits when asked.
-    public static func parse(_ args: [String], name: String, summary: String, flagHelp: [(String, String)] = []) -> DaemonArguments {
-        var out = DaemonArguments()
-        var i = 0
-        let known = Set(flagHelp.map { $0.0 })
+    /// `flagHelp`: the daemon's own switches (`--name`) and what each does;
+    /// `valued`: its own flags taking a value (`--name`), given in `values`.
+    public static func parse(_ args: [String], name: String, summary: String, flagHelp: [(String, String)] = [],
+                             valued: Set<String> = []) -> DaemonArguments {
         func fail(_ message: String) -> Never {
             printError("\(name): \(message)\nTry '\(name) --help'.")
             exitProcess(2)
         }
-        while i < args.count {
-            let a = args[i]
-            switch a {
-            case "-h", "--help":
-                var text = """
-                Usage: \(name) [--config PATH] [options]
+        let switches = Set(flagHelp.map { String($0.0.drop { $0 == "-" }) })
+        let ownValued = Set(valued.map { String($0.drop { $0 == "-" }) })
+        var out = DaemonArguments()
+        switch ArgumentScanner.scan(args, valued: ownValued.union(["config"]), switches: switches) {
+        case .help:
+            var text = """
+            Usage: \(name) [--config PATH] [options]
 
-                \(summary)
+            \(summary)
 
-                Options:
-                  --config PATH   the droidgate config file (default: \(Config.defaultPath) if it exists,
-                                  else built-in defaults)
-                """
-                for (flag, help) in flagHelp { text += "\n  \(flag.padding(toLength: 15, withPad: " ", startingAt: 0)) \(help)" }
-                text += "\n  --version       print the version and exit\n  -h, --help      show this help\n"
-                printOut(text)
-                exitProcess(0)
-            case "--version":
-                printOut("\(name) (droidgate) \(Droidgate.version)")
-                exitProcess(0)
-            case "--config":
-                guard i + 1 < args.count else { fail("--config needs a path") }
-                out.configPath = args[i + 1]
-                i += 1
-            default:
-                if a.hasPrefix("--config=") { out.configPath = String(a.dropFirst(9)) }
-                else if known.contains(a) { out.flags.insert(a) }
-                else { fail("unknown argument '\(a)'") }
+            Options:
+              --config PATH   the droidgate config file (default: \(Config.defaultPath) if it exists,
+                              else built-in defaults)
+            """
+            for (flag, help) in flagHelp { text += "\n  \(flag.padding(toLength: 15, withPad: " ", startingAt: 0)) \(help)" }
+            text += "\n  --version       print the version and exit\n  -h, --help      show this help\n"
+            printOut(text)
+            exitProcess(0)
+        case .version:
+            printOut("\(name) (droidgate) \(Droidgate.version)")
+            exitProcess(0)
+        case .failure(let m):
+            fail(m)
+        case .parsed(let flags):
+            for f in flags {
+                if f.name == "config" { out.configPath = f.value }
+                else if let v = f.value { out.values["--" + f.name] = v }
+                else { out.flags.insert("--" + f.name) }
             }
-            i += 1
         }
         if out.configPath == nil && Files.exists(Config.defaultPath) { out.configPath = Config.defaultPath }
         return out

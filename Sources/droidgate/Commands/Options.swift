@@ -10,29 +10,30 @@ struct CommandOptions {
     /// `switches`: flags without a value; `valued`: flags taking one value.
     static func parse(_ args: [String], command: String, help: String,
                       switches: Set<String> = [], valued: Set<String> = []) -> CommandOptions {
-        var o = CommandOptions()
-        var i = 0
         func fail(_ m: String) -> Never {
             printError("droidgate \(command): \(m)\nTry 'droidgate \(command) --help'.")
             exitProcess(2)
         }
-        func value(_ flag: String) -> String {
-            guard i + 1 < args.count else { fail("\(flag) needs a value") }
-            i += 1
-            return args[i]
-        }
-        while i < args.count {
-            let a = args[i]
-            switch a {
-            case "-h", "--help": printOut(help); exitProcess(0)
-            case "--config": o.configPath = value(a)
-            case "--root": o.root = value(a)
-            default:
-                if switches.contains(a) { o.switches.insert(a) }
-                else if valued.contains(a) { o.values[a] = value(a) }
-                else { fail("unknown argument '\(a)'") }
+        func bare(_ names: Set<String>) -> Set<String> { Set(names.map { String($0.drop { $0 == "-" }) }) }
+        var o = CommandOptions()
+        switch ArgumentScanner.scan(args, valued: bare(valued).union(["config", "root"]), switches: bare(switches)) {
+        case .help:
+            printOut(help)
+            exitProcess(0)
+        case .version:
+            printOut("droidgate \(Droidgate.version)")
+            exitProcess(0)
+        case .failure(let m):
+            fail(m)
+        case .parsed(let flags):
+            for f in flags {
+                switch (f.name, f.value) {
+                case ("config", let v?): o.configPath = v
+                case ("root", let v?): o.root = v
+                case (let n, let v?): o.values["--" + n] = v
+                case (let n, nil): o.switches.insert("--" + n)
+                }
             }
-            i += 1
         }
         return o
     }

@@ -87,14 +87,11 @@ struct Options: Sendable {
         carry "upstream_anthropic_beta".
         """
 
-    enum ParseResult {
-        case run(Options)
-        case help
-        case version
-        /// Go flag's error: the message, then the real usage, exit 2.
-        case failure(String)
-    }
+    /// `.failure` is Go flag's error: the message, then the real usage, exit 2.
+    typealias ParseResult = Flags.ParseResult<Options>
 
+    /// Not `Flags.scan`: this mirrors Go's flag package on purpose (RealFlags.swift):
+    /// it stops at the first non-flag and words its errors as the real binary does.
     static func parse(_ args: [String]) -> ParseResult {
         var o = Options()
         // The knob is read first: it decides which real flags exist.

@@ -48,22 +48,15 @@ struct Options: Sendable {
         (knobs for the next C Factory requests: edged forwards no x-fake-* header).
         """
 
-    enum ParseResult {
-        case run(Options)
-        case help
-        case version
-        case failure(String)
-    }
+    typealias ParseResult = Flags.ParseResult<Options>
 
     static func parse(_ args: [String]) -> ParseResult {
         let values: Set<String> = ["port", "host", "workos", "accept-key", "latency-ms", "events", "event-delay-ms", "size", "latest-version"]
         let bools: Set<String> = ["record", "google-json-when-not-streaming"]
         let flags: [(name: String, value: String?)]
-        switch Flags.scan(args, valueFlags: values, boolFlags: bools) {
-        case .help: return .help
-        case .version: return .version
-        case .failure(let m): return .failure(m)
-        case .parsed(let f): flags = f
+        switch Flags.scan(args, valueFlags: values, boolFlags: bools) as Result<[(name: String, value: String?)], Flags.EarlyExit<Options>> {
+        case .success(let f): flags = f
+        case .failure(let exit): return exit.result
         }
         var o = Options()
         for (name, value) in flags {

@@ -1,53 +1,34 @@
-/// Command-line flags for the fakes: `--name value`, `--name=value`, `-name`
-/// alike; booleans as `--name` (or `--name=false`); `-h`/`--help` and
-/// `--version` are answered before anything else is checked.
+import Shared
+
+/// Command-line flags for the fakes, as Go's flag package takes them (the
+/// real cli-proxy-api is a Go program): `--name value`, `--name=value`,
+/// `-name` alike. Scanning is `ArgumentScanner`'s; this adds the fakes'
+/// common result type.
 public enum Flags {
-    public enum Outcome {
+    /// What a fake's `Options.parse` returns.
+    public enum ParseResult<Options> {
+        case run(Options)
         case help
         case version
         case failure(String)
-        /// Every flag in order, with its value (nil for booleans).
-        case parsed([(name: String, value: String?)])
     }
 
-    public static func scan(_ args: [String], valueFlags: Set<String>, boolFlags: Set<String>) -> Outcome {
-        if args.contains(where: { ["-h", "--help", "-help"].contains($0) }) { return .help }
-        if args.contains(where: { ["--version", "-version"].contains($0) }) { return .version }
-        var out: [(name: String, value: String?)] = []
-        var i = 0
-        while i < args.count {
-            let arg = args[i]
-            i += 1
-            guard arg.hasPrefix("-"), arg != "-", arg != "--" else { return .failure("unexpected argument \(arg)") }
-            var name = String(arg.dropFirst(arg.hasPrefix("--") ? 2 : 1))
-            var inline: String?
-            if let eq = name.firstIndex(of: "=") {
-                inline = String(name[name.index(after: eq)...])
-                name = String(name[..<eq])
-            }
-            if boolFlags.contains(name) {
-                switch inline?.lowercased() {
-                case nil, "1", "t", "true": out.append((name, nil))
-                case "0", "f", "false": break
-                default: return .failure("invalid boolean value \"\(inline!)\" for --\(name)")
-                }
-                continue
-            }
-            guard valueFlags.contains(name) else { return .failure("unknown flag --\(name)") }
-            if let inline {
-                out.append((name, inline))
-            } else {
-                guard i < args.count else { return .failure("flag needs an argument: --\(name)") }
-                out.append((name, args[i]))
-                i += 1
-            }
+    /// Every flag in order with its value (nil for booleans), or the result to return at once.
+    public static func scan<O>(_ args: [String], valueFlags: Set<String>, boolFlags: Set<String>)
+        -> Result<[(name: String, value: String?)], EarlyExit<O>> {
+        switch ArgumentScanner.scan(args, valued: valueFlags, switches: boolFlags, goStyle: true) {
+        case .help: return .failure(EarlyExit(result: .help))
+        case .version: return .failure(EarlyExit(result: .version))
+        case .failure(let m): return .failure(EarlyExit(result: .failure(m)))
+        case .parsed(let f): return .success(f.map { ($0.name, $0.value) })
         }
-        return .parsed(out)
+    }
+
+    /// Help, version or a bad flag: the parse ends with `result`.
+    public struct EarlyExit<O>: Error {
+        public let result: ParseResult<O>
     }
 
     /// An integer flag value within `range`, else nil.
-    public static func int(_ value: String?, _ range: ClosedRange<Int>) -> Int? {
-        guard let value, let n = Int(value), range.contains(n) else { return nil }
-        return n
-    }
+    public static func int(_ value: String?, _ range: ClosedRange<Int>) -> Int? { ArgumentScanner.int(value, range) }
 }

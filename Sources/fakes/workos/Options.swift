@@ -46,12 +46,7 @@ struct Options: Sendable {
           POST /_fake/revoke-access {"access_token":"..."}|{}   POST /_fake/revoke-all
         """
 
-    enum ParseResult {
-        case run(Options)
-        case help
-        case version
-        case failure(String)
-    }
+    typealias ParseResult = Flags.ParseResult<Options>
 
     static func parse(_ args: [String]) -> ParseResult {
         let values: Set<String> = [
@@ -59,11 +54,9 @@ struct Options: Sendable {
             "auto-approve-after", "device-interval", "device-expires-in",
         ]
         let flags: [(name: String, value: String?)]
-        switch Flags.scan(args, valueFlags: values, boolFlags: []) {
-        case .help: return .help
-        case .version: return .version
-        case .failure(let m): return .failure(m)
-        case .parsed(let f): flags = f
+        switch Flags.scan(args, valueFlags: values, boolFlags: []) as Result<[(name: String, value: String?)], Flags.EarlyExit<Options>> {
+        case .success(let f): flags = f
+        case .failure(let exit): return exit.result
         }
         var o = Options()
         for (name, value) in flags {
