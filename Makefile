@@ -1,4 +1,4 @@
-# droidgate: build and install as a systemd unit set (systemd/README.md).
+# droidgate: build and install as a systemd unit set (README, "Installing as a systemd unit set").
 #
 #   make build                       release build, Swift stdlib linked statically (into BUILD_DIR)
 #   sudo make install                build if needed, install into /, create users and dirs,

@@ -1,4 +1,4 @@
-/// Applies the backend route's rules, in the spec's order, to one request:
+/// Applies the backend route's rules, in their fixed order (README, "The request path and its rewrites"), to one request:
 /// 1 model alias, 2 fast mode, 3 Claude thinking sanitizer, 4 Gemini path,
 /// 5 Anthropic-Beta, 6 thinking display. Never adds or changes a reasoning
 /// amount (rule 6 only says how thinking the client turned on is shown).

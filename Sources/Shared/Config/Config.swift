@@ -143,7 +143,7 @@ public struct DroidModel: Sendable, Equatable {
     }()
 }
 
-/// Factory's LLM API (spec/factory.md).
+/// Factory's LLM API (README, "The Factory route").
 public struct FactoryConfig: Sendable {
     public var baseURL = "https://api.factory.ai"
     /// Prepended to every Factory request's system prompt ("" = none).
@@ -176,7 +176,7 @@ public struct ModelEntry: Sendable, Equatable {
     public static let types = ["anthropic", "openai", "common", "google"]
 }
 
-/// The backend route's byte-splice rules (spec/rewrites.md).
+/// The backend route's byte-splice rules (README, "The request path and its rewrites").
 public struct RewritesConfig: Sendable {
     public var modelAliases: [(String, String)] = [
         ("ag-c46s-thinking", "claude-sonnet-4-6"),

@@ -4,62 +4,6 @@
 // nesting depth is bounded only by `maxDepth`, never by the thread's stack.
 // The same stack provides the key path reported in errors.
 
-// MARK: - Errors
-
-/// A parse failure with its position and the key path being parsed.
-public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// Byte offset of the problem (equal to the input length for "unexpected end of input").
-    public let offset: Int
-    /// 1-based line; lines are separated by "\n".
-    public let line: Int
-    /// 1-based column, counted in bytes.
-    public let column: Int
-    /// Where in the document the parser was: "" at top level, "backend.port",
-    /// "models[2].id", and keys that are not plain identifiers as ["a.b"].
-    public let keyPath: String
-    public let message: String
-
-    public init(offset: Int, line: Int, column: Int, keyPath: String, message: String) {
-        self.offset = offset
-        self.line = line
-        self.column = column
-        self.keyPath = keyPath
-        self.message = message
-    }
-
-    /// e.g. `line 3, column 12 (at key "backend.port"): expected a value, found '}'`.
-    public var description: String {
-        let location = "line \(line), column \(column)"
-        if keyPath.isEmpty { return "\(location): \(message)" }
-        return "\(location) (at key \"\(keyPath)\"): \(message)"
-    }
-}
-
-// MARK: - Entry points
-
-extension JSONValue {
-    /// Parses exactly one JSON value, optionally surrounded by whitespace.
-    /// Containers nested deeper than `maxDepth` are rejected.
-    public init(parsing bytes: some Collection<UInt8>, maxDepth: Int = 512) throws(JSONParseError) {
-        let parse = { (buffer: UnsafeBufferPointer<UInt8>) in
-            Result { () throws(JSONParseError) in
-                var parser = JSONParser(bytes: buffer, maxDepth: maxDepth)
-                return try parser.parseDocument()
-            }
-        }
-        let result =
-            bytes.withContiguousStorageIfAvailable(parse)
-            ?? Array(bytes).withUnsafeBufferPointer(parse)
-        self = try result.get()
-    }
-
-    public init(parsing text: String, maxDepth: Int = 512) throws(JSONParseError) {
-        try self.init(parsing: text.utf8, maxDepth: maxDepth)
-    }
-}
-
-// MARK: - Parser
-
 struct JSONParser {
     /// An array or object whose closing bracket has not been seen yet.
     private struct Frame {
@@ -418,183 +362,14 @@ struct JSONParser {
     }
 }
 
-// MARK: - Key path formatting
-
-enum JSONKeyPath {
-    /// Appends `.key`, or `["key"]` when the key is not a plain identifier
-    /// (ASCII letters, digits, '_' and '-').
-    static func append(_ key: String, to path: inout String) {
-        if isPlain(key) {
-            if !path.isEmpty { path += "." }
-            path += key
-        } else {
-            path += "[\(JSONValue.string(key).serializedString())]"
-        }
-    }
-
-    private static func isPlain(_ key: String) -> Bool {
-        !key.isEmpty
-            && key.utf8.allSatisfy { byte in
-                switch byte {
-                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
-                    true
-                default:
-                    false
-                }
-            }
-    }
-}
-
-// MARK: - Number grammar
-
-/// RFC 8259 number syntax: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
-enum JSONNumberGrammar {
-    struct SyntaxError: Error {
-        let offset: Int
-        let message: String
-    }
-
-    /// Scans one number starting at `start` and returns the offset just past
-    /// it. Stops at the first byte that cannot continue the number.
-    static func scan(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) throws(SyntaxError) -> Int {
-        var index = start
-        let hasMinus = index < bytes.count && bytes[index] == UInt8(ascii: "-")
-        if hasMinus { index += 1 }
-        guard index < bytes.count, isDigit(bytes[index]) else {
-            let expected = hasMinus ? "a digit after '-'" : "a digit"
-            throw SyntaxError(offset: index, message: "invalid number, expected \(expected)")
-        }
-        if bytes[index] == UInt8(ascii: "0") {
-            if index + 1 < bytes.count, isDigit(bytes[index + 1]) {
-                throw SyntaxError(offset: index, message: "invalid number, leading zeros are not allowed")
-            }
-            index += 1
-        } else {
-            index = skipDigits(bytes, from: index)
-        }
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-            index += 1
-            guard index < bytes.count, isDigit(bytes[index]) else {
-                throw SyntaxError(offset: index, message: "invalid number, expected a digit after '.'")
-            }
-            index = skipDigits(bytes, from: index)
-        }
-        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
-            index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
-                index += 1
-            }
-            guard index < bytes.count, isDigit(bytes[index]) else {
-                throw SyntaxError(offset: index, message: "invalid number, expected a digit in the exponent")
-            }
-            index = skipDigits(bytes, from: index)
-        }
-        return index
-    }
-
-    static func isValidLiteral(_ literal: String) -> Bool {
-        var text = literal
-        return text.withUTF8 { buffer in
-            guard let end = try? scan(buffer, from: 0) else { return false }
-            return end == buffer.count
-        }
-    }
-
-    /// The exact integer value of a valid literal with a fraction and/or
-    /// exponent, or nil if it is not integral or does not fit in `Int`.
-    static func exactInteger(_ literal: String) -> Int? {
-        let bytes = Array(literal.utf8)
-        var index = 0
-        let negative = bytes.first == UInt8(ascii: "-")
-        if negative { index += 1 }
-
-        // value = digits × 10^scale, digits taken from the integer and fraction parts.
-        var digits: [UInt8] = []
-        var scale = 0
-        while index < bytes.count, isDigit(bytes[index]) {
-            digits.append(bytes[index] - UInt8(ascii: "0"))
-            index += 1
-        }
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-            index += 1
-            while index < bytes.count, isDigit(bytes[index]) {
-                digits.append(bytes[index] - UInt8(ascii: "0"))
-                scale -= 1
-                index += 1
-            }
-        }
-        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
-            scale += exponentValue(bytes[(index + 1)...])
-        }
-
-        guard let first = digits.firstIndex(where: { $0 != 0 }) else { return 0 }  // 0, -0.0, 0e999
-        var last = digits.count - 1
-        while digits[last] == 0 {  // trailing zeros move into the scale: 1500e-2 -> 15
-            last -= 1
-            scale += 1
-        }
-        let significant = digits[first...last]
-        // Int.max has 19 digits; anything longer, or with a fraction left over, is out.
-        guard scale >= 0, significant.count + scale <= 19 else { return nil }
-        return accumulate(significant, scale: scale, negative: negative)
-    }
-
-    /// The signed exponent; magnitudes saturate at 10^9, far beyond any Int.
-    private static func exponentValue(_ bytes: ArraySlice<UInt8>) -> Int {
-        var sign = 1
-        var magnitude = 0
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "-"): sign = -1
-            case UInt8(ascii: "+"): break
-            default: if magnitude < 1_000_000_000 { magnitude = magnitude * 10 + Int(byte - UInt8(ascii: "0")) }
-            }
-        }
-        return sign * magnitude
-    }
-
-    /// digits × 10^scale with overflow checks. Accumulates negatively so that
-    /// Int.min is representable.
-    private static func accumulate(_ digits: ArraySlice<UInt8>, scale: Int, negative: Bool) -> Int? {
-        var value = 0
-        func step(_ digit: UInt8) -> Bool {
-            let (shifted, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (next, overflow2) = shifted.subtractingReportingOverflow(Int(digit))
-            value = next
-            return !overflow1 && !overflow2
-        }
-        for digit in digits {
-            guard step(digit) else { return nil }
-        }
-        for _ in 0..<scale {
-            guard step(0) else { return nil }
-        }
-        if negative { return value }
-        let (positive, overflow) = (0).subtractingReportingOverflow(value)
-        return overflow ? nil : positive
-    }
-
-    @inline(__always)
-    static func isDigit(_ byte: UInt8) -> Bool {
-        byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
-    }
-
-    private static func skipDigits(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
-        var index = start
-        while index < bytes.count, isDigit(bytes[index]) { index += 1 }
-        return index
-    }
-}
-
 // MARK: - Byte helpers
 
 extension JSONParser {
-    fileprivate static func isPrintableASCII(_ byte: UInt8) -> Bool {
+    static func isPrintableASCII(_ byte: UInt8) -> Bool {
         byte >= 0x21 && byte <= 0x7E
     }
 
-    fileprivate static func hexDigitValue(_ byte: UInt8) -> UInt32? {
+    static func hexDigitValue(_ byte: UInt8) -> UInt32? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt32(byte - UInt8(ascii: "0"))
         case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt32(byte - UInt8(ascii: "a") + 10)
@@ -604,7 +379,7 @@ extension JSONParser {
     }
 
     /// Uppercase hex, zero-padded to `digits`.
-    fileprivate static func hex(_ value: UInt32, digits: Int) -> String {
+    static func hex(_ value: UInt32, digits: Int) -> String {
         let text = String(value, radix: 16, uppercase: true)
         return String(repeating: "0", count: max(0, digits - text.count)) + text
     }

@@ -22,7 +22,7 @@ struct FactoryRequest: Sendable {
 }
 
 /// Builds the Factory request for a client request: URL, body (translated, or
-/// byte-spliced on the pass-through routes), and the spec's headers.
+/// byte-spliced on the pass-through routes), and the headers Factory expects (README, "The Factory route").
 enum FactoryPlanner {
     struct Failure: Error {
         let status: Int

@@ -118,51 +118,6 @@ final class ClientConnection: LoopHandler {
         loop.modify(socket.fd, events: events)
     }
 
-    // MARK: Reload handover
-
-    /// An adopted connection: starts from the bytes the previous owner read.
-    func resume(pending: [UInt8], closeMode: Bool) {
-        self.closeMode = closeMode
-        deadline = Monotonic.nanoseconds() + (pending.isEmpty ? context.idleTimeoutNanos : context.headerTimeoutNanos)
-        if !pending.isEmpty {
-            pending.withUnsafeBytes { inBuf.append($0) }
-            processInput()
-        }
-        if state == .idle || state == .readingHead || state == .readingBody { readAvailable() }
-    }
-
-    /// Gives this idle connection, with anything read but not parsed, to the
-    /// new generation; it stays open. Waits for queued response bytes first.
-    func handOff(_ sender: HandoverSender) {
-        guard state == .idle, !backendInUse, factoryExchange == nil else { return }
-        guard !sender.hasFailed else {
-            // The new generation takes nothing: stay, and close after the next answer.
-            closeMode = true
-            setInterest(Epoll.readable | Epoll.peerClosedWriting | (outBuf.isEmpty ? 0 : Epoll.writable))
-            processInput()
-            if state == .idle || state == .readingHead { readAvailable() }
-            return
-        }
-        guard outBuf.isEmpty else {
-            handOffAfterFlush = true
-            setInterest(Epoll.writable | Epoll.peerClosedWriting)
-            return
-        }
-        guard inBuf.readableCount <= ConnectionHandover.maxPendingBytes else {
-            // Too much to carry: serve it here, closing after the answer.
-            closeMode = true
-            processInput()
-            return
-        }
-        let pending = Array(inBuf.readable)
-        state = .closed
-        loop.unregister(socket.fd)
-        inBuf.release()
-        outBuf.release()
-        server.remove(self)
-        sender.enqueue(DetachedConnection(socket: socket, pending: pending))
-    }
-
     // MARK: Reading requests
 
     private func readAvailable() {
@@ -385,51 +340,6 @@ final class ClientConnection: LoopHandler {
     /// the response (close mode) but the backend's head does not say so.
     var mustAnnounceClose: Bool { !keepAlive && (closeMode || server.closeMode) }
 
-    // MARK: The exchange (from the routes)
-
-    var responseStarted: Bool { exchange.status != 0 }
-
-    func responseBegan(status: Int, upstreamLatency: Double? = nil) {
-        exchange.responseStarted(status: status, now: Monotonic.nanoseconds())
-        if let upstreamLatency { exchange.upstreamLatency = upstreamLatency }
-    }
-
-    func exchangeSent(_ n: Int) { exchange.responseBytes += n }
-
-    /// The route's response is complete. `closeAfter`: it was delimited by a close.
-    func responseFinished(closeAfter: Bool) {
-        backendInUse = false
-        factoryExchange = nil
-        if closeAfter { keepAlive = false }
-        finishRequest(reusable: keepAlive)
-    }
-
-    /// The response cannot be finished: the client must see it cut off.
-    func abortResponse(note: String?) {
-        logAccess(note: note)
-        endExchange()
-        close()
-    }
-
-    /// The client left (or its socket failed): drop whatever route is answering.
-    func clientGone() {
-        dropRoutes()
-        if exchange.inFlight {
-            logAccess(note: "client closed")
-            endExchange()
-        }
-        close()
-    }
-
-    private func dropRoutes() {
-        if backendInUse {
-            backendInUse = false
-            backend.abort()
-        }
-        factoryExchange?.cancel()
-        factoryExchange = nil
-    }
-
     // MARK: Finishing
 
     /// An error answer edged writes itself; the connection closes after it.
@@ -497,34 +407,6 @@ final class ClientConnection: LoopHandler {
         let model = withOriginalBody { plan.rewrite.aliasTarget.map { String(decoding: $0, as: UTF8.self) } ?? plan.modelRange.map($0.string) }
         Log.info(exchange.accessLine(method: buf.string(head.method), path: buf.string(head.path(in: buf)), model: model,
                                      now: Monotonic.nanoseconds(), note: note))
-    }
-
-    // MARK: Timeouts
-
-    /// Called by the loop's tick: phase deadlines and held backend retries.
-    func tick(now: UInt64) {
-        if state == .forwarding {
-            if backendInUse { backend.tick(now: now) }
-            return   // the Factory route and /v1/models time out on their own
-        }
-        if state == .idle && inBuf.isEmpty && outBuf.isEmpty && (inBuf.capacity > 0 || outBuf.capacity > 0) {
-            // Idle at a tick: an idle keep-alive connection holds no buffer. One
-            // that is busy keeps its buffers between requests (no allocation per request).
-            inBuf.release()
-            outBuf.release()
-        }
-        guard now >= deadline else { return }
-        switch state {
-        case .idle:
-            close()
-        case .readingHead, .readingBody:
-            let message = state == .readingHead ? "request head not received within \(context.config.limits.headerTimeoutSeconds) s" : (now >= bodyDeadline ? "request body arrived slower than 16 KiB/s" : "request body stalled: nothing received for \(context.config.limits.headerTimeoutSeconds) s")
-            reject(HTTPError(408, "request_timeout", message))
-        case .closing:
-            close()
-        case .forwarding, .closed:
-            break
-        }
     }
 
     func close() {

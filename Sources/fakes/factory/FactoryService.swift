@@ -1,7 +1,7 @@
 import FakeKit
 import Shared
 
-/// Factory's LLM API (`https://api.factory.ai/api/llm/...`, spec/factory.md), one route per
+/// Factory's LLM API (`https://api.factory.ai/api/llm/...`; README, "The Factory route"), one route per
 /// wire format, answered by FakeKit's formats.
 ///
 /// The Google route: Factory's `/api/llm/g/v1/generate` takes a Gemini generateContent body

@@ -15,7 +15,7 @@ struct Options: Sendable {
     var deviceInterval = 5
     var deviceExpiresIn = 300
 
-    /// Factory's public CLI client (spec/factory.md).
+    /// Factory's public CLI client (README, "Credentials (authd)").
     static let defaultClientID = "client_01HNM792M5G5G1A2THWPXKFMXB"
 
     static let usage = """

@@ -1,0 +1,34 @@
+import EdgeCore
+import Glibc
+import Shared
+
+/// The per-tick checks: header, body and idle deadlines, and the hold for the backend.
+extension ClientConnection {
+    // MARK: Timeouts
+
+    /// Called by the loop's tick: phase deadlines and held backend retries.
+    func tick(now: UInt64) {
+        if state == .forwarding {
+            if backendInUse { backend.tick(now: now) }
+            return   // the Factory route and /v1/models time out on their own
+        }
+        if state == .idle && inBuf.isEmpty && outBuf.isEmpty && (inBuf.capacity > 0 || outBuf.capacity > 0) {
+            // Idle at a tick: an idle keep-alive connection holds no buffer. One
+            // that is busy keeps its buffers between requests (no allocation per request).
+            inBuf.release()
+            outBuf.release()
+        }
+        guard now >= deadline else { return }
+        switch state {
+        case .idle:
+            close()
+        case .readingHead, .readingBody:
+            let message = state == .readingHead ? "request head not received within \(context.config.limits.headerTimeoutSeconds) s" : (now >= bodyDeadline ? "request body arrived slower than 16 KiB/s" : "request body stalled: nothing received for \(context.config.limits.headerTimeoutSeconds) s")
+            reject(HTTPError(408, "request_timeout", message))
+        case .closing:
+            close()
+        case .forwarding, .closed:
+            break
+        }
+    }
+}
