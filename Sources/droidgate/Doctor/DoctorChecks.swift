@@ -108,8 +108,9 @@ struct Doctor {
             return (.fail(d.rawValue, "does not answer at \(socket): \(error)", fix: fix), nil)
         case .success(let s):
             let version = s["version"]?.stringValue ?? "?"
-            var detail = "\(s["state"]?.stringValue ?? "?"), pid \(s["pid"]?.intValue.map(String.init) ?? "?"), version \(version)"
+            var detail = "\(s["state"]?.stringValue ?? "?"), pid \(s["pid"]?.intValue.map(String.init) ?? "?")"
             if let up = s["uptimeSeconds"]?.intValue { detail += ", up \(StatusCommand.duration(up))" }
+            detail += ", version \(version)"
             guard version == Droidgate.version else {
                 let fix: String
                 switch mode {
