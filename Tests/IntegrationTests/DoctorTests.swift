@@ -176,6 +176,13 @@ final class DoctorTests: XCTestCase {
         XCTAssertTrue(r.detail("backend accounts").contains("claude 2 (claude-off@example.com disabled; claude-old@example.com expired 2020-01-02T03:04:05.123456789+02:00)"), r.raw)
         XCTAssertTrue(r.detail("backend accounts").contains("codex 1"), r.raw)
         XCTAssertTrue(r.fix("backend accounts").contains("droidgate backend login"), r.raw)
+        // An account file that is not JSON.
+        _ = s.dir.write(".droidgate/state/backend/auth/claude-broken.json", "{not json")
+        r = try doctor(s)
+        XCTAssertEqual(r.ok("backend accounts"), false)
+        XCTAssertTrue(r.detail("backend accounts").contains("unknown 1 (claude-broken not readable as JSON)"), r.raw)
+        XCTAssertTrue(r.fix("backend accounts").contains("--remove"), r.raw)
+        try FileManager.default.removeItem(atPath: s.authDir + "/claude-broken.json")
 
         // Droid settings: registered models the stack does not serve (the built-in table), then entries for another listener.
         XCTAssertEqual(try s.droid(["install", "--builtin"]).0, 0)

@@ -205,12 +205,15 @@ struct Doctor {
         let now = WallClock.now()
         var perProvider: [(String, [String])] = []
         var usable = 0
-        var expired: [String] = []
+        var expired: [String] = [], broken: [String] = []
         for a in list {
-            let provider = a["provider"]?.stringValue ?? "?"
+            let provider = a["provider"]?.stringValue ?? "unknown"
             let account = a["account"]?.stringValue ?? "?"
             var note: String? = nil
-            if a["disabled"]?.boolValue == true {
+            if let problem = a["problem"]?.stringValue {
+                note = "\(account) \(problem)"
+                broken.append(account)
+            } else if a["disabled"]?.boolValue == true {
                 note = "\(account) disabled"
             } else if let e = a["expires"]?.stringValue, let t = Self.parseTime(e), t <= now {
                 note = "\(account) expired \(e)"
@@ -234,6 +237,9 @@ struct Doctor {
         if usable == 0 {
             return .fail(name, detail + "; none usable",
                          fix: "enable one (droidgate backend accounts --enable ACCOUNT) or sign in again (droidgate backend login PROVIDER)")
+        }
+        if !broken.isEmpty {
+            return .fail(name, detail, fix: "remove the unreadable account files (droidgate backend accounts --remove ACCOUNT) and sign in again")
         }
         if !expired.isEmpty {
             return .fail(name, detail, fix: "sign in again to the expired accounts (droidgate backend login PROVIDER), or remove them (droidgate backend accounts --remove ACCOUNT)")
@@ -271,10 +277,11 @@ struct Doctor {
 
     func droidSettings(_ config: Config) -> DoctorCheck {
         let name = "droid settings"
-        let path = DroidCommand.settingsPath(options)
+        let path = settingsPath
         let base = "http://\(config.listen.description)"
         guard Files.exists(path) else {
-            return .fail(name, "\(path) does not exist: Droid CLI has no droidgate models", fix: "droidgate droid install")
+            return .fail(name, "\(path) does not exist: Droid CLI has no droidgate models",
+                         fix: "droidgate droid install" + (options.values["--settings"] == nil ? " (as the user who runs Droid; or pass that user's file with --settings PATH)" : ""))
         }
         guard let bytes = try? Files.read(path, maxBytes: 16 << 20) else {
             return .fail(name, "cannot read \(path)", fix: "run as the user whose Droid CLI uses droidgate, or pass --settings PATH")
@@ -305,6 +312,16 @@ struct Doctor {
             }
             return .pass(name, "\(ours.count) models in \(path), pointing at \(base), all served")
         }
+    }
+
+    /// Droid CLI's settings: --settings; under sudo, the invoking user's (root
+    /// rarely runs Droid); else $HOME's.
+    var settingsPath: String {
+        if options.values["--settings"] == nil, Users.currentUID == 0, let user = Environment.get("SUDO_USER"),
+           !user.isEmpty, user != "root", let pw = getpwnam(user) {
+            return String(cString: pw.pointee.pw_dir) + "/.factory/settings.json"
+        }
+        return DroidCommand.settingsPath(options)
     }
 
     func units(_ mode: Mode) -> [DoctorCheck] {
