@@ -314,6 +314,7 @@ final class DoctorTests: XCTestCase {
         let env = ["DROIDGATE_DOCTOR_SYSTEMD": "1", "PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")]
         // Healthy: every unit enabled and active, an empty journal.
         script("systemctl", #"verb=$1; shift; for u in "$@"; do [ "$verb" = is-enabled ] && echo enabled || echo active; done"#)
+        // (doctor asks one unit per call; the stand-ins answer for each unit named)
         script("journalctl", #"[ -n "$JOURNAL" ] && printf "$JOURNAL"; exit 0"#)
         var r = try doctor(config: config, home: dir.path, ["--root", dir.path + "/root"], environment: env)
         XCTAssertEqual(r.ok("units enabled"), true, r.raw)
@@ -322,15 +323,25 @@ final class DoctorTests: XCTestCase {
         XCTAssertEqual(r.ok("journal"), true, r.raw)
         XCTAssertEqual(r.detail("journal"), "no warnings or errors from droidgate's units in the last hour")
 
-        script("systemctl", #"verb=$1; shift; for u in "$@"; do if [ "$verb" = is-enabled ]; then [ "$u" = droidgate-edged.socket ] && echo disabled || echo enabled; else [ "$u" = droidgate-edged.service ] && echo failed || echo active; fi; done"#)
+        script("systemctl", #"""
+        verb=$1; shift
+        for u in "$@"; do
+            if [ "$u" = droidgate-edged-ipc.socket ]; then echo "Failed to get unit file state for $u: No such file or directory" >&2; exit 1; fi
+            if [ "$verb" = is-enabled ]; then [ "$u" = droidgate-edged.socket ] && echo disabled || echo enabled
+            else [ "$u" = droidgate-edged.service ] && echo failed || echo active; fi
+        done
+        """#)
         r = try doctor(config: config, home: dir.path, ["--root", dir.path + "/root"],
                        environment: env.merging(["JOURNAL": "edged: cannot reach authd\\nsupervisord: backend exited with status 1\\n"]) { $1 })
         XCTAssertEqual(r.ok("units enabled"), false)
-        XCTAssertEqual(r.detail("units enabled"), "droidgate-edged.socket disabled")
-        XCTAssertEqual(r.fix("units enabled"), "systemctl enable --now droidgate.target")
+        // A unit systemctl does not know prints nothing on stdout (its complaint on stderr is not a state).
+        XCTAssertEqual(r.detail("units enabled"), "droidgate-edged.socket disabled, droidgate-edged-ipc.socket not-found")
+        XCTAssertTrue(r.fix("units enabled").hasPrefix("reinstall droidgate's units"), r.raw)
+        XCTAssertTrue(r.fix("units enabled").hasSuffix("systemctl enable --now droidgate.target"), r.raw)
         XCTAssertEqual(r.ok("units active"), false)
-        XCTAssertEqual(r.detail("units active"), "droidgate-edged.service failed")
+        XCTAssertEqual(r.detail("units active"), "droidgate-edged-ipc.socket not-found, droidgate-edged.service failed")
         XCTAssertTrue(r.fix("units active").contains("systemctl status droidgate-edged.service"), r.raw)
+        XCTAssertTrue(r.fix("units active").hasPrefix("reinstall droidgate's units"), r.raw)
         XCTAssertEqual(r.ok("journal"), false)
         XCTAssertTrue(r.detail("journal").hasPrefix("2 warnings or errors in the last hour; the last: supervisord: backend exited with status 1"), r.raw)
         XCTAssertTrue(r.fix("journal").contains("journalctl -p warning --since -1h"), r.raw)

@@ -12,7 +12,9 @@ enum CommandRunner {
         let startError: String?
     }
 
-    static func run(_ executable: String, _ arguments: [String], timeout: Double = 5, maxBytes: Int = 1 << 20) -> Outcome {
+    /// `stderr`: false leaves the program's stderr out of `output` (to /dev/null).
+    static func run(_ executable: String, _ arguments: [String], timeout: Double = 5, maxBytes: Int = 1 << 20,
+                    stderr: Bool = true) -> Outcome {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
@@ -23,7 +25,7 @@ enum CommandRunner {
         p.environment = env
         let pipe = Pipe()
         p.standardOutput = pipe
-        p.standardError = pipe
+        p.standardError = stderr ? pipe : FileHandle.nullDevice
         p.standardInput = FileHandle.nullDevice
         let collected = Locked<Data>(Data())
         let ended = DispatchSemaphoreBox()

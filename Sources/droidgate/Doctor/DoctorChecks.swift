@@ -333,22 +333,29 @@ struct Doctor {
         guard let systemctl = Files.which("systemctl") else {
             return [.fail("units", "systemctl not found", fix: "install systemd's systemctl, or run droidgate under `droidgate up`")]
         }
+        // One unit per call: systemctl says nothing on stdout for a unit it does not know.
         func states(_ verb: String) -> [String] {
-            let out = CommandRunner.run(systemctl, [verb] + Self.units, timeout: 10)
-            let lines = out.output.split(separator: "\n").map { $0.doctorTrimmed(" \t\r") }
-            return Self.units.indices.map { $0 < lines.count ? lines[$0] : "unknown" }
+            Self.units.map { unit in
+                let out = CommandRunner.run(systemctl, [verb, unit], timeout: 10, stderr: false)
+                let state = out.output.split(separator: "\n").first.map { $0.doctorTrimmed(" \t\r") } ?? ""
+                return state.isEmpty ? "not-found" : state
+            }
         }
         let enabled = states("is-enabled"), active = states("is-active")
         let okEnabled: Set = ["enabled", "enabled-runtime", "static", "indirect", "alias", "generated", "linked", "linked-runtime"]
         let notEnabled = Self.units.indices.filter { !okEnabled.contains(enabled[$0]) }.map { "\(Self.units[$0]) \(enabled[$0])" }
         let notActive = Self.units.indices.filter { active[$0] != "active" && active[$0] != "reloading" }.map { "\(Self.units[$0]) \(active[$0])" }
+        let missing = (enabled + active).contains("not-found")
+            ? "reinstall droidgate's units (make install, or the package), systemctl daemon-reload, then " : ""
         let enabledCheck: DoctorCheck = notEnabled.isEmpty
             ? .pass("units enabled", "all \(Self.units.count) droidgate units")
-            : .fail("units enabled", notEnabled.joined(separator: ", "), fix: "systemctl enable --now droidgate.target")
+            : .fail("units enabled", notEnabled.joined(separator: ", "), fix: missing + "systemctl enable --now droidgate.target")
+        // The unit to ask about first: one that is there but stopped.
+        let stopped = Self.units.indices.first { active[$0] != "active" && active[$0] != "reloading" && active[$0] != "not-found" }
         let activeCheck: DoctorCheck = notActive.isEmpty
             ? .pass("units active", "all \(Self.units.count) droidgate units")
             : .fail("units active", notActive.joined(separator: ", "),
-                    fix: "systemctl start droidgate.target; why a unit stopped: systemctl status \(notActive[0].split(separator: " ")[0])")
+                    fix: missing + "systemctl start droidgate.target" + (stopped.map { "; why \(Self.units[$0]) stopped: systemctl status \(Self.units[$0])" } ?? ""))
         return [enabledCheck, activeCheck]
     }
 
