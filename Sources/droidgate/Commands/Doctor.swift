@@ -33,8 +33,10 @@ enum DoctorCommand {
 
     Exits 0 when every check holds, 1 otherwise.
 
-      --json               print an array of {"check", "ok", "detail", "fix"}
-      --settings PATH      Droid CLI's settings (default ~/.factory/settings.json)
+      --json               print an array of {"check", "ok", "detail", "fix"} (and
+                           "skipped": true for a check not made here)
+      --settings PATH      Droid CLI's settings (default ~/.factory/settings.json;
+                           under sudo, the invoking user's)
       --api-key-file PATH  the client key to ask the listener with (default:
                            the key in droidgate's Droid entries)
       --config PATH        the config file (default: /etc/droidgate/droidgate.json
