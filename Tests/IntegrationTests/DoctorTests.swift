@@ -259,6 +259,14 @@ final class DoctorTests: XCTestCase {
         XCTAssertEqual(r.ok("state dir auth"), false)
         XCTAssertTrue(r.detail("state dir auth").contains("does not exist"), r.raw)
 
+        // Something else on the listener's port that does not answer /healthz with 200.
+        let other = try ProxyStack.startBackend(port: port, args: ["--fail-health"])
+        defer { other.signal(SIGKILL) }
+        r = try doctor(config: config, home: dir.path, ["--root", dir.path + "/root"])
+        XCTAssertEqual(r.ok("listener"), false)
+        XCTAssertTrue(r.detail("listener").contains("answers HTTP 503, not 200"), r.raw)
+        XCTAssertTrue(r.fix("listener").contains("another program on port \(port)"), r.raw)
+
         // A command that is not cli-proxy-api.
         let notBackend = dir.write("droidgate2.json", #"{"listen": "127.0.0.1:\#(port)", "backend": {"command": "/bin/true"}}"#)
         r = try doctor(config: notBackend, home: dir.path, ["--root", dir.path + "/root"])
