@@ -272,6 +272,20 @@ final class DoctorTests: XCTestCase {
         r = try doctor(config: notBackend, home: dir.path, ["--root", dir.path + "/root"])
         XCTAssertTrue(r.detail("backend command").contains("does not print a CLIProxyAPI version"), r.raw)
 
+        // backend.supervised false: no supervisord needed; the backend's own /healthz is asked.
+        let backendPort = freePort()
+        let unsupervised = dir.write("droidgate3.json", #"{"listen": "127.0.0.1:\#(port)", "backend": {"port": \#(backendPort), "supervised": false}}"#)
+        r = try doctor(config: unsupervised, home: dir.path, ["--root", dir.path + "/root"])
+        XCTAssertEqual(r.ok("supervisord"), true, r.raw)
+        XCTAssertEqual(r["supervisord"]?["skipped"], true)
+        XCTAssertEqual(r["backend accounts"]?["skipped"], true)
+        XCTAssertEqual(r.ok("backend state"), false)
+        XCTAssertTrue(r.detail("backend state").contains("nothing answers on 127.0.0.1:\(backendPort)"), r.raw)
+        let own = try ProxyStack.startBackend(port: backendPort)
+        defer { own.signal(SIGKILL) }
+        r = try doctor(config: unsupervised, home: dir.path, ["--root", dir.path + "/root"])
+        XCTAssertEqual(r.ok("backend state"), true, r.raw)
+
         // A config that does not parse: said, and the other checks go on with the defaults.
         let bad = dir.write("bad.json", #"{"listen": "127.0.0.1:\#(port)", "backend": {"prot": 1}}"#)
         r = try doctor(config: bad, home: dir.path, ["--root", dir.path + "/root"])

@@ -35,15 +35,24 @@ struct Doctor {
 
         var statuses: [DaemonName: JSONValue] = [:]
         for d in DaemonName.allCases {
-            let (check, status) = daemon(d, config, mode)
+            var (check, status) = daemon(d, config, mode)
+            // backend.supervised false: edged runs without supervisord, which need not run at all.
+            if d == .supervisord && status == nil && !config.backend.supervised {
+                check = .skip(d.rawValue, "not running, and not needed: backend.supervised is false")
+            }
             checks.append(check)
             statuses[d] = status
         }
         checks.append(listener(config, mode))
         let supervisord = statuses[.supervisord]
         checks.append(backendCommand(config, supervisord?["backend"]))
-        checks.append(backendState(supervisord?["backend"], supervised: config.backend.supervised, up: supervisord != nil))
-        checks.append(accounts(config, up: supervisord != nil))
+        if supervisord == nil && !config.backend.supervised {
+            checks.append(unsupervisedBackend(config))
+            checks.append(.skip("backend accounts", "not listed: supervisord, which reads them, does not run (backend.supervised is false)"))
+        } else {
+            checks.append(backendState(supervisord?["backend"], up: supervisord != nil))
+            checks.append(accounts(config, up: supervisord != nil))
+        }
         checks.append(credentials(config, statuses[.authd]))
         checks.append(droidSettings(config))
         checks += units(mode)
@@ -90,7 +99,9 @@ struct Doctor {
             return (c, .pass("config", what))
         } catch {
             // Go on with the defaults, so the other checks still say something.
-            let defaults = (try? ConfigLoader.load(path: nil, environment: Environment.all()))!
+            // (Without the environment when it is what fails, e.g. a bad DROIDGATE_LISTEN.)
+            let defaults = (try? ConfigLoader.load(path: nil, environment: Environment.all()))
+                ?? (try! ConfigLoader.load(path: nil, environment: [:]))
             return (defaults, .fail("config", error.description + " (the checks below use the built-in defaults)",
                                     fix: "correct that key (every key, its type and default: man 5 droidgate.json), then `droidgate reload`"))
         }
@@ -169,7 +180,20 @@ struct Doctor {
         }
     }
 
-    func backendState(_ b: JSONValue?, supervised: Bool, up: Bool) -> DoctorCheck {
+    /// A backend run by the user (backend.supervised false): its own /healthz.
+    func unsupervisedBackend(_ config: Config) -> DoctorCheck {
+        let name = "backend state", port = config.backend.port
+        switch LoopbackHTTP.get(port: port, path: "/healthz", timeout: 5) {
+        case .response(200, _): return .pass(name, "unsupervised backend on 127.0.0.1:\(port) answers /healthz")
+        case .response(let status, _):
+            return .fail(name, "the unsupervised backend on 127.0.0.1:\(port) answers /healthz with HTTP \(status)", fix: "check the backend you run on port \(port)")
+        default:
+            return .fail(name, "nothing answers on 127.0.0.1:\(port) (backend.supervised is false: droidgate does not start the backend)",
+                         fix: "start your cli-proxy-api on port \(port), or set backend.supervised to true")
+        }
+    }
+
+    func backendState(_ b: JSONValue?, up: Bool) -> DoctorCheck {
         let name = "backend state"
         guard up, let b else {
             return .fail(name, "unknown: supervisord does not answer", fix: "see supervisord above")
