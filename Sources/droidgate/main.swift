@@ -8,6 +8,7 @@ Usage: droidgate <command> [options]
 Commands:
   up        run the whole stack locally (authd, supervisord, edged) under a dev root
   status    ask each daemon how it is doing (--backend-log: the backend's last output)
+  doctor    check the whole installation, each failed check with what to do (--json)
   backend   provider accounts (login, accounts, providers) and backend restart
   droid     register droidgate's models in Droid CLI (install, uninstall, status)
   reload    re-read the config (edged: hand over to a new generation, dropping nothing)
@@ -31,6 +32,7 @@ let rest = Array(argv.dropFirst())
 switch command {
 case "up": UpCommand.run(rest)
 case "status": StatusCommand.run(rest)
+case "doctor": DoctorCommand.run(rest)
 case "backend": BackendCommand.run(rest)
 case "login": LoginCommand.run(rest)
 case "reload": ReloadCommand.run(rest)

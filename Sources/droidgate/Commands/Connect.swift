@@ -26,6 +26,21 @@ extension CommandOptions {
         }
     }
 
+    /// One request to a daemon, its failure returned rather than fatal (for
+    /// commands that report on every daemon: `status`, `doctor`).
+    func request(_ daemon: DaemonName, _ config: Config, op: String, _ args: JSONObject = [:],
+                 connectTimeout: Double = 3, timeout: Double = 5) -> Result<JSONValue, IPCError> {
+        var paths = config.paths
+        paths.runtimeDir = runtimeDir(config)
+        do {
+            let client = try IPCClient(path: paths.socket(daemon), role: "cli", timeout: connectTimeout)
+            defer { client.close() }
+            return .success(try client.call(op, args, timeout: timeout).result)
+        } catch {
+            return .failure(error)
+        }
+    }
+
     /// One request to a daemon, or exit with the daemon's reason.
     func call(_ daemon: DaemonName, _ config: Config, command: String, op: String, _ args: JSONObject = [:], timeout: Double = 30) -> JSONValue {
         let client = connect(daemon, config, command: command)

@@ -47,7 +47,7 @@ enum DroidCommand {
                                      switches: sub == "install" ? ["--builtin"] : [],
                                      valued: sub == "uninstall" ? ["--settings"] : ["--settings", "--api-key-file"])
         let config = o.loadConfig(command: "droid \(sub)")
-        let path = o.values["--settings"] ?? ((Environment.get("HOME") ?? "/root") + "/.factory/settings.json")
+        let path = settingsPath(o)
         let existing = Files.exists(path) ? (try? Files.read(path, maxBytes: 16 << 20)) : nil
         if Files.exists(path) && existing == nil { fail(sub, "cannot read \(path)") }
 
@@ -97,10 +97,7 @@ enum DroidCommand {
             printOut("No droidgate models in \(path); `droidgate droid install` adds them.")
             exitProcess(0)
         }
-        // The key Droid sends is the one to ask with (the placeholder is no key).
-        let installedKey = ours.compactMap { $0["apiKey"]?.stringValue }.first { $0 != placeholderKey }
-        let key = o.values["--api-key-file"] != nil ? readKeyFile(o, "status") : installedKey
-        let answer = StackModels.fetch(listen: config.listen, apiKey: key)
+        let answer = servedAsDroidAsks(o, config, ours, "status")
         let served = (try? answer.get()).map(Set.init)
         for m in ours {
             let model = m["model"]?.stringValue ?? ""
@@ -121,6 +118,20 @@ enum DroidCommand {
     }
 
     static let placeholderKey = "droidgate-local"
+
+    /// What the running stack serves, asked with the key Droid sends (that of
+    /// the registered entries; the placeholder is no key), or --api-key-file's.
+    static func servedAsDroidAsks(_ o: CommandOptions, _ config: Config, _ ours: [JSONValue],
+                                  _ sub: String) -> Result<[String], StackModels.Unavailable> {
+        let installedKey = ours.compactMap { $0["apiKey"]?.stringValue }.first { $0 != placeholderKey }
+        let key = o.values["--api-key-file"] != nil ? readKeyFile(o, sub) : installedKey
+        return StackModels.fetch(listen: config.listen, apiKey: key)
+    }
+
+    /// Droid CLI's settings file: --settings, else ~/.factory/settings.json.
+    static func settingsPath(_ o: CommandOptions) -> String {
+        o.values["--settings"] ?? ((Environment.get("HOME") ?? "/root") + "/.factory/settings.json")
+    }
 
     static func apiKey(_ o: CommandOptions, _ config: Config, _ sub: String) -> String {
         if o.values["--api-key-file"] != nil { return readKeyFile(o, sub) }

@@ -19,20 +19,14 @@ enum StatusCommand {
     static func run(_ args: [String]) -> Never {
         let options = CommandOptions.parse(args, command: "status", help: help, switches: ["--json", "--backend-log"])
         let config = options.loadConfig(command: "status")
-        var paths = config.paths
-        paths.runtimeDir = options.runtimeDir(config)
-
         var all: JSONObject = [:]
         var allUp = true
         for daemon in DaemonName.allCases {
-            let socket = paths.socket(daemon)
-            do {
-                let client = try IPCClient(path: socket, role: "cli", timeout: 3)
-                defer { client.close() }
-                let reply = try client.call("status", timeout: 5)
-                all[daemon.rawValue] = reply.result
-                if !options.switches.contains("--json") { printOut(line(daemon, reply.result)) }
-            } catch {
+            switch options.request(daemon, config, op: "status") {
+            case .success(let result):
+                all[daemon.rawValue] = result
+                if !options.switches.contains("--json") { printOut(line(daemon, result)) }
+            case .failure(let error):
                 allUp = false
                 all[daemon.rawValue] = ["state": "down", "error": .string(error.description)]
                 if !options.switches.contains("--json") {

@@ -9,7 +9,13 @@ enum App {
         let options: Options
         switch Options.parse(arguments) {
         case .help:
-            printOut(Options.usage)
+            // As the real one: the version line (stdout, before flag parsing), then
+            // Go's flag answer to -h/-help: the usage on stderr, exit 0. The fake's
+            // own knobs follow.
+            printOut("CLIProxyAPI Version: fake, Commit: none, BuiltAt: unknown")
+            printError(RealFlags.usage(argv0: CommandLine.arguments.first ?? "cli-proxy-api",
+                                       oldBuild: arguments.contains { $0.hasSuffix("-old-build") }))
+            printError(Options.usage)
             exitProcess(0)
         case .version:
             printOut("fake-cli-proxy-api (droidgate) \(Droidgate.version)")

@@ -77,7 +77,8 @@ struct Options: Sendable {
           --login-email E         the account a login signs in (fake@example.com); the file is
                                   <auth-dir>/<provider>-E.json (kimi: kimi-<ms>.json)
           --version               print the version (droidgate's) and exit
-          -h, --help              this help
+          -h, -help, --help       as the real one: the version line, then the real flags
+                                  usage (without -local-model under --old-build); then this help
 
         Per-request knobs (request headers): x-fake-status, x-fake-latency-ms, x-fake-events,
         x-fake-event-delay-ms, x-fake-size, x-fake-die-after-events, x-fake-close,
