@@ -40,7 +40,7 @@ final class Supervisor: Sendable {
 
     let files: BackendFiles
     let apiKey: String
-    let changes = Subscribers(event: "backend.state")
+    let changes = Subscribers(event: .backendState)
     let logTail: LogTail
     private let snapshot: Locked<Snapshot>
     private let commands = Locked<[Command]>([])

@@ -27,9 +27,9 @@ enum StatusCommand {
         for daemon in DaemonName.allCases {
             let socket = paths.socket(daemon)
             do {
-                let client = try IPCClient(path: socket, role: "cli", timeout: 3)
+                let client = try IPCClient(path: socket, role: IPCRole.cli, timeout: 3)
                 defer { client.close() }
-                let reply = try client.call("status", timeout: 5)
+                let reply = try client.call(.status, timeout: 5)
                 all[daemon.rawValue] = reply.result
                 if !options.switches.contains("--json") { printOut(line(daemon, reply.result)) }
             } catch {
@@ -42,7 +42,7 @@ enum StatusCommand {
         }
         if options.switches.contains("--json") { printOut(JSONValue.object(all).prettyPrinted()) }
         if options.switches.contains("--backend-log") {
-            let r = options.call(.supervisord, config, command: "status", op: "backend.log", ["lines": 100])
+            let r = options.call(.supervisord, config, command: "status", op: .backendLog, ["lines": 100])
             printOut("--- backend output (last 100 lines) ---")
             for l in r["lines"]?.arrayValue ?? [] { printOut(l.stringValue ?? "") }
         }
