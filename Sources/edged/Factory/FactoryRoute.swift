@@ -9,6 +9,30 @@ struct LoopBound<T: AnyObject>: @unchecked Sendable {
     weak var object: T?
 }
 
+/// The client headers the Factory route may use.
+enum FactoryHeaders {
+    static let forwardedNames: Set<String> = ["authorization", "x-api-key", "anthropic-version", "anthropic-beta",
+                                              "x-session-id", "x-assistant-message-id"]
+
+    /// Those of `head`'s headers the planner may use (lowercased names), and whether
+    /// one was a droidgate client key: those never leave for Factory (tier 3 passes
+    /// the client's own credential, which is never one of them).
+    static func forwarded(_ buf: UnsafeRawBufferPointer, _ head: RequestHead,
+                          clientKeys: ClientKeyCheck) -> (headers: [(String, String)], clientKeyWithheld: Bool) {
+        var headers: [(String, String)] = []
+        var withheld = false
+        for h in head.headers {
+            if h.kind.isCredential, let key = ClientKeyCheck.key(buf, h), clientKeys.isClientKey(buf.slice(key)) {
+                withheld = true
+                continue
+            }
+            let n = buf.string(h.name).lowercased()
+            if forwardedNames.contains(n) { headers.append((n, buf.string(h.value))) }
+        }
+        return (headers, withheld)
+    }
+}
+
 extension ClientConnection: FactoryResponder {
     /// A request the planner routed to Factory (its model is a configured
     /// Factory model): answers the wrong-endpoint case, else starts the exchange.
@@ -27,19 +51,7 @@ extension ClientConnection: FactoryResponder {
                    route: .factory)
             return
         }
-        var headers: [(String, String)] = []
-        var clientKeyWithheld = false
-        for h in head.headers {
-            // droidgate's own client keys never leave for Factory (tier 3 passes the client's credential).
-            if h.kind.isCredential, let key = ClientKeyCheck.key(buf, h), context.planSettings.clientKeys.isClientKey(buf.slice(key)) {
-                clientKeyWithheld = true
-                continue
-            }
-            let n = buf.string(h.name).lowercased()
-            if ["authorization", "x-api-key", "anthropic-version", "anthropic-beta", "x-session-id", "x-assistant-message-id"].contains(n) {
-                headers.append((n, buf.string(h.value)))
-            }
-        }
+        let (headers, clientKeyWithheld) = FactoryHeaders.forwarded(buf, head, clientKeys: context.planSettings.clientKeys)
         let request = FactoryRequest(endpoint: endpoint, model: model, body: withOriginalBody { Array($0) }, headers: headers,
                                      factory: context.config.factory, created: Int(WallClock.now()),
                                      id: "chatcmpl-" + ((try? Random.hex(12)) ?? "droidgate"), clientKeyWithheld: clientKeyWithheld,
