@@ -8,12 +8,22 @@
 /// the named constants; a string literal converts only so that tests and
 /// tools can speak the wire as a foreign peer would.
 
+/// A name on the wire: typed, so an op name cannot be passed as an event's,
+/// written once as a constant, and printed as the string it is.
+public protocol WireName: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible
+where RawValue == String, StringLiteralType == String {
+    init(rawValue: String)
+}
+
+extension WireName {
+    public init(stringLiteral value: String) { self.init(rawValue: value) }
+    public var description: String { rawValue }
+}
+
 /// An op's name on the wire.
-public struct OpName: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+public struct OpName: WireName {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { rawValue = value }
-    public var description: String { rawValue }
 }
 
 extension OpName {
@@ -47,11 +57,9 @@ extension OpName {
 }
 
 /// A pushed event's name on the wire (`{"event": name, "sub": id, "data": …}`).
-public struct EventName: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+public struct EventName: WireName {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { rawValue = value }
-    public var description: String { rawValue }
 }
 
 extension EventName {
@@ -65,11 +73,9 @@ extension EventName {
 
 extension IPCError {
     /// An error reply's stable code on the wire (`{"error": {"code": …, "message": …}}`).
-    public struct Code: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+    public struct Code: WireName {
         public let rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
-        public init(stringLiteral value: String) { rawValue = value }
-        public var description: String { rawValue }
     }
 }
 
