@@ -114,3 +114,12 @@ public enum LoginPollStatus: String, Sendable {
     case slowDown = "slow_down"
     case ok
 }
+
+/// The backend's state as supervisord reports it: `state` in the replies to
+/// `backend.get` and `backend.subscribe` and in `backend.state` events.
+public enum BackendPhase: String, Sendable, CaseIterable {
+    case missing, starting, ready, unhealthy, backoff, stopped
+    /// Someone else listens on the backend's port: no backend runs, and
+    /// nothing (no request, no probe, no key) is sent there.
+    case portTaken = "port-taken"
+}

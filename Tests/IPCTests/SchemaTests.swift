@@ -32,6 +32,7 @@ final class SchemaTests: XCTestCase {
         XCTAssertEqual(IPCError.remote(code: .expired, message: "gone").description, "gone [expired]")
         XCTAssertEqual([LoginPollStatus.pending, .slowDown, .ok].map(\.rawValue), ["pending", "slow_down", "ok"])
         XCTAssertEqual(IPCRole.cli, UnknownOp.lenientRole)
+        XCTAssertEqual(BackendPhase.allCases.map(\.rawValue), ["missing", "starting", "ready", "unhealthy", "backoff", "stopped", "port-taken"])
     }
 
     func testAccess() {

@@ -77,7 +77,7 @@ enum StatusCommand {
 
     /// Who holds the backend's port when it is not the backend.
     static func squatter(_ backend: JSONValue?) -> String {
-        guard let b = backend, b["state"]?.stringValue == "port-taken" else { return "" }
+        guard let b = backend, b["state"]?.stringValue == BackendPhase.portTaken.rawValue else { return "" }
         let who = b["squatterPid"]?.intValue.map { "pid \($0)" } ?? "a process droidgate cannot see"
         return " (port \(b["port"]?.intValue.map(String.init) ?? "?") held by \(who))"
     }
