@@ -201,11 +201,19 @@ extension Refresher {
             return .success(["token": .string(access), "tier": .string(Tier.refreshToken.rawValue), "expiresAt": .number(JSONNumber(exp))])
         }
 
+        /// What applying a verdict asks of the caller once the state lock is released.
+        struct Applied {
+            /// edged should get the new token.
+            let publish: Bool
+            /// Logs what happened (not under the lock: stderr may block).
+            let log: () -> Void
+        }
+
         /// Applies a refresh worker's verdict. `loaded`: tokens.json as read after
         /// the worker ended (used when the verdict says it holds the new pair);
-        /// `jitter` scales a failure's backoff. True: edged should get the new token.
+        /// `jitter` scales a failure's backoff.
         mutating func apply(_ verdict: RefreshVerdict, loaded: TokenStore.Tokens?, storeFile: String,
-                            now: Double, jitter: Double = Double.random(in: 0.9...1.1)) -> Bool {
+                            now: Double, jitter: Double = Double.random(in: 0.9...1.1)) -> Applied {
             switch verdict {
             case .ok, .fresh:
                 tokens = loaded ?? tokens
@@ -214,14 +222,15 @@ extension Refresher {
                 lastError = nil
                 failures = 0
                 nextRefreshAt = tokens.map { Refresher.schedule($0) }
-                Log.info("authd: access token refreshed\(verdict == .fresh ? " (by another refresh)" : ""); valid until \(tokens?.accessExpiresAt.map { WallClock.iso8601($0, milliseconds: false) } ?? "?")")
-                return true
+                let line = "authd: access token refreshed\(verdict == .fresh ? " (by another refresh)" : ""); valid until \(tokens?.accessExpiresAt.map { WallClock.iso8601($0, milliseconds: false) } ?? "?")"
+                return Applied(publish: true) { Log.info(line) }
             case .invalidGrant(let why):
                 status = .reloginRequired
                 lastError = "WorkOS refused the refresh token (\(why)); run `droidgate login`"
                 nextRefreshAt = nil
-                Log.error("authd: WorkOS refused the refresh token; a new login is required (`droidgate login`); \(storeFile) is kept for inspection")
-                return false
+                return Applied(publish: false) {
+                    Log.error("authd: WorkOS refused the refresh token; a new login is required (`droidgate login`); \(storeFile) is kept for inspection")
+                }
             case .persistFailedAfterRotation(let why, let refresh, let access):
                 // The new pair exists only in memory now: serve it, keep trying to save it.
                 tokens = .issued(access: access, refresh: refresh, source: "refresh", now: now)
@@ -229,24 +238,25 @@ extension Refresher {
                 status = .degraded
                 lastError = "refreshed, but cannot write \(storeFile): \(why); retrying"
                 nextRefreshAt = tokens.map { Refresher.schedule($0) }
-                Log.error("authd: refreshed but cannot write \(storeFile) (\(why)); holding the new tokens in memory and retrying the write")
-                return true
+                return Applied(publish: true) {
+                    Log.error("authd: refreshed but cannot write \(storeFile) (\(why)); holding the new tokens in memory and retrying the write")
+                }
             case .noCredentials:
-                failed("refresh failed", result: verdict.kind.rawValue, now: now, jitter: jitter)
-                return false
+                return failed("refresh failed", result: verdict.kind.rawValue, now: now, jitter: jitter)
             case .persistFailed(let why), .error(let why):
-                failed(why, result: verdict.kind.rawValue, now: now, jitter: jitter)
-                return false
+                return failed(why, result: verdict.kind.rawValue, now: now, jitter: jitter)
             }
         }
 
-        private mutating func failed(_ why: String, result: String, now: Double, jitter: Double) {
+        private mutating func failed(_ why: String, result: String, now: Double, jitter: Double) -> Applied {
             failures += 1
             let backoff = AuthLimits.backoff(afterFailures: failures)
             status = .degraded
             lastError = why
             nextRefreshAt = now + backoff * jitter
-            Log.warning("authd: refresh failed (\(result)): \(why); the current access token is still served while valid; retrying in \(Int(backoff)) s")
+            return Applied(publish: false) {
+                Log.warning("authd: refresh failed (\(result)): \(why); the current access token is still served while valid; retrying in \(Int(backoff)) s")
+            }
         }
     }
 

@@ -141,7 +141,9 @@ final class Refresher: Sendable {
         let verdict = runWorker(notAfter: tokens.lastRefresh, held: unsaved ? tokens : nil)
         // The worker committed a new pair (or found one): read it outside the state lock.
         let loaded = verdict == .ok || verdict == .fresh ? try? store.load() : nil
-        if state.withLock({ $0.apply(verdict, loaded: loaded, storeFile: store.file, now: WallClock.now()) }) { publishToken() }
+        let applied = state.withLock { $0.apply(verdict, loaded: loaded, storeFile: store.file, now: WallClock.now()) }
+        applied.log()
+        if applied.publish { publishToken() }
         state.withLock { $0.completed = max($0.completed, ticket) }
     }
 

@@ -69,7 +69,7 @@ final class RefresherStateTests: XCTestCase {
         s.lastError = "old"
         s.unsaved = true
         let loaded = tokens(access: "new", expiresIn: 8 * 3600)
-        XCTAssertTrue(s.apply(.ok, loaded: loaded, storeFile: "/x", now: now))
+        XCTAssertTrue(s.apply(.ok, loaded: loaded, storeFile: "/x", now: now).publish)
         XCTAssertEqual(s.tokens, loaded)
         XCTAssertEqual(s.status, .ok)
         XCTAssertEqual(s.failures, 0)
@@ -83,14 +83,14 @@ final class RefresherStateTests: XCTestCase {
     func testFreshKeepsTheHeldPairWhenNothingCouldBeLoaded() {
         let held = tokens()
         var s = state(held, status: .refreshing)
-        XCTAssertTrue(s.apply(.fresh, loaded: nil, storeFile: "/x", now: now))
+        XCTAssertTrue(s.apply(.fresh, loaded: nil, storeFile: "/x", now: now).publish)
         XCTAssertEqual(s.tokens, held)
         XCTAssertEqual(s.status, .ok)
     }
 
     func testInvalidGrantStopsRefreshingUntilANewLogin() {
         var s = state(tokens(), status: .refreshing)
-        XCTAssertFalse(s.apply(.invalidGrant("revoked"), loaded: nil, storeFile: "/x", now: now))
+        XCTAssertFalse(s.apply(.invalidGrant("revoked"), loaded: nil, storeFile: "/x", now: now).publish)
         XCTAssertEqual(s.status, .reloginRequired)
         XCTAssertNil(s.nextRefreshAt)
         XCTAssertTrue(s.lastError?.contains("revoked") == true)
@@ -101,7 +101,7 @@ final class RefresherStateTests: XCTestCase {
     func testARotatedPairThatCouldNotBeWrittenIsServedFromMemory() {
         var s = state(tokens(), status: .refreshing)
         XCTAssertTrue(s.apply(.persistFailedAfterRotation(message: "ENOSPC", refresh: "r2", access: "not-a-jwt"),
-                              loaded: nil, storeFile: "/x/tokens.json", now: now))
+                              loaded: nil, storeFile: "/x/tokens.json", now: now).publish)
         XCTAssertEqual(s.tokens?.refreshToken, "r2")
         XCTAssertEqual(s.tokens?.accessToken, "not-a-jwt")
         XCTAssertEqual(s.tokens?.accessExpiresAt, now + AuthLimits.fallbackAccessLifetime, "no exp claim: the fallback lifetime")
@@ -117,7 +117,7 @@ final class RefresherStateTests: XCTestCase {
         var waits: [Double] = []
         for v in [RefreshVerdict.error("timeout"), .persistFailed("ro fs"), .noCredentials, .error("5xx"), .error("5xx"),
                   .error("5xx"), .error("5xx"), .error("5xx")] {
-            XCTAssertFalse(s.apply(v, loaded: nil, storeFile: "/x", now: now, jitter: 1))
+            XCTAssertFalse(s.apply(v, loaded: nil, storeFile: "/x", now: now, jitter: 1).publish)
             waits.append(s.nextRefreshAt! - now)
             XCTAssertEqual(s.status, .degraded)
         }
@@ -130,7 +130,7 @@ final class RefresherStateTests: XCTestCase {
 
     func testNoCredentialsFromTheWorkerIsAFailureLikeAnyOther() {
         var s = state(tokens(), status: .refreshing)
-        _ = s.apply(.noCredentials, loaded: nil, storeFile: "/x", now: now, jitter: 1)
+        _ = s.apply(.noCredentials, loaded: nil, storeFile: "/x", now: now, jitter: 1).publish
         XCTAssertEqual(s.lastError, "refresh failed")
         XCTAssertEqual(s.nextRefreshAt, now + 15)
     }
