@@ -47,7 +47,8 @@ let package = Package(
         .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore", "Shared"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "TranslateTests", dependencies: ["Translate", "Shared"], swiftSettings: strict),
         .testTarget(name: "SupervisordTests", dependencies: ["supervisord", "Shared"], swiftSettings: strict),
-        .testTarget(name: "EdgedTests", dependencies: ["edged", "Shared"], swiftSettings: strict),
+        .testTarget(name: "EdgedTests", dependencies: ["edged", "EdgeCore", "Translate", "Shared"], swiftSettings: strict),
+        .testTarget(name: "AuthdUnitTests", dependencies: ["authd", "IPC", "Shared"], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["Shared", "IPC"], swiftSettings: strict),
     ]
 )

@@ -30,7 +30,7 @@ public final class IPCClient: Sendable {
     }
 
     /// Sends a request and waits for its reply (events that arrive meanwhile are skipped).
-    public func call(_ op: String, _ args: JSONObject = JSONObject(), timeout: Double = 10) throws(IPCError) -> IPCReply {
+    public func call(_ op: OpName, _ args: JSONObject = JSONObject(), timeout: Double = 10) throws(IPCError) -> IPCReply {
         let id = nextID.add(1, ordering: .relaxed).oldValue
         try framed.send(Messages.request(id: id, op: op, args: args))
         let deadline = Monotonic.seconds() + timeout
@@ -47,7 +47,7 @@ public final class IPCClient: Sendable {
     }
 
     /// Sends a request without waiting (for subscribe calls whose events are read with `nextMessage`).
-    public func send(_ op: String, _ args: JSONObject = JSONObject()) throws(IPCError) -> Int {
+    public func send(_ op: OpName, _ args: JSONObject = JSONObject()) throws(IPCError) -> Int {
         let id = nextID.add(1, ordering: .relaxed).oldValue
         try framed.send(Messages.request(id: id, op: op, args: args))
         return id
@@ -67,7 +67,7 @@ public final class IPCClient: Sendable {
         if let err = m["error"]?.objectValue {
             let mid = m["id"]?.intValue
             if mid == nil || mid == id {
-                throw .remote(code: err["code"]?.stringValue ?? IPCError.Code.failed,
+                throw .remote(code: err["code"]?.stringValue.map(IPCError.Code.init(rawValue:)) ?? .failed,
                               message: err["message"]?.stringValue ?? "request failed")
             }
             return nil
@@ -82,11 +82,11 @@ public final class IPCClient: Sendable {
 /// replies to waiting callers and events to subscription handlers.
 public final class ReconnectingClient: Sendable {
     public struct Subscription: Sendable {
-        public let op: String
+        public let op: OpName
         public let args: JSONObject
         /// Called with the subscribe reply's result, then with each event's data.
         public let handler: @Sendable (JSONValue) -> Void
-        public init(op: String, args: JSONObject = JSONObject(), handler: @escaping @Sendable (JSONValue) -> Void) {
+        public init(op: OpName, args: JSONObject = JSONObject(), handler: @escaping @Sendable (JSONValue) -> Void) {
             self.op = op
             self.args = args
             self.handler = handler
@@ -154,14 +154,14 @@ public final class ReconnectingClient: Sendable {
     /// it comes): for acknowledgements sent from a subscription handler,
     /// which runs on the reading thread and so cannot wait for a reply.
     /// Nothing is sent while the peer is away.
-    public func post(_ op: String, _ args: JSONObject = JSONObject()) {
+    public func post(_ op: OpName, _ args: JSONObject = JSONObject()) {
         let id = nextID.add(1, ordering: .relaxed).oldValue
         guard let conn = state.withLock({ $0.connection }) else { return }
         try? conn.send(Messages.request(id: id, op: op, args: args))
     }
 
     /// One request; fails at once with `.notConnected` while the peer is away.
-    public func call(_ op: String, _ args: JSONObject = JSONObject(), timeout: Double = 10) throws(IPCError) -> IPCReply {
+    public func call(_ op: OpName, _ args: JSONObject = JSONObject(), timeout: Double = 10) throws(IPCError) -> IPCReply {
         let id = nextID.add(1, ordering: .relaxed).oldValue
         let waiter = Waiter()
         let conn: FramedConnection? = state.withLock { s in

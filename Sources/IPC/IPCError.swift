@@ -14,7 +14,7 @@ public enum IPCError: Error, Sendable, Equatable, CustomStringConvertible {
     case timeout(String)
     case notConnected(String)
     /// An error reply from the peer: a stable code plus a message for humans.
-    case remote(code: String, message: String)
+    case remote(code: Code, message: String)
     case system(SystemError)
 
     public var description: String {
@@ -33,13 +33,4 @@ public enum IPCError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Codes used in error replies.
-    public enum Code {
-        public static let unknownOp = "unknown_op"
-        public static let forbidden = "forbidden"
-        public static let badRequest = "bad_request"
-        public static let badHello = "bad_hello"
-        public static let unavailable = "unavailable"
-        public static let failed = "failed"
-    }
 }

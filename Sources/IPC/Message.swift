@@ -58,8 +58,8 @@ public struct IPCReply: Sendable {
 }
 
 public enum Messages {
-    public static func request(id: Int, op: String, args: JSONObject) -> JSONValue {
-        .object(["id": .int(id), "op": .string(op), "args": .object(args)])
+    public static func request(id: Int, op: OpName, args: JSONObject) -> JSONValue {
+        .object(["id": .int(id), "op": .string(op.rawValue), "args": .object(args)])
     }
 
     public static func result(id: Int, _ result: JSONValue, fdCount: Int = 0) -> JSONValue {
@@ -68,14 +68,14 @@ public enum Messages {
         return .object(o)
     }
 
-    public static func error(id: Int?, code: String, message: String) -> JSONValue {
+    public static func error(id: Int?, code: IPCError.Code, message: String) -> JSONValue {
         var o = JSONObject()
         if let id { o["id"] = .int(id) }
-        o["error"] = .object(["code": .string(code), "message": .string(message)])
+        o["error"] = .object(["code": .string(code.rawValue), "message": .string(message)])
         return .object(o)
     }
 
-    public static func event(_ name: String, sub: Int, data: JSONValue) -> JSONValue {
-        .object(["event": .string(name), "sub": .int(sub), "data": data])
+    public static func event(_ name: EventName, sub: Int, data: JSONValue) -> JSONValue {
+        .object(["event": .string(name.rawValue), "sub": .int(sub), "data": data])
     }
 }

@@ -3,19 +3,17 @@ import Synchronization
 
 /// Who may call an op.
 public enum OpAccess: Sendable {
-    /// Any peer the socket's allow-list let in.
+    /// Any peer the socket's allow-list let in: edged or an admin (the
+    /// server refuses a peer of neither class before it reads a request).
     case anyPeer
     case edge
     case admin
-    /// edged or an admin.
-    case edgeOrAdmin
 
     func allows(_ c: PeerClass) -> Bool {
         switch self {
         case .anyPeer: return true
         case .edge: return c.contains(.edge)
         case .admin: return c.contains(.admin)
-        case .edgeOrAdmin: return !c.isEmpty
         }
     }
 
@@ -24,7 +22,6 @@ public enum OpAccess: Sendable {
         case .anyPeer: "any peer"
         case .edge: "edged only"
         case .admin: "root or the droidgate-admin group only"
-        case .edgeOrAdmin: "edged or an admin only"
         }
     }
 }
@@ -32,7 +29,7 @@ public enum OpAccess: Sendable {
 /// What a handler sees of one request.
 public struct OpRequest: Sendable {
     public let id: Int
-    public let op: String
+    public let op: OpName
     public let args: JSONObject
     public let peer: PeerCredentials
     public let peerClass: PeerClass
@@ -45,11 +42,11 @@ public struct OpRequest: Sendable {
 /// Each daemon lists all of its ops in one table (its whole IPC attack surface
 /// on one screen, as OpenSSH's monitor does).
 public struct Op: Sendable {
-    public let name: String
+    public let name: OpName
     public let access: OpAccess
     public let handler: @Sendable (OpRequest) throws(IPCError) -> IPCReply
 
-    public init(_ name: String, _ access: OpAccess, _ handler: @escaping @Sendable (OpRequest) throws(IPCError) -> IPCReply) {
+    public init(_ name: OpName, _ access: OpAccess, _ handler: @escaping @Sendable (OpRequest) throws(IPCError) -> IPCReply) {
         self.name = name
         self.access = access
         self.handler = handler
@@ -70,7 +67,7 @@ public final class ServerConnection: Sendable {
 
     /// Pushes an event for subscription `sub`; false once the peer is gone.
     @discardableResult
-    public func push(event: String, sub: Int, data: JSONValue) -> Bool {
+    public func push(event: EventName, sub: Int, data: JSONValue) -> Bool {
         do {
             try framed.send(Messages.event(event, sub: sub, data: data))
             return true
@@ -95,9 +92,9 @@ public final class Subscribers: Sendable {
         var acknowledged = Int.min
     }
     private let entries = Mutex<[Entry]>([])
-    public let event: String
+    public let event: EventName
 
-    public init(event: String) { self.event = event }
+    public init(event: EventName) { self.event = event }
 
     public func add(_ request: OpRequest) {
         let acks = request.args["acks"]?.boolValue == true

@@ -9,7 +9,7 @@ public final class IPCServer: Sendable {
     public let name: String          // our role in hellos: "authd", "supervisord", "edged"
     private let listener: Socket
     private let policy: PeerPolicy
-    private let ops: [String: Op]
+    private let ops: [OpName: Op]
     private let stopped = Atomic<Bool>(false)
     private let live = Mutex<[ServerConnection]>([])
     public static let helloTimeout = 5.0
@@ -20,7 +20,7 @@ public final class IPCServer: Sendable {
         self.name = name
         self.listener = listener
         self.policy = policy
-        var table: [String: Op] = [:]
+        var table: [OpName: Op] = [:]
         for op in ops {
             precondition(table[op.name] == nil, "op \(op.name) listed twice")
             table[op.name] = op
@@ -28,7 +28,7 @@ public final class IPCServer: Sendable {
         self.ops = table
     }
 
-    public var opNames: [String] { ops.keys.sorted() }
+    public var opNames: [String] { ops.keys.map(\.rawValue).sorted() }
 
     public func start() {
         startThread("ipc-accept-\(name)") { [self] in acceptLoop() }
@@ -133,7 +133,7 @@ public final class IPCServer: Sendable {
 
     /// Ends a connection on a peer's protocol violation: one log line naming
     /// the peer and the reason, and (best effort) an error reply saying why.
-    private func hangUp(_ framed: FramedConnection, who: String, id: Int?, code: String, reason: String) {
+    private func hangUp(_ framed: FramedConnection, who: String, id: Int?, code: IPCError.Code, reason: String) {
         Log.warning("\(name) IPC: closing the connection from \(who): \(reason)")
         try? framed.send(Messages.error(id: id, code: code, message: reason))
     }
@@ -141,7 +141,7 @@ public final class IPCServer: Sendable {
     private enum Verdict {
         case reply(Outgoing)
         /// The peer broke the protocol: the connection ends.
-        case hangUp(id: Int?, code: String, reason: String)
+        case hangUp(id: Int?, code: IPCError.Code, reason: String)
     }
 
     private struct Outgoing {
@@ -158,7 +158,7 @@ public final class IPCServer: Sendable {
             return .hangUp(id: m["id"]?.intValue, code: IPCError.Code.badRequest,
                            reason: "a request needs an integer \"id\" and a string \"op\"")
         }
-        guard let op = ops[opName] else {
+        guard let op = ops[OpName(rawValue: opName)] else {
             if UnknownOp.isFatal(peerClass: peerClass, hello: hello) {
                 return .hangUp(id: id, code: IPCError.Code.unknownOp, reason: "\(name) has no op \"\(Self.clip(opName))\"")
             }
@@ -177,15 +177,15 @@ public final class IPCServer: Sendable {
         default:
             return .reply(Outgoing(message: Messages.error(id: id, code: IPCError.Code.badRequest, message: "\"args\" must be an object")))
         }
-        let request = OpRequest(id: id, op: opName, args: args, peer: peer, peerClass: peerClass, hello: hello, connection: connection)
+        let request = OpRequest(id: id, op: op.name, args: args, peer: peer, peerClass: peerClass, hello: hello, connection: connection)
         do {
             let reply = try op.handler(request)
             // Descriptors we pass are copies for the peer; ours are closed once sent.
             return .reply(Outgoing(message: Messages.result(id: id, reply.result, fdCount: reply.fds.count), fds: reply.fds,
                                    afterSend: { for fd in reply.fds { fd.close() } }))
         } catch {
-            let (code, message): (String, String)
-            if case .remote(let c, let msg) = error { (code, message) = (c, msg) } else { (code, message) = (IPCError.Code.failed, error.description) }
+            let (code, message): (IPCError.Code, String)
+            if case .remote(let c, let msg) = error { (code, message) = (c, msg) } else { (code, message) = (.failed, error.description) }
             return .reply(Outgoing(message: Messages.error(id: id, code: code, message: message)))
         }
     }

@@ -26,7 +26,7 @@
 /// whatever it says, and edged (which says "edged") gets the fatal path even
 /// in dev mode, where it runs as the operator's uid and so counts as admin.
 enum UnknownOp {
-    static let lenientRole = "cli"
+    static let lenientRole = IPCRole.cli
 
     /// true: close the connection; false: reply with `unknown_op` and go on.
     static func isFatal(peerClass: PeerClass, hello: Hello) -> Bool {

@@ -33,33 +33,31 @@ final class DeviceLogins: Sendable {
         }
         if Monotonic.seconds() > entry.expires {
             pending.withLock { $0[id] = nil }
-            throw .remote(code: "expired", message: "the login code expired before it was confirmed: run `droidgate login` again")
+            throw .remote(code: .expired, message: "the login code expired before it was confirmed: run `droidgate login` again")
         }
         switch workos.pollDevice(entry.start.deviceCode) {
-        case .pending: return ["status": "pending"]
-        case .slowDown: return ["status": "slow_down"]
+        case .pending: return ["status": .string(LoginPollStatus.pending.rawValue)]
+        case .slowDown: return ["status": .string(LoginPollStatus.slowDown.rawValue)]
         case .tokens(let access, let refresh):
             pending.withLock { $0[id] = nil }
-            let now = WallClock.now()
             do {
-                try refresher.adopt(TokenStore.Tokens(refreshToken: refresh, accessToken: access,
-                                                      accessExpiresAt: JWT.expiry(of: access) ?? now + 8 * 3600, lastRefresh: now, source: "device-login"))
+                try refresher.adopt(.issued(access: access, refresh: refresh, source: "device-login", now: WallClock.now()))
             } catch {
                 throw .remote(code: IPCError.Code.failed, message: "logged in, but cannot store the tokens: \(error)")
             }
             Log.info("authd: device login completed; tokens stored")
-            return ["status": "ok", "report": .object(refresher.report)]
+            return ["status": .string(LoginPollStatus.ok.rawValue), "report": .object(refresher.report)]
         case .expired:
             pending.withLock { $0[id] = nil }
-            throw .remote(code: "expired", message: "the login code expired: run `droidgate login` again")
+            throw .remote(code: .expired, message: "the login code expired: run `droidgate login` again")
         case .denied:
             pending.withLock { $0[id] = nil }
-            throw .remote(code: "denied", message: "the login was denied in the browser")
+            throw .remote(code: .denied, message: "the login was denied in the browser")
         case .invalidGrant(let why):
             pending.withLock { $0[id] = nil }
-            throw .remote(code: "failed", message: "WorkOS refused the login: \(why)")
+            throw .remote(code: .failed, message: "WorkOS refused the login: \(why)")
         case .failed(let why):
-            return ["status": "pending", "warning": .string(why)]
+            return ["status": .string(LoginPollStatus.pending.rawValue), "warning": .string(why)]
         }
     }
 }

@@ -32,7 +32,7 @@ enum NoRedirectPost {
         let session = URLSession(configuration: config, delegate: collector, delegateQueue: nil)
         let task = session.dataTask(with: request)
         task.resume()
-        if !collector.done.wait(seconds: timeout + 5) {
+        if !collector.done.wait(seconds: timeout + AuthLimits.workosTimeoutGrace) {
             task.cancel()
             session.invalidateAndCancel()
             return .failure(URLError(.timedOut))

@@ -8,55 +8,55 @@ import Shared
 enum AuthOps {
     static func table(host: DaemonHost, refresher: Refresher, logins: DeviceLogins) -> [Op] {
         [
-            Op("status", .admin) { _ in
+            Op(.status, .admin) { _ in
                 var s = host.baseStatus(state: "running", waitingFor: refresher.waitingFor)
                 for (k, v) in refresher.report.entries { s[k == "state" ? "credentials" : k] = v }
                 return IPCReply(result: .object(s))
             },
-            Op("token.get", .edge) { _ throws(IPCError) in
+            Op(.tokenGet, .edge) { _ throws(IPCError) in
                 IPCReply(result: try refresher.current().get())
             },
             // The reply is the current token; with none held at all (logged out, tokens.json gone),
             // "dropped", so an edged that reconnects after a logout it missed discards its cache.
             // An expired or refused token answers null: edged keeps what it has while it is valid.
-            Op("token.subscribe", .edge) { request in
+            Op(.tokenSubscribe, .edge) { request in
                 refresher.tokenEvents.add(request)
                 switch refresher.current() {
                 case .success(let v): return IPCReply(result: v)
-                case .failure(.remote(let code, _)) where code == "no_credentials":
-                    return IPCReply(result: ["dropped": true, "reason": "no_credentials"])
+                case .failure(.remote(let code, _)) where code == .noCredentials:
+                    return IPCReply(result: ["dropped": true, "reason": .string(IPCError.Code.noCredentials.rawValue)])
                 case .failure: return IPCReply(result: .null)
                 }
             },
             // edged after a Factory 401 sends {"rejected": fingerprint}: rate-limited (Upstream401Limit).
             // Without it (the access token expired, an operator's forced refresh): refresh now.
-            Op("token.refresh", .edge) { request throws(IPCError) in
+            Op(.tokenRefresh, .edge) { request throws(IPCError) in
                 if let rejected = request.args["rejected"] {
                     return IPCReply(result: try refresher.refreshAfterUpstream401(rejected: rejected.stringValue ?? "").get())
                 }
                 Log.info("authd: refresh requested by edged")
                 return IPCReply(result: try refresher.refreshNow().get())
             },
-            Op("login.start", .admin) { _ throws(IPCError) in
+            Op(.loginStart, .admin) { _ throws(IPCError) in
                 IPCReply(result: try logins.start())
             },
-            Op("login.poll", .admin) { request throws(IPCError) in
+            Op(.loginPoll, .admin) { request throws(IPCError) in
                 guard let id = request.args["loginId"]?.stringValue else {
-                    throw .remote(code: IPCError.Code.badRequest, message: "need \"loginId\"")
+                    throw .remote(code: .badRequest, message: "need \"loginId\"")
                 }
                 return IPCReply(result: try logins.poll(id, refresher: refresher))
             },
-            Op("import", .admin) { request throws(IPCError) in
+            Op(.importCredentials, .admin) { request throws(IPCError) in
                 let t = try ImportedCredentials.parse(request.args)
                 do { try refresher.adopt(t) } catch {
-                    throw .remote(code: IPCError.Code.failed, message: "cannot store the imported token: \(error)")
+                    throw .remote(code: .failed, message: "cannot store the imported token: \(error)")
                 }
                 Log.info("authd: imported a refresh token (\(t.source))")
                 return IPCReply(result: .object(refresher.report))
             },
-            Op("logout", .admin) { _ throws(IPCError) in
+            Op(.logout, .admin) { _ throws(IPCError) in
                 do { try refresher.logout() } catch {
-                    throw .remote(code: IPCError.Code.failed, message: "cannot remove the stored tokens: \(error)")
+                    throw .remote(code: .failed, message: "cannot remove the stored tokens: \(error)")
                 }
                 Log.info("authd: logged out; stored tokens removed")
                 return IPCReply(result: .object(refresher.report))
@@ -73,14 +73,14 @@ enum ImportedCredentials {
             return TokenStore.Tokens(refreshToken: r, accessToken: nil, accessExpiresAt: nil, lastRefresh: nil, source: "import")
         }
         guard let text = args["authJSON"]?.stringValue else {
-            throw .remote(code: IPCError.Code.badRequest, message: "need \"refreshToken\" or \"authJSON\"")
+            throw .remote(code: .badRequest, message: "need \"refreshToken\" or \"authJSON\"")
         }
         guard let v = try? JSONValue(parsing: text), let refresh = v["refresh_token"]?.stringValue, !refresh.isEmpty else {
-            throw .remote(code: IPCError.Code.badRequest, message: "the file is not a Factory auth.json: expected a JSON object with \"refresh_token\" (and \"access_token\")")
+            throw .remote(code: .badRequest, message: "the file is not a Factory auth.json: expected a JSON object with \"refresh_token\" (and \"access_token\")")
         }
         let access = v["access_token"]?.stringValue
         let exp = access.flatMap { JWT.expiry(of: $0) }
-        let valid = exp.map { $0 > WallClock.now() + 60 } ?? false
+        let valid = exp.map { $0 > WallClock.now() + AuthLimits.importedTokenMinValidity } ?? false
         // A still-valid access token is used as is (and its refresh scheduled); else refresh at once.
         return TokenStore.Tokens(refreshToken: refresh, accessToken: valid ? access : nil, accessExpiresAt: valid ? exp : nil,
                                  lastRefresh: valid ? WallClock.now() : nil, source: "import:auth.json")

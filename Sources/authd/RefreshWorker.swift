@@ -18,66 +18,63 @@ enum RefreshWorker {
         Processes.ignore([SIGTERM, SIGINT, SIGHUP])
         let store = TokenStore(dir: stateDir)
         // Held until the process exits (the kernel releases it then).
-        do { _ = try Files.lockExclusive(store.lockFile) } catch { finish(["result": "error", "message": .string("cannot lock \(store.lockFile): \(error)")]) }
+        do { _ = try Files.lockExclusive(store.lockFile) } catch { finish(.error("cannot lock \(store.lockFile): \(error)")) }
 
         store.cleanTempFiles()
         let tokens: TokenStore.Tokens
         if heldOnStdin {
             let bytes = FileDescriptor.standardInput.readAll(maxBytes: 64 * 1024)
             guard let v = try? JSONValue(parsing: bytes), let t = TokenStore.Tokens(json: v) else {
-                finish(["result": "error", "message": "the refresh worker got no token pair on its stdin"])
+                finish(.error("the refresh worker got no token pair on its stdin"))
             }
             tokens = t
         } else {
             do {
-                guard let t = try store.load() else { finish(["result": "no_credentials"]) }
+                guard let t = try store.load() else { finish(.noCredentials) }
                 tokens = t
             } catch {
-                finish(["result": "error", "message": .string("\(error)")])
+                finish(.error("\(error)"))
             }
         }
         // Single flight across processes: someone refreshed while we waited for the lock.
         if let notAfter, let last = tokens.lastRefresh, last > notAfter {
-            finish(["result": "fresh"])
+            finish(.fresh)
         }
         let pending: TokenStore.PendingWrite
         do { pending = try store.prepareWrite() } catch {
-            finish(["result": "persist_failed", "message": .string("cannot write to \(stateDir): \(error); the current tokens stay valid, nothing was refreshed")])
+            finish(.persistFailed("cannot write to \(stateDir): \(error); the current tokens stay valid, nothing was refreshed"))
         }
         let workos = WorkOS(baseURL: config.auth.workosBaseURL, clientID: config.auth.clientID, timeout: config.auth.timeoutSeconds)
         switch workos.refresh(tokens.refreshToken) {
         case .tokens(let access, let refresh):
-            let now = WallClock.now()
-            let fresh = TokenStore.Tokens(refreshToken: refresh, accessToken: access,
-                                          accessExpiresAt: JWT.expiry(of: access) ?? now + 8 * 3600, lastRefresh: now, source: "refresh")
+            let fresh = TokenStore.Tokens.issued(access: access, refresh: refresh, source: "refresh", now: WallClock.now())
             var lastError = ""
-            for attempt in 0..<5 {
+            for attempt in 0..<AuthLimits.workerWriteAttempts {
                 do {
                     let p = attempt == 0 ? pending : try store.prepareWrite()
                     try p.commit(fresh)
-                    finish(["result": "ok"])
+                    finish(.ok)
                 } catch {
                     lastError = "\(error)"
-                    sleepSeconds(0.5)
+                    sleepSeconds(AuthLimits.workerWriteRetryDelay)
                 }
             }
             // Rotated at WorkOS but not on disk: hand the pair to authd's memory.
-            finish(["result": "persist_failed_after_rotation", "message": .string(lastError),
-                    "refresh_token": .string(refresh), "access_token": .string(access)])
+            finish(.persistFailedAfterRotation(message: lastError, refresh: refresh, access: access))
         case .invalidGrant(let why):
             pending.abandon()
-            finish(["result": "invalid_grant", "message": .string(why)])
+            finish(.invalidGrant(why))
         case .failed(let why):
             pending.abandon()
-            finish(["result": "error", "message": .string(why)])
+            finish(.error(why))
         default:
             pending.abandon()
-            finish(["result": "error", "message": "unexpected WorkOS answer to a refresh"])
+            finish(.error("unexpected WorkOS answer to a refresh"))
         }
     }
 
-    static func finish(_ o: JSONObject) -> Never {
-        printOut(JSONValue.object(o).serializedString())
+    static func finish(_ verdict: RefreshVerdict) -> Never {
+        printOut(JSONValue.object(verdict.json).serializedString())
         exitProcess(0)
     }
 }

@@ -11,7 +11,7 @@ import Shared
 /// - at most one 401-triggered refresh per 30 s, whatever the token: a fresh
 ///   token that is refused again at once is not a stale token.
 final class Upstream401Limit: Sendable {
-    static let interval = 30.0
+    static let interval = AuthLimits.upstream401Interval
     private let last = Locked<Double?>(nil)
 
     /// nil and the slot taken when a refresh may run now; else the seconds since the last one.
@@ -35,7 +35,7 @@ extension Refresher {
         }
         if let ago = upstream401.take() {
             Log.warning("authd: Factory refused the current access token again \(Int(ago)) s after the last refresh a Factory 401 caused; not refreshing (at most one per \(Int(Upstream401Limit.interval)) s)")
-            return .failure(.remote(code: "refresh_limited",
+            return .failure(.remote(code: .refreshLimited,
                                     message: "Factory refused the current access token; a refresh after a Factory 401 already ran \(Int(ago)) s ago (at most one per \(Int(Upstream401Limit.interval)) s), so authd does not rotate the token again"))
         }
         Log.info("authd: refresh requested by edged (Factory answered 401 to the current token)")

@@ -10,7 +10,7 @@ import Shared
 struct WorkOS: Sendable {
     let baseURL: String
     let clientID: String
-    var timeout: Double = 30
+    var timeout: Double = AuthLimits.workosTimeout
 
     enum Outcome: Sendable {
         case tokens(access: String, refresh: String)

@@ -5,7 +5,7 @@ import Shared
 enum EdgeOps {
     static func table(host: DaemonHost, listener: EdgeListener, peers: Peers) -> [Op] {
         [
-            Op("status", .anyPeer) { _ in
+            Op(.status, .anyPeer) { _ in
                 var s = host.baseStatus(state: "running", waitingFor: peers.waitingFor)
                 s["listen"] = .string(listener.address)
                 s["ipc"] = ["authd": Peers.describe(peers.authd.status), "supervisord": Peers.describe(peers.supervisord.status)]

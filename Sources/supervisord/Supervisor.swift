@@ -9,18 +9,11 @@ import Shared
 /// errors) or stops answering, and re-adopts it after a supervisord restart.
 /// One thread runs the state machine; IPC handlers read snapshots and post commands.
 final class Supervisor: Sendable {
-    enum State: String, Sendable {
-        case missing, starting, ready, unhealthy, backoff, stopped
-        /// Someone else listens on the backend's port: no backend runs, and
-        /// nothing (no request, no probe, no key) is sent there.
-        case portTaken = "port-taken"
-    }
-
     enum Command: Sendable { case restart, reload(BackendConfig), stop }
 
     struct Snapshot: Sendable {
         var config: BackendConfig
-        var state: State = .stopped
+        var state: BackendPhase = .stopped
         var message = ""
         var pid: pid_t? = nil
         var restarts = 0
@@ -40,7 +33,7 @@ final class Supervisor: Sendable {
 
     let files: BackendFiles
     let apiKey: String
-    let changes = Subscribers(event: "backend.state")
+    let changes = Subscribers(event: .backendState)
     let logTail: LogTail
     private let snapshot: Locked<Snapshot>
     private let commands = Locked<[Command]>([])
@@ -141,7 +134,7 @@ final class Supervisor: Sendable {
 
     func update(_ body: (inout Snapshot) -> Void) {
         publishing.withLock { _ in
-            let (before, s) = snapshot.withLock { s -> (State, Snapshot) in
+            let (before, s) = snapshot.withLock { s -> (BackendPhase, Snapshot) in
                 let b = s.state
                 body(&s)
                 s.seq += 1

@@ -18,10 +18,10 @@ extension ServerTests {
     }
 
     /// The next frame must be an error reply with `code`, and then the server must hang up.
-    func assertHungUp(_ f: FramedConnection, code: String, _ what: String, line: UInt = #line) {
+    func assertHungUp(_ f: FramedConnection, code: IPCError.Code, _ what: String, line: UInt = #line) {
         do {
             let (reply, _) = try f.receive(timeout: 5)
-            XCTAssertEqual(reply["error"]?["code"], .string(code), "\(what): \(reply)", line: line)
+            XCTAssertEqual(reply["error"]?["code"], .string(code.rawValue), "\(what): \(reply)", line: line)
         } catch {
             XCTFail("\(what): no error reply: \(error)", line: line)
         }

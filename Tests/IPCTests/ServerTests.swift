@@ -102,7 +102,7 @@ final class ServerTests: XCTestCase {
             let f = FramedConnection(socket: s)
             try f.send(try JSONValue(parsing: hello))
             let (reply, _) = try f.receive(timeout: 5)
-            XCTAssertEqual(reply["error"]?["code"], .string(IPCError.Code.badHello))
+            XCTAssertEqual(reply["error"]?["code"], .string(IPCError.Code.badHello.rawValue))
             XCTAssertThrowsError(try f.receive(timeout: 5)) { XCTAssertEqual($0 as? IPCError, .disconnected) }
             f.close()
         }
@@ -119,7 +119,7 @@ final class ServerTests: XCTestCase {
         // A frame announcing 2 MiB: over the limit.
         try [UInt8]([0, 0x20, 0, 0, 1, 2, 3]).withBytes { (b) throws(SystemError) in try s.sendAll(b) }
         let (reply, _) = try f.receive(timeout: 5)
-        XCTAssertEqual(reply["error"]?["code"], .string(IPCError.Code.badRequest))
+        XCTAssertEqual(reply["error"]?["code"], .string(IPCError.Code.badRequest.rawValue))
         XCTAssertThrowsError(try f.receive(timeout: 5))
         f.close()
         XCTAssertEqual(try good.call("echo", ["ok": 1]).result["ok"]?.intValue, 1)

@@ -38,7 +38,7 @@ final class AuthdTests: XCTestCase {
             }
         }
 
-        func call(_ op: String, _ args: JSONObject = [:], timeout: Double = 30) throws -> JSONValue {
+        func call(_ op: OpName, _ args: JSONObject = [:], timeout: Double = 30) throws -> JSONValue {
             let c = try IPCClient(path: socket, role: "test")
             defer { c.close() }
             return try c.call(op, args, timeout: timeout).result

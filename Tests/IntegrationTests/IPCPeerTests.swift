@@ -55,8 +55,8 @@ final class IPCPeerTests: XCTestCase {
     }
 
     /// The error reply, then the daemon hangs up; nil if it kept the connection open.
-    func errorThenHangUp(_ f: FramedConnection) -> String? {
-        guard let reply = try? f.receive(timeout: 5), let code = reply.message["error"]?["code"]?.stringValue else { return nil }
+    func errorThenHangUp(_ f: FramedConnection) -> IPCError.Code? {
+        guard let reply = try? f.receive(timeout: 5), let code = reply.message["error"]?["code"]?.stringValue.map(IPCError.Code.init(rawValue:)) else { return nil }
         do { _ = try f.receive(timeout: 2); return nil } catch { return error == .disconnected ? code : nil }
     }
 

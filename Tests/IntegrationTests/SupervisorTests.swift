@@ -34,7 +34,7 @@ final class SupervisorTests: XCTestCase {
             return try? c.call("backend.get").result
         }
 
-        func call(_ op: String, _ args: JSONObject = [:]) throws -> JSONValue {
+        func call(_ op: OpName, _ args: JSONObject = [:]) throws -> JSONValue {
             let c = try IPCClient(path: socket, role: "test")
             defer { c.close() }
             return try c.call(op, args).result

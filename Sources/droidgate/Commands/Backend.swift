@@ -48,11 +48,11 @@ enum BackendCommand {
         let config = o.loadConfig(command: "backend accounts")
         let result: JSONValue
         if let (flag, account) = o.values.first {
-            result = o.call(.supervisord, config, command: "backend accounts", op: "backend.account",
+            result = o.call(.supervisord, config, command: "backend accounts", op: .backendAccount,
                             ["account": .string(account), "action": .string(String(flag.dropFirst(2)))])
             printOut("\(account): \(flag.dropFirst(2))d")
         } else {
-            result = o.call(.supervisord, config, command: "backend accounts", op: "backend.accounts")
+            result = o.call(.supervisord, config, command: "backend accounts", op: .backendAccounts)
         }
         let list = result["accounts"]?.arrayValue ?? []
         if list.isEmpty { printOut("No accounts yet: `droidgate backend login <provider>` adds one.") }
@@ -79,7 +79,7 @@ enum BackendCommand {
         }
         let o = CommandOptions.parse(rest, command: "backend providers", help: help)
         let config = o.loadConfig(command: "backend providers")
-        let r = o.call(.supervisord, config, command: "backend providers", op: "backend.providers",
+        let r = o.call(.supervisord, config, command: "backend providers", op: .backendProviders,
                        ["disable": .array(disable), "enable": .array(enable)])
         let off = r["disabled"]?.arrayValue?.compactMap(\.stringValue) ?? []
         printOut(off.isEmpty ? "All providers enabled." : "Disabled providers: \(off.joined(separator: ", "))")
@@ -89,7 +89,7 @@ enum BackendCommand {
     static func restart(_ args: [String]) -> Never {
         let o = CommandOptions.parse(args, command: "backend restart", help: help)
         let config = o.loadConfig(command: "backend restart")
-        _ = o.call(.supervisord, config, command: "backend restart", op: "backend.restart")
+        _ = o.call(.supervisord, config, command: "backend restart", op: .backendRestart)
         printOut("Restarting the backend; `droidgate status` shows when it is ready again.")
         exitProcess(0)
     }
@@ -98,7 +98,7 @@ enum BackendCommand {
         let o = CommandOptions.parse(args, command: "backend log", help: help, valued: ["--lines"])
         let config = o.loadConfig(command: "backend log")
         let n = Int(o.values["--lines"] ?? "100") ?? 100
-        let r = o.call(.supervisord, config, command: "backend log", op: "backend.log", ["lines": .int(n)])
+        let r = o.call(.supervisord, config, command: "backend log", op: .backendLog, ["lines": .int(n)])
         for l in r["lines"]?.arrayValue ?? [] { printOut(l.stringValue ?? "") }
         exitProcess(0)
     }

@@ -76,7 +76,7 @@ enum BackendLogin {
             exitProcess(130)
         }
         do {
-            let id = try client.send("backend.login", loginArgs)
+            let id = try client.send(.backendLogin, loginArgs)
             let deadline = Monotonic.seconds() + timeoutSeconds
             while true {
                 let m = try client.nextMessage(timeout: max(0.01, deadline - Monotonic.seconds()))
@@ -129,7 +129,7 @@ enum BackendLogin {
         startThread("login-stdin") {
             while let line = readLine(strippingNewline: true) {
                 guard !line.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) else { continue }
-                do { _ = try client.send("backend.login.input", ["login": .int(login), "line": .string(line)]) } catch { return }
+                do { _ = try client.send(.backendLoginInput, ["login": .int(login), "line": .string(line)]) } catch { return }
             }
         }
     }

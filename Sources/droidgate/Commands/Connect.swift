@@ -16,7 +16,7 @@ extension CommandOptions {
         paths.runtimeDir = runtimeDir(config)
         let socket = paths.socket(daemon)
         do {
-            return try IPCClient(path: socket, role: "cli", timeout: 5)
+            return try IPCClient(path: socket, role: IPCRole.cli, timeout: 5)
         } catch {
             var hint = "is droidgate running? (`droidgate up`, or `systemctl start droidgate.target`)"
             if case .system(let e) = error, e.errno == 13 { hint = "permission denied: run as root or a member of the droidgate-admin group" }
@@ -28,12 +28,12 @@ extension CommandOptions {
 
     /// One request to a daemon, its failure returned rather than fatal (for
     /// commands that report on every daemon: `status`, `doctor`).
-    func request(_ daemon: DaemonName, _ config: Config, op: String, _ args: JSONObject = [:],
+    func request(_ daemon: DaemonName, _ config: Config, op: OpName, _ args: JSONObject = [:],
                  connectTimeout: Double = 3, timeout: Double = 5) -> Result<JSONValue, IPCError> {
         var paths = config.paths
         paths.runtimeDir = runtimeDir(config)
         do {
-            let client = try IPCClient(path: paths.socket(daemon), role: "cli", timeout: connectTimeout)
+            let client = try IPCClient(path: paths.socket(daemon), role: IPCRole.cli, timeout: connectTimeout)
             defer { client.close() }
             return .success(try client.call(op, args, timeout: timeout).result)
         } catch {
@@ -42,7 +42,7 @@ extension CommandOptions {
     }
 
     /// One request to a daemon, or exit with the daemon's reason.
-    func call(_ daemon: DaemonName, _ config: Config, command: String, op: String, _ args: JSONObject = [:], timeout: Double = 30) -> JSONValue {
+    func call(_ daemon: DaemonName, _ config: Config, command: String, op: OpName, _ args: JSONObject = [:], timeout: Double = 30) -> JSONValue {
         let client = connect(daemon, config, command: command)
         defer { client.close() }
         do {

@@ -34,7 +34,7 @@ enum LoginCommand {
             }
             if let why = ImportConsent.encryptedStore(path: path, text: text) { fail(why) }
             ImportConsent.obtain(assumeYes: o.switches.contains("--yes"))
-            report(o.call(.authd, config, command: "login", op: "import", ["authJSON": .string(text)]))
+            report(o.call(.authd, config, command: "login", op: .importCredentials, ["authJSON": .string(text)]))
         }
         if let source = o.values["--refresh-token"] {
             guard source == "-" else {
@@ -43,13 +43,13 @@ enum LoginCommand {
             let data = FileHandle.standardInput.readDataToEndOfFile()
             let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             guard !token.isEmpty else { fail("no token on standard input") }
-            report(o.call(.authd, config, command: "login", op: "import", ["refreshToken": .string(token)]))
+            report(o.call(.authd, config, command: "login", op: .importCredentials, ["refreshToken": .string(token)]))
         }
         deviceFlow(o, config)
     }
 
     static func deviceFlow(_ o: CommandOptions, _ config: Config) -> Never {
-        let start = o.call(.authd, config, command: "login", op: "login.start")
+        let start = o.call(.authd, config, command: "login", op: .loginStart)
         guard let id = start["loginId"]?.stringValue else { fail("authd did not start a login") }
         let url = start["verificationUriComplete"]?.stringValue ?? start["verificationUri"]?.stringValue ?? "?"
         printOut("Open this URL in a browser and confirm the code:\n\n  \(url)\n\n  code: \(start["userCode"]?.stringValue ?? "?")\n\nWaiting for confirmation…")
@@ -57,11 +57,11 @@ enum LoginCommand {
         let deadline = Date().addingTimeInterval(Double(start["expiresIn"]?.intValue ?? 300) + 5)
         while Date() < deadline {
             sleepSeconds(interval)
-            let r = o.call(.authd, config, command: "login", op: "login.poll", ["loginId": .string(id)])
-            switch r["status"]?.stringValue {
-            case "ok": report(r["report"] ?? .null)
-            case "slow_down": interval += 5
-            default: break
+            let r = o.call(.authd, config, command: "login", op: .loginPoll, ["loginId": .string(id)])
+            switch r["status"]?.stringValue.flatMap(LoginPollStatus.init(rawValue:)) {
+            case .ok?: report(r["report"] ?? .null)
+            case .slowDown?: interval += 5
+            case .pending?, nil: break
             }
         }
         fail("the code expired before it was confirmed; run `droidgate login` again")
@@ -76,7 +76,7 @@ enum LoginCommand {
     static func logout(_ args: [String]) -> Never {
         let o = CommandOptions.parse(args, command: "logout", help: help)
         let config = o.loadConfig(command: "logout")
-        let r = o.call(.authd, config, command: "logout", op: "logout")
+        let r = o.call(.authd, config, command: "logout", op: .logout)
         printOut("Logged out: stored tokens removed (tier now \(r["tier"]?.stringValue ?? "?")).")
         exitProcess(0)
     }

@@ -22,7 +22,7 @@ enum StatusCommand {
         var all: JSONObject = [:]
         var allUp = true
         for daemon in DaemonName.allCases {
-            switch options.request(daemon, config, op: "status") {
+            switch options.request(daemon, config, op: .status) {
             case .success(let result):
                 all[daemon.rawValue] = result
                 if !options.switches.contains("--json") { printOut(line(daemon, result)) }
@@ -36,7 +36,7 @@ enum StatusCommand {
         }
         if options.switches.contains("--json") { printOut(JSONValue.object(all).prettyPrinted()) }
         if options.switches.contains("--backend-log") {
-            let r = options.call(.supervisord, config, command: "status", op: "backend.log", ["lines": 100])
+            let r = options.call(.supervisord, config, command: "status", op: .backendLog, ["lines": 100])
             printOut("--- backend output (last 100 lines) ---")
             for l in r["lines"]?.arrayValue ?? [] { printOut(l.stringValue ?? "") }
         }
@@ -71,7 +71,7 @@ enum StatusCommand {
 
     /// Who holds the backend's port when it is not the backend.
     static func squatter(_ backend: JSONValue?) -> String {
-        guard let b = backend, b["state"]?.stringValue == "port-taken" else { return "" }
+        guard let b = backend, b["state"]?.stringValue == BackendPhase.portTaken.rawValue else { return "" }
         let who = b["squatterPid"]?.intValue.map { "pid \($0)" } ?? "a process droidgate cannot see"
         return " (port \(b["port"]?.intValue.map(String.init) ?? "?") held by \(who))"
     }

@@ -111,7 +111,7 @@ struct Doctor {
         var paths = config.paths
         paths.runtimeDir = options.runtimeDir(config)
         let socket = paths.socket(d)
-        switch options.request(d, config, op: "status") {
+        switch options.request(d, config, op: .status) {
         case .failure(let error):
             var fix = startAdvice(d, mode)
             if case .system(let e) = error, e.errno == EACCES { fix = "run as root or as a member of the droidgate-admin group" }
@@ -198,21 +198,22 @@ struct Doctor {
         guard up, let b else {
             return .fail(name, "unknown: supervisord does not answer", fix: "see supervisord above")
         }
-        let state = b["state"]?.stringValue ?? "?"
-        var detail = state
+        let stateName = b["state"]?.stringValue ?? "?"
+        let state = BackendPhase(rawValue: stateName)
+        var detail = stateName
         if let pid = b["pid"]?.intValue { detail += ", pid \(pid)" }
         if let port = b["port"]?.intValue { detail += ", port \(port)" }
         if let r = b["restarts"]?.intValue, r > 0 { detail += ", \(r) restarts" }
         if let e = b["lastExit"]?.stringValue { detail += ", last exit: \(e)" }
-        if state == "ready" { return .pass(name, detail) }
+        if state == .ready { return .pass(name, detail) }
         if let m = b["message"]?.stringValue, !m.isEmpty { detail += " (\(m))" }
         let fix: String
         switch state {
-        case "missing": fix = "install cli-proxy-api or set backend.command, then `droidgate reload supervisord`"
-        case "port-taken":
+        case .missing: fix = "install cli-proxy-api or set backend.command, then `droidgate reload supervisord`"
+        case .portTaken:
             let who = b["squatterPid"]?.intValue.map { "pid \($0)" } ?? "another process"
             fix = "stop \(who), which holds port \(b["port"]?.intValue.map(String.init) ?? "?"), or set backend.port to a free port"
-        case "starting": fix = "wait a few seconds and run `droidgate doctor` again; if it stays, `droidgate backend log`"
+        case .starting: fix = "wait a few seconds and run `droidgate doctor` again; if it stays, `droidgate backend log`"
         default: fix = "read `droidgate backend log`, then `droidgate backend restart`"
         }
         return .fail(name, detail, fix: fix)
@@ -222,7 +223,7 @@ struct Doctor {
         let name = "backend accounts"
         guard up else { return .fail(name, "unknown: supervisord does not answer", fix: "see supervisord above") }
         let list: [JSONValue]
-        switch options.request(.supervisord, config, op: "backend.accounts") {
+        switch options.request(.supervisord, config, op: .backendAccounts) {
         case .failure(let e): return .fail(name, "cannot list them: \(e)", fix: "run as root or as a member of the droidgate-admin group")
         case .success(let r): list = r["accounts"]?.arrayValue ?? []
         }

@@ -17,21 +17,21 @@ final class Peers: Sendable {
         let gate = BackendGate(port: backend.port, supervised: backend.supervised)
         self.gate = gate
         let tokenBox = Locked<TokenSource?>(nil)
-        authd = ReconnectingClient(path: paths.socket(.authd), role: "edged", target: "authd",
-                                   subscriptions: [.init(op: "token.subscribe") { v in tokenBox.value?.update(v) }])
+        authd = ReconnectingClient(path: paths.socket(.authd), role: IPCRole.edged, target: "authd",
+                                   subscriptions: [.init(op: .tokenSubscribe) { v in tokenBox.value?.update(v) }])
         tokens = TokenSource(client: authd)
         tokenBox.value = tokens
         let state = backendState
         let key = backendKeyBytes
         let clientBox = Locked<ReconnectingClient?>(nil)
         supervisord = ReconnectingClient(
-            path: paths.socket(.supervisord), role: "edged", target: "supervisord",
-            subscriptions: [.init(op: "backend.subscribe", args: ["acks": true]) { info in
+            path: paths.socket(.supervisord), role: IPCRole.edged, target: "supervisord",
+            subscriptions: [.init(op: .backendSubscribe, args: ["acks": true]) { info in
                 state.value = info
                 if let k = info["apiKey"]?.stringValue { key.value = Array(k.utf8) }
                 gate.apply(info)
                 // Applied: supervisord may now let the backend go of its port (Supervisor.fence).
-                if let seq = info["seq"]?.intValue { clientBox.value?.post("backend.seen", ["seq": .int(seq)]) }
+                if let seq = info["seq"]?.intValue { clientBox.value?.post(.backendSeen, ["seq": .int(seq)]) }
             }])
         clientBox.value = supervisord
     }

@@ -21,19 +21,7 @@ extension ClientConnection: FactoryResponder {
                    route: .factory)
             return
         }
-        var headers: [(String, String)] = []
-        var clientKeyWithheld = false
-        for h in head.headers {
-            // droidgate's own client keys never leave for Factory (tier 3 passes the client's credential).
-            if h.kind.isCredential, let key = ClientKeyCheck.key(buf, h), context.planSettings.clientKeys.isClientKey(buf.slice(key)) {
-                clientKeyWithheld = true
-                continue
-            }
-            let n = buf.string(h.name).lowercased()
-            if ["authorization", "x-api-key", "anthropic-version", "anthropic-beta", "x-session-id", "x-assistant-message-id"].contains(n) {
-                headers.append((n, buf.string(h.value)))
-            }
-        }
+        let (headers, clientKeyWithheld) = FactoryHeaders.forwarded(buf, head, clientKeys: context.planSettings.clientKeys)
         let request = FactoryRequest(endpoint: endpoint, model: model, body: withOriginalBody { Array($0) }, headers: headers,
                                      factory: context.config.factory, created: Int(WallClock.now()),
                                      id: "chatcmpl-" + ((try? Random.hex(12)) ?? "droidgate"), clientKeyWithheld: clientKeyWithheld,

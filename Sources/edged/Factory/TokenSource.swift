@@ -14,7 +14,7 @@ final class TokenSource: Sendable {
     }
 
     private let cached = Locked<(token: String, expiresAt: Double?)?>(nil)
-    private let lastRefusal = Locked<(code: String, message: String)?>(nil)
+    private let lastRefusal = Locked<(code: IPCError.Code, message: String)?>(nil)
     let client: ReconnectingClient
 
     init(client: ReconnectingClient) { self.client = client }
@@ -38,15 +38,15 @@ final class TokenSource: Sendable {
     func current() -> Credential {
         if let c = cached.value, c.expiresAt.map({ $0 > WallClock.now() + 5 }) ?? true { return .token(c.token) }
         do {
-            let r = try client.call("token.get", timeout: 5)
+            let r = try client.call(.tokenGet, timeout: 5)
             update(r.result)
             if let c = cached.value { return .token(c.token) }
         } catch .remote(let code, let message) {
             lastRefusal.value = (code, message)
-            if code == "no_credentials" { return .passthrough }
+            if code == .noCredentials { return .passthrough }
             // No valid token yet (authd just started, or the last refresh failed): wait for one refresh.
-            if code == "expired", case .token(let t) = refresh(args: [:]) { return .token(t) }
-            return .unavailable(status: code == "relogin_required" || code == "expired" ? 401 : 503, message: "Factory credentials unavailable: \(message)")
+            if code == .expired, case .token(let t) = refresh(args: [:]) { return .token(t) }
+            return .unavailable(status: code == .reloginRequired || code == .expired ? 401 : 503, message: "Factory credentials unavailable: \(message)")
         } catch {
             if let c = cached.value, c.expiresAt.map({ $0 > WallClock.now() }) ?? true { return .token(c.token) }
             return .unavailable(status: 503, message: "authd is not reachable and edged has no valid Factory token cached (\(error))")
@@ -64,7 +64,7 @@ final class TokenSource: Sendable {
 
     private func refresh(args: JSONObject) -> Credential {
         do {
-            let r = try client.call("token.refresh", args, timeout: 90)
+            let r = try client.call(.tokenRefresh, args, timeout: 90)
             update(r.result)
             if let c = cached.value { return .token(c.token) }
         } catch {

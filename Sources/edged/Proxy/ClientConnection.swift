@@ -32,18 +32,18 @@ final class ClientConnection: LoopHandler {
     private var bodyReceivedFromChunks = 0
     private var sentContinue = false
     /// The latest the whole body may arrive (monotonic ns).
-    private var bodyDeadline: UInt64 = 0
-    private var keepAlive = true
+    var bodyDeadline: UInt64 = 0
+    var keepAlive = true
 
     /// What the planner decided for the current request.
     var plan = RequestPlan()
     private var backendKey: [UInt8]? = nil
     /// The request being answered: what the access log and metrics need.
-    private var exchange = Exchange()
+    var exchange = Exchange()
     /// The routes' shared way to the client, and the backend route (made on first use).
     private(set) lazy var sink = ResponseSink(connection: self)
-    private lazy var backend = BackendForward(connection: self, server: server, context: context)
-    private var backendInUse = false
+    lazy var backend = BackendForward(connection: self, server: server, context: context)
+    var backendInUse = false
     /// The request in flight on the Factory route, if any.
     var factoryExchange: FactoryExchange? = nil
 
@@ -53,7 +53,7 @@ final class ClientConnection: LoopHandler {
     /// Requests answered on this connection (a drain closes only kept-alive idle ones).
     private(set) var requestsServed = 0
     /// Taken back from a failed handover: every answer says Connection: close.
-    private var closeMode = false
+    var closeMode = false
     /// Hand this connection over once the queued response bytes are written.
     var handOffAfterFlush = false
     var interest: UInt32 = 0
@@ -120,7 +120,7 @@ final class ClientConnection: LoopHandler {
 
     // MARK: Reading requests
 
-    private func readAvailable() {
+    func readAvailable() {
         while state == .idle || state == .readingHead || state == .readingBody {
             // With nothing buffered, read into the loop's scratch first: an idle
             // keep-alive connection then holds no buffer (a read that finds
@@ -146,7 +146,7 @@ final class ClientConnection: LoopHandler {
     }
 
     /// Advances the request state machine with whatever is buffered.
-    private func processInput() {
+    func processInput() {
         while true {
             switch state {
             case .idle:
@@ -351,7 +351,7 @@ final class ClientConnection: LoopHandler {
         finishRequest(reusable: false)
     }
 
-    private func reject(_ e: HTTPError) {
+    func reject(_ e: HTTPError) {
         if !exchange.inFlight {
             server.metrics.requestStarted()
             exchange.begin(bodyBytes: 0)

@@ -60,7 +60,7 @@ enum LoginFlow {
             func relay(_ bytes: ArraySlice<UInt8>) {
                 let line = String(decoding: bytes, as: UTF8.self)
                 session.saw(outputLine: line)
-                _ = connection.push(event: "backend.login", sub: sub, data: ["line": .string(line)])
+                _ = connection.push(event: .backendLogin, sub: sub, data: ["line": .string(line)])
             }
             while Monotonic.seconds() < deadline {
                 guard (try? Poll.readable(output, timeoutMs: Int32(promptPause * 1000))) == true else {
@@ -99,7 +99,7 @@ enum LoginFlow {
                 result["message"] = .string("the \(provider) login \(why)")
                 Log.warning("supervisord: \(provider) login \(why)")
             }
-            _ = connection.push(event: "backend.login", sub: sub, data: .object(result))
+            _ = connection.push(event: .backendLogin, sub: sub, data: .object(result))
         }
         return session
     }
