@@ -281,8 +281,7 @@ final class Supervisor: Sendable {
         Files.remove(files.pidFile)
         // 0.5 s doubling to 30 s; back to 0.5 s after 60 s of health.
         if snapshot.value.readySince.map({ Monotonic.seconds() - $0 >= Self.resetAfterHealthy }) == true { nextBackoff = Self.firstBackoff }
-        let b = nextBackoff
-        nextBackoff = min(b * 2, Self.maxBackoff)
+        let b = takeBackoff()
         update {
             $0.state = .backoff
             $0.pid = nil
@@ -295,6 +294,14 @@ final class Supervisor: Sendable {
         }
     }
 
+    /// The current wait, doubling the next one (up to `maxBackoff`).
+    private func takeBackoff() -> Double {
+        backoffBox.withLock { b in
+            defer { b = min(b * 2, Self.maxBackoff) }
+            return b
+        }
+    }
+
     private let backoffBox = Locked(Supervisor.firstBackoff)
     var nextBackoff: Double {
         get { backoffBox.value }
@@ -304,8 +311,7 @@ final class Supervisor: Sendable {
     /// Enters port-taken: `squatter` listens on the port. Returns the wait
     /// before the next look (the backoff's, doubling to 30 s).
     func portTaken(by squatter: Squatter, port: Int) -> Double {
-        let b = nextBackoff
-        nextBackoff = min(b * 2, Self.maxBackoff)
+        let b = takeBackoff()
         update {
             $0.state = .portTaken
             $0.squatter = squatter
@@ -327,8 +333,7 @@ final class Supervisor: Sendable {
 
     /// Enters backoff for `reason`; returns the wait.
     private func scheduleRetry(reason: String) -> Double {
-        let b = nextBackoff
-        nextBackoff = min(b * 2, Self.maxBackoff)
+        let b = takeBackoff()
         update { $0.state = .backoff; $0.message = reason; $0.retryAt = Monotonic.seconds() + b }
         return b
     }

@@ -48,6 +48,16 @@ final class AuthdTests: XCTestCase {
         func knobs(_ json: String) throws { _ = try request(workosPort, "POST", "/_fake/knobs", body: json) }
         func seed(_ token: String) throws { _ = try request(workosPort, "POST", "/_fake/seed", body: #"{"refresh_token":"\#(token)"}"#) }
 
+        /// Live `authd --refresh-worker` processes started for this harness's config.
+        func refreshWorkerPIDs() -> [Int32] {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+            return entries.compactMap(Int32.init).filter { pid in
+                guard let cmd = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+                let args = cmd.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+                return args.contains("--refresh-worker") && args.contains(configPath)
+            }
+        }
+
         func storedRefreshToken() -> String? {
             guard let b = try? Files.read(stateDir + "/tokens.json"), let v = try? JSONValue(parsing: b) else { return nil }
             return v["refresh_token"]?.stringValue
@@ -159,7 +169,10 @@ final class AuthdTests: XCTestCase {
             _ = h.authd!.waitForExit(timeout: 5)
             c.close()
             try h.startAuthd()
-            // authd waited for any orphaned refresh worker; what it holds must still work.
+            // A worker the killed authd had just spawned may take the lock only after the new
+            // authd started (under load, exec and runtime start take a while); the store is
+            // settled once no worker of this test is left. Then what it holds must still work.
+            XCTAssertTrue(eventually { h.refreshWorkerPIDs().isEmpty }, "refresh workers still running: \(h.refreshWorkerPIDs())")
             let stored = h.storedRefreshToken()
             let valid = (try h.workosState()["valid_refresh_tokens"]?.arrayValue ?? []).compactMap(\.stringValue)
             if stored == nil || !valid.contains(stored!) {

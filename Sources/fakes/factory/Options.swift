@@ -53,20 +53,13 @@ struct Options: Sendable {
     static func parse(_ args: [String]) -> ParseResult {
         let values: Set<String> = ["port", "host", "workos", "accept-key", "latency-ms", "events", "event-delay-ms", "size", "latest-version"]
         let bools: Set<String> = ["record", "google-json-when-not-streaming"]
-        let flags: [(name: String, value: String?)]
-        switch Flags.scan(args, valueFlags: values, boolFlags: bools) as Result<[(name: String, value: String?)], Flags.EarlyExit<Options>> {
-        case .success(let f): flags = f
-        case .failure(let exit): return exit.result
-        }
-        var o = Options()
-        for (name, value) in flags {
-            let v = value ?? ""
-            let bad = ParseResult.failure("invalid value \"\(v)\" for --\(name)")
+        return Flags.parse(args, valueFlags: values, boolFlags: bools, into: Options()) { o, name, v in
+            let bad = "invalid value \"\(v)\" for --\(name)"
             switch name {
             case "port": guard let n = Flags.int(v, 0...65535) else { return bad }; o.port = n
             case "host": o.host = v.isEmpty ? "127.0.0.1" : v
             case "workos":
-                guard v.hasPrefix("http://") else { return .failure("--workos wants an http:// URL, got \"\(v)\"") }
+                guard v.hasPrefix("http://") else { return "--workos wants an http:// URL, got \"\(v)\"" }
                 o.workosURL = v
             case "accept-key": guard !v.isEmpty else { return bad }; o.acceptKeys.append(v)
             case "record": o.record = true
@@ -76,9 +69,9 @@ struct Options: Sendable {
             case "event-delay-ms": guard let n = Flags.int(v, 0...3_600_000) else { return bad }; o.defaults.eventDelayMs = n
             case "size": guard let n = Flags.int(v, 0...Knobs.maxSize) else { return bad }; o.defaults.size = n
             case "latest-version": o.latestVersion = v
-            default: return .failure("unknown flag --\(name)")
+            default: return "unknown flag --\(name)"
             }
+            return nil
         }
-        return .run(o)
     }
 }

@@ -29,6 +29,22 @@ public enum Flags {
         public let result: ParseResult<O>
     }
 
+    /// Scans `args` and hands each flag to `apply` in order (nil value for a
+    /// boolean); `apply` returns an error message for a bad value, else nil.
+    public static func parse<O>(_ args: [String], valueFlags: Set<String>, boolFlags: Set<String>, into options: O,
+                                _ apply: (inout O, String, String) -> String?) -> ParseResult<O> {
+        let flags: [(name: String, value: String?)]
+        switch scan(args, valueFlags: valueFlags, boolFlags: boolFlags) as Result<[(name: String, value: String?)], EarlyExit<O>> {
+        case .success(let f): flags = f
+        case .failure(let exit): return exit.result
+        }
+        var o = options
+        for (name, value) in flags {
+            if let problem = apply(&o, name, value ?? "") { return .failure(problem) }
+        }
+        return .run(o)
+    }
+
     /// An integer flag value within `range`, else nil.
     public static func int(_ value: String?, _ range: ClosedRange<Int>) -> Int? { ArgumentScanner.int(value, range) }
 }

@@ -53,15 +53,8 @@ struct Options: Sendable {
             "port", "host", "access-ttl", "client-id", "seed-refresh", "state-file", "latency-ms",
             "auto-approve-after", "device-interval", "device-expires-in",
         ]
-        let flags: [(name: String, value: String?)]
-        switch Flags.scan(args, valueFlags: values, boolFlags: []) as Result<[(name: String, value: String?)], Flags.EarlyExit<Options>> {
-        case .success(let f): flags = f
-        case .failure(let exit): return exit.result
-        }
-        var o = Options()
-        for (name, value) in flags {
-            let v = value ?? ""
-            let bad = ParseResult.failure("invalid value \"\(v)\" for --\(name)")
+        return Flags.parse(args, valueFlags: values, boolFlags: [], into: Options()) { o, name, v in
+            let bad = "invalid value \"\(v)\" for --\(name)"
             switch name {
             case "port": guard let n = Flags.int(v, 0...65535) else { return bad }; o.port = n
             case "host": o.host = v.isEmpty ? "127.0.0.1" : v
@@ -73,9 +66,9 @@ struct Options: Sendable {
             case "auto-approve-after": guard let n = Flags.int(v, 0...1_000_000) else { return bad }; o.autoApproveAfter = n
             case "device-interval": guard let n = Flags.int(v, 0...3600) else { return bad }; o.deviceInterval = n
             case "device-expires-in": guard let n = Flags.int(v, 1...86_400) else { return bad }; o.deviceExpiresIn = n
-            default: return .failure("unknown flag --\(name)")
+            default: return "unknown flag --\(name)"
             }
+            return nil
         }
-        return .run(o)
     }
 }

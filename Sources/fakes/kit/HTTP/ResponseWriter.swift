@@ -81,6 +81,8 @@ public final class ResponseWriter {
         try bytes.withBytes { (b) throws(SystemError) in try socket.sendAll(b) }
     }
 
+    /// Go's net/http `StatusText` wording (the fakes stand in for Go and Node servers),
+    /// kept apart from edged's RFC 9110 table on purpose: 413 is "Request Entity Too Large" here.
     public static func reason(_ status: Int) -> String {
         switch status {
         case 100: "Continue"
