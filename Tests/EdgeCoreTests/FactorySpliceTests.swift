@@ -2,14 +2,7 @@ import XCTest
 @testable import EdgeCore
 
 final class FactorySpliceTests: XCTestCase {
-    func apply(_ body: String, _ edit: (UnsafeRawBufferPointer, inout Splice) -> Void) -> String {
-        let b = Array(body.utf8)
-        return b.withUnsafeBytes { buf in
-            var s = Splice()
-            edit(buf, &s)
-            return String(decoding: s.apply(to: buf), as: UTF8.self)
-        }
-    }
+    func apply(_ body: String, _ edit: (UnsafeRawBufferPointer, inout Splice) -> Void) -> String { spliced(body, edit) }
 
     func testAnthropicSystemStringIsKeptAfterThePrompt() {
         let out = apply(#"{"model":"m", "system" : "Be brief.","messages":[]}"#) { FactorySplices.anthropicSystem($0, prompt: "Droid \"rules\"", into: &$1) }

@@ -3,14 +3,7 @@ import XCTest
 
 /// The one module of byte-range JSON edits: every other byte stays.
 final class JSONEditsTests: XCTestCase {
-    func edit(_ json: String, _ body: (UnsafeRawBufferPointer, inout Splice) -> Void) -> String {
-        let bytes = Array(json.utf8)
-        return bytes.withUnsafeBytes { b in
-            var splice = Splice()
-            body(b, &splice)
-            return String(decoding: splice.isEmpty ? Array(b) : splice.apply(to: b), as: UTF8.self)
-        }
-    }
+    func edit(_ json: String, _ body: (UnsafeRawBufferPointer, inout Splice) -> Void) -> String { spliced(json, body) }
 
     func testMembers() {
         XCTAssertEqual(edit(#"{ "a" :1 ,"b":2}"#) { JSONEdits.setMember($0, objectAt: 0, "a", Array("9".utf8), into: &$1) }, #"{ "a" :9 ,"b":2}"#)
