@@ -26,9 +26,9 @@ final class ClientConnection: LoopHandler {
     var inBuf = ByteBuffer()
     var outBuf = ByteBuffer()
     /// The current request's head; its header storage is kept across requests.
-    private(set) var head = RequestHead()
-    private var chunkedBody: [UInt8] = []
-    private var chunked: ChunkedDecoder? = nil
+    var head = RequestHead()
+    var chunkedBody: [UInt8] = []
+    var chunked: ChunkedDecoder? = nil
     private var bodyReceivedFromChunks = 0
     private var sentContinue = false
     /// The latest the whole body may arrive (monotonic ns).
@@ -51,7 +51,7 @@ final class ClientConnection: LoopHandler {
     var deadline: UInt64 = 0
     var slot = -1   // index in the server's connection list
     /// Requests answered on this connection (a drain closes only kept-alive idle ones).
-    private(set) var requestsServed = 0
+    var requestsServed = 0
     /// Taken back from a failed handover: every answer says Connection: close.
     var closeMode = false
     /// Hand this connection over once the queued response bytes are written.
@@ -220,7 +220,7 @@ final class ClientConnection: LoopHandler {
     }
 
     /// Bytes of the request (head plus raw body) in `inBuf`.
-    private var requestWireLength: Int {
+    var requestWireLength: Int {
         switch head.framing {
         case .none: return head.headLength
         case .length(let n): return head.headLength + n
@@ -339,75 +339,6 @@ final class ClientConnection: LoopHandler {
     /// A relayed head must add `Connection: close`: the connection ends after
     /// the response (close mode) but the backend's head does not say so.
     var mustAnnounceClose: Bool { !keepAlive && (closeMode || server.closeMode) }
-
-    // MARK: Finishing
-
-    /// An error answer edged writes itself; the connection closes after it.
-    func fail(_ status: Int, type: String, message: String) {
-        backendInUse = false
-        exchange.status = status
-        keepAlive = false
-        sink.complete(status: status, contentType: "application/json", body: LocalReply.errorBody(type: type, message: message), close: true)
-        finishRequest(reusable: false)
-    }
-
-    func reject(_ e: HTTPError) {
-        if !exchange.inFlight {
-            server.metrics.requestStarted()
-            exchange.begin(bodyBytes: 0)
-        }
-        exchange.route = .local
-        exchange.status = e.status
-        keepAlive = false
-        send(LocalReply.error(e))
-        Log.info("edged: refused a request: \(e.status) \(e.message)")
-        endExchange()
-        beginClosing()
-    }
-
-    func finishRequest(reusable: Bool) {
-        requestsServed += 1
-        logAccess(note: nil)
-        endExchange()
-        let handover = server.handover
-        // Draining: a stop closes after the answer; a reload hands the connection
-        // over; in close mode a connection whose answer did not say
-        // Connection: close stays, so that its next answer can say it.
-        let staysOpen = !server.draining || (handover != nil && !closeMode) || server.closeMode
-        guard reusable, state != .closed, staysOpen else {
-            beginClosing()
-            return
-        }
-        if server.closeMode { closeMode = true }
-        inBuf.consume(requestWireLength)
-        head.reset()
-        chunked = nil
-        chunkedBody.removeAll(keepingCapacity: false)
-        plan = RequestPlan()
-        state = .idle
-        deadline = Monotonic.nanoseconds() + context.idleTimeoutNanos
-        // The buffers stay for the next request; the tick frees them if the
-        // connection is still idle then (see `tick`).
-        if let handover {
-            // A reload is under way: the next request goes to the new generation.
-            return handOff(handover)
-        }
-        setInterest(Epoll.readable | Epoll.peerClosedWriting | (outBuf.isEmpty ? 0 : Epoll.writable))
-        // A pipelined request may already be buffered; the kernel may hold more.
-        processInput()
-        if state == .idle || state == .readingHead { readAvailable() }
-    }
-
-    func endExchange() { exchange.finish(server.metrics) }
-
-    func logAccess(note: String?) {
-        guard Log.enabled(.info) else { return }
-        let buf = inBuf.readable
-        guard head.headLength > 0, head.headLength <= buf.count else { return }
-        let model = withOriginalBody { plan.rewrite.aliasTarget.map { String(decoding: $0, as: UTF8.self) } ?? plan.modelRange.map($0.string) }
-        Log.info(exchange.accessLine(method: buf.string(head.method), path: buf.string(head.path(in: buf)), model: model,
-                                     now: Monotonic.nanoseconds(), note: note))
-    }
 
     func close() {
         guard state != .closed else { return }
