@@ -7,12 +7,18 @@
 #   make install BIN_DIR=DIR         install prebuilt binaries from DIR instead of building
 #   make check-units                 offline checks: systemd-analyze verify, then the security scores
 #   sudo make test-systemd           boot a Debian container with systemd and test the installed set
+#                                    (and, at its end, the .deb: install, upgrade under load, purge)
+#   make deb                         build .build/deb/droidgate_<version>_<arch>.deb (packaging/)
+#   make deb VERSION=0.1.0+test1     the same binaries with another version stamped in
+#   make lint-deb                    lintian on that package (packaging/lintian.md: the result)
+#   sudo make test-deb               only the .deb scenario of the container test
 #
 # BUILD_DIR defaults to .build; SWIFT to swift on PATH. Everything is done by the scripts
 # below; this file only passes the variables on.
 
 BUILD_DIR ?=
 BIN_DIR ?=
+VERSION ?=
 DESTDIR ?=
 SWIFT ?=
 
@@ -20,7 +26,13 @@ SCRIPT_ENV = DESTDIR='$(DESTDIR)' BIN_DIR='$(BIN_DIR)' BUILD_DIR='$(BUILD_DIR)' 
 # The binaries the checks use: BIN_DIR, else the release build's.
 CHECK_BIN = $(if $(BIN_DIR),$(BIN_DIR),$(if $(BUILD_DIR),$(BUILD_DIR),.build)/release)
 
-.PHONY: all build install check-units test-systemd
+# The .deb: make deb stamps VERSION (default: Sources/CSystem/Version.c) into copies of the
+# release binaries, so another version costs no rebuild.
+DEB_VERSION = $(if $(VERSION),$(VERSION),$(shell sed -n 's/.*droidgate_version_data\[64\] = "\([^"]*\)".*/\1/p' Sources/CSystem/Version.c))
+DEB_ARCH = $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+DEB = $(if $(BUILD_DIR),$(BUILD_DIR),.build)/deb/droidgate_$(DEB_VERSION)_$(DEB_ARCH).deb
+
+.PHONY: all build install check-units test-systemd deb lint-deb test-deb
 
 all: build
 
@@ -36,3 +48,12 @@ check-units: $(if $(BIN_DIR),,build)
 
 test-systemd: $(if $(BIN_DIR),,build)
 	tests/systemd/run '$(CHECK_BIN)'
+
+deb: $(if $(BIN_DIR),,build)
+	BIN_DIR='$(CHECK_BIN)' VERSION='$(DEB_VERSION)' OUT_DIR='$(dir $(DEB))' packaging/build-deb
+
+lint-deb: deb
+	lintian --info --display-level '>=pedantic' '$(DEB)'
+
+test-deb: $(if $(BIN_DIR),,build)
+	tests/systemd/deb '$(CHECK_BIN)'

@@ -174,14 +174,19 @@ final class Supervisor: Sendable {
 
     func start() {
         logTail.start()
-        startThread("supervisor") { [self] in run() }
-    }
-
-    private func run() {
+        // Re-adopt a running backend before the IPC socket is served (main.swift calls this
+        // first): otherwise an edged that connects at once would read the initial "stopped", a
+        // state it does not hold requests for, and answer them 503 while the backend runs on.
         if let adopted = BackendProcess.adopt(files: files) {
             child.value = adopted
             Log.info("supervisord: re-adopted the running backend (pid \(adopted.pid), \(adopted.executable))")
             update { $0.pid = adopted.pid; $0.executable = adopted.executable; $0.state = .starting; $0.message = "re-adopted pid \(adopted.pid)"; $0.listenerVerified = false }
+        }
+        startThread("supervisor") { [self] in run() }
+    }
+
+    private func run() {
+        if let adopted = child.value {
             if awaitReady(adopted) { superviseReady(adopted) }
             if let c = child.value, !c.isAlive { c.close(); child.value = nil }
             if pendingStop { return stopped() }

@@ -10,6 +10,10 @@
 #include <spawn.h>
 #include <stdint.h>
 
+/// droidgate's version ("0.1.0"), read at run time from the section "droidgate_version" of
+/// the executable (Version.c), so packaging can stamp a version into built binaries.
+const char *csys_droidgate_version(void);
+
 /// SO_PEERCRED of a connected Unix socket. Returns 0 or -1 with errno set.
 int csys_peercred(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
 

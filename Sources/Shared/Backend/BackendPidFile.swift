@@ -30,8 +30,11 @@ public struct BackendPidFile: Sendable, Equatable {
     }
 
     /// Is the recorded process still this one (same start time and executable, not a zombie)?
+    /// An executable whose file was replaced since it started (a package upgrade installs the new
+    /// binary under the same path) reads "PATH (deleted)" in /proc/PID/exe: still the same process.
     public var isRunning: Bool {
         guard let s = ProcFS.stat(of: pid), s.startTime == startTime, s.state != "Z", s.state != "X" else { return false }
-        return ProcFS.executable(of: pid) == executable
+        guard let exe = ProcFS.executable(of: pid) else { return false }
+        return exe == executable || exe == executable + " (deleted)"
     }
 }
