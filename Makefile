@@ -43,11 +43,11 @@ install:
 	$(SCRIPT_ENV) scripts/install
 
 check-units: $(if $(BIN_DIR),,build)
-	tests/systemd/verify-units '$(CHECK_BIN)'
-	tests/systemd/security-check '$(CHECK_BIN)'
+	suites/systemd/verify-units '$(CHECK_BIN)'
+	suites/systemd/security-check '$(CHECK_BIN)'
 
 test-systemd: $(if $(BIN_DIR),,build)
-	tests/systemd/run '$(CHECK_BIN)'
+	suites/systemd/run '$(CHECK_BIN)'
 
 deb: $(if $(BIN_DIR),,build)
 	BIN_DIR='$(CHECK_BIN)' VERSION='$(DEB_VERSION)' OUT_DIR='$(dir $(DEB))' packaging/build-deb
@@ -56,4 +56,4 @@ lint-deb: deb
 	lintian --info --display-level '>=pedantic' '$(DEB)'
 
 test-deb: $(if $(BIN_DIR),,build)
-	tests/systemd/deb '$(CHECK_BIN)'
+	suites/systemd/deb '$(CHECK_BIN)'

@@ -10,7 +10,7 @@ final class SystemdUnitTests: XCTestCase {
             throw XCTSkip("systemd-analyze is not installed")
         }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../tests/systemd/verify-units").standardized.path
+            .appendingPathComponent("../../suites/systemd/verify-units").standardized.path
         let (rc, out) = try runToEnd(script, [Binaries.dir], timeout: 120)
         XCTAssertEqual(rc, 0, out)
         XCTAssertTrue(out.contains("ok  droidgate-edged.service"), out)
@@ -26,7 +26,7 @@ final class SystemdSecurityTests: XCTestCase {
             throw XCTSkip("systemd-analyze is not installed")
         }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../tests/systemd/security-check").standardized.path
+            .appendingPathComponent("../../suites/systemd/security-check").standardized.path
         let (rc, out) = try runToEnd(script, [Binaries.dir], timeout: 120)
         XCTAssertEqual(rc, 0, out)
         for unit in ["droidgate-authd.service", "droidgate-edged.service", "droidgate-supervisord.service"] {

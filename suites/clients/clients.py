@@ -2,7 +2,7 @@
 """Client compatibility suite: the official OpenAI, Anthropic and Google GenAI
 Python SDKs against a running droidgate edge (with the fake backend behind it).
 
-Run through tests/clients/run, which builds the venv and starts the stack;
+Run through suites/clients/run, which builds the venv and starts the stack;
 this file only talks to an edge that is already up:
 
     clients.py --edge http://127.0.0.1:PORT --log LAUNCHER_OUTPUT

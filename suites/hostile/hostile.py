@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""droidgate's bad-input campaign (called by tests/hostile/run).
+"""droidgate's bad-input campaign (called by suites/hostile/run).
 
     hostile.py BIN_DIR WORK_DIR
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Load shaped like real clients against droidgate's edge, for tests/systemd/run.
+"""Load shaped like real clients against droidgate's edge, for suites/systemd/run.
 
   load.py run --stop F --ready F --kills F --out F [options]
   load.py report OUT --title T --reps N [--summary FILE] [--no-server-closes]
