@@ -127,7 +127,7 @@ struct WorkOS: Sendable {
         case .notConnectedToInternet?, .networkConnectionLost?: return "network unavailable while calling WorkOS (\(host))"
         case .serverCertificateUntrusted?, .serverCertificateHasBadDate?, .serverCertificateHasUnknownRoot?, .secureConnectionFailed?:
             return "TLS to WorkOS (\(host)) failed: \(error.localizedDescription)"
-        default: return "cannot reach WorkOS (\(host)): \(error.localizedDescription)"
+        default: return "cannot reach WorkOS (\(host)): \(error.localizedDescription)\(OutboundProxyEnvironment.viaProxiesNote)"
         }
     }
 

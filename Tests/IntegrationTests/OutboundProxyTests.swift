@@ -54,6 +54,7 @@ final class OutboundProxyTests: XCTestCase {
                           network: #"{"proxies": ["http://bob:wrong@127.0.0.1:\#(a.port)"]}"#)
         let r = try s.post("/v1/chat/completions", Self.chat)
         XCTAssertEqual(r.status, 502, r.bodyText)
+        XCTAssertTrue(r.bodyText.contains("through network.proxies"), "the client learns the call went through a proxy: \(r.bodyText)")
         XCTAssertEqual(try s.recorded().count, 0, "nothing reached Factory around the proxy")
         XCTAssertGreaterThanOrEqual(a.refused, 1)
         XCTAssertTrue(eventually { s.up.text.contains("refused the tunnel: 407 Proxy Authentication Required (check the user name and password in network.proxies)") }, s.up.text)

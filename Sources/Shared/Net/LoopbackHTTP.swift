@@ -80,7 +80,7 @@ public enum LoopbackHTTP {
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
             let name = line[..<colon].lowercased()
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: " \t")
+            let value = line[line.index(after: colon)...].trimming(" \t")
             if name == "transfer-encoding" && value.lowercased().contains("chunked") { chunked = true }
             if name == "content-length" { length = Int(value) }
         }
@@ -112,21 +112,12 @@ public enum LoopbackHTTP {
         while true {
             guard let lineEnd = index(of: [13, 10], in: b, from: i) else { return nil }
             let sizeText = String(decoding: b[i..<lineEnd], as: UTF8.self).split(separator: ";").first ?? ""
-            guard let size = Int(sizeText.trimmingCharacters(in: " \t"), radix: 16), size >= 0 else { return nil }
+            guard let size = Int(sizeText.trimming(" \t"), radix: 16), size >= 0 else { return nil }
             i = lineEnd + 2
             if size == 0 { return out }
             guard i + size <= b.count else { return nil }
             out.append(contentsOf: b[i..<(i + size)])
             i += size + 2
         }
-    }
-}
-
-private extension Substring {
-    func trimmingCharacters(in set: String) -> Substring {
-        var s = self
-        while let f = s.first, set.contains(f) { s = s.dropFirst() }
-        while let l = s.last, set.contains(l) { s = s.dropLast() }
-        return s
     }
 }

@@ -17,10 +17,10 @@ struct BackendProbe {
     static func parse(_ output: String) -> BackendProbe {
         var p = BackendProbe()
         for raw in output.split(separator: "\n", omittingEmptySubsequences: true) {
-            let line = raw.doctorTrimmed(" \t\r")
+            let line = raw.trimming(" \t\r")
             if p.version == nil, let r = line.range(of: versionPrefix) {
                 for field in line[r.upperBound...].split(separator: ",") {
-                    let f = field.doctorTrimmed(" ")
+                    let f = field.trimming(" ")
                     if p.version == nil { p.version = f; continue }
                     if f.hasPrefix("Commit: ") { p.commit = String(f.dropFirst(8)) }
                     if f.hasPrefix("BuiltAt: ") { p.builtAt = String(f.dropFirst(9)) }
@@ -45,16 +45,5 @@ struct BackendProbe {
             return .failure(Failed(description: "\(executable) -help does not print a CLIProxyAPI version (it printed: \(first)); is it cli-proxy-api?"))
         }
         return .success(p)
-    }
-}
-
-extension StringProtocol {
-    /// Without the leading and trailing characters found in `set`.
-    func doctorTrimmed(_ set: String) -> String {
-        let chars = Set(set)
-        var s = Substring(self)
-        while let f = s.first, chars.contains(f) { s = s.dropFirst() }
-        while let l = s.last, chars.contains(l) { s = s.dropLast() }
-        return String(s)
     }
 }

@@ -17,7 +17,7 @@ extension Doctor {
         func states(_ verb: String) -> [String] {
             Self.units.map { unit in
                 let out = CommandRunner.run(systemctl, [verb, unit], timeout: 10, stderr: false)
-                let state = out.output.split(separator: "\n").first.map { $0.doctorTrimmed(" \t\r") } ?? ""
+                let state = out.output.split(separator: "\n").first.map { $0.trimming(" \t\r") } ?? ""
                 return state.isEmpty ? "not-found" : state
             }
         }

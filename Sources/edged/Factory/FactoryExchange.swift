@@ -191,7 +191,7 @@ final class FactoryExchange: @unchecked Sendable {
         }
         if let error, !began {
             let why = (error as? URLError)?.code == .timedOut ? "no answer within \(Int(session.session.configuration.timeoutIntervalForRequest)) s" : error.localizedDescription
-            return fail(502, "bad_gateway", "Factory (\(plan.url.host ?? "?")) failed: \(why)")
+            return fail(502, "bad_gateway", "Factory (\(plan.url.host ?? "?")) failed: \(why)\(OutboundProxyEnvironment.viaProxiesNote)")
         }
         if (300..<400).contains(status) {
             return fail(502, "bad_gateway",

@@ -11,6 +11,16 @@ import Synchronization
 ///   process's own `OutboundRelay`, which applies `network.proxies` round-robin
 ///   and `network.noProxy`.
 public enum OutboundProxyEnvironment {
+    /// Whether this process's outbound calls go through its relay: an error
+    /// reaching Factory or WorkOS then says so (the relay's log line names the proxy).
+    public static var relaying: Bool { relayStarted.load(ordering: .relaxed) }
+    private static let relayStarted = Atomic<Bool>(false)
+
+    /// " (through network.proxies: …)" when relaying, else "": for messages about a failed call.
+    public static var viaProxiesNote: String {
+        relaying ? " (through network.proxies; the daemon's log names the proxy and what it answered)" : ""
+    }
+
     static let variables = ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
                             "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"]
 
@@ -35,6 +45,7 @@ public enum OutboundProxyEnvironment {
         let dir = try Files.makeTemporaryDirectory(prefix: "droidgate-\(slug)-outbound")
         let relay = try OutboundRelay(routes: OutboundRoutes(network), socketPath: dir + "/relay.sock")
         relay.start()
+        relayStarted.store(true, ordering: .relaxed)
         removeAtExit(dir: dir, socket: relay.socketPath)
         setenv("http_proxy", relay.curlProxyURL, 1)
         setenv("https_proxy", relay.curlProxyURL, 1)

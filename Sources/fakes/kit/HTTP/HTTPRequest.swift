@@ -114,14 +114,3 @@ public func hexValue(_ b: UInt8) -> UInt8? {
     default: return nil
     }
 }
-
-extension StringProtocol {
-    /// Drops the given characters from both ends.
-    public func trimming(_ set: String) -> String {
-        let chars = Set(set)
-        var s = Substring(self)
-        while let f = s.first, chars.contains(f) { s = s.dropFirst() }
-        while let l = s.last, chars.contains(l) { s = s.dropLast() }
-        return String(s)
-    }
-}
