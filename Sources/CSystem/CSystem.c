@@ -155,6 +155,10 @@ ssize_t csys_recv_with_pid(int fd, void *buf, size_t len, pid_t *pid) {
 
 int csys_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 int csys_pidfd_send_signal(int pidfd, int sig) { return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0); }
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+int csys_pidfd_getfd(int pidfd, int targetfd) { return (int)syscall(SYS_pidfd_getfd, pidfd, targetfd, 0); }
 
 short csys_posix_spawn_setsid(void) { return POSIX_SPAWN_SETSID; }
 int csys_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path) {

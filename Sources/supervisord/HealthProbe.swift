@@ -18,8 +18,9 @@ enum HealthProbe {
         case notOurs          // the listener stopped being the child's: nothing was sent
     }
 
-    static func check(port: Int, apiKey: String, child pid: pid_t, timeout: Double = 2) -> Result {
-        let ours = { ListenerOwnership.check(port: port, child: pid) == .child }
+    /// `held`: the listening sockets supervisord holds a duplicate of (`ListenerHold`).
+    static func check(port: Int, apiKey: String, child pid: pid_t, held: Set<LoopbackListeners.Inode>, timeout: Double = 2) -> Result {
+        let ours = { ListenerOwnership.check(port: port, child: pid, held: held).isChild }
         switch LoopbackHTTP.get(port: port, path: "/healthz", timeout: timeout, maxBytes: 4096, beforeSending: ours) {
         case .response(200, _): return .healthy
         case .response(404, _):

@@ -12,16 +12,24 @@ import Shared
 /// listener's inode against the sockets in the child's /proc/PID/fd (the
 /// child runs as our user, so both are readable under `ProtectProc=invisible`).
 enum ListenerOwnership: Equatable {
-    /// Every listener for 127.0.0.1:port is a socket the child holds.
-    case child
-    /// Nothing listens there (yet, or any more).
+    /// Every listener for 127.0.0.1:port is a socket the child holds: their inodes.
+    case child(Set<LoopbackListeners.Inode>)
+    /// Nothing listens there (yet, or any more), or only supervisord's own
+    /// duplicate of a socket the child has let go of (`ListenerHold`).
     case nobody
     /// Someone else listens there.
     case foreign(Squatter)
     /// The child's /proc entries could not be read (it just exited, say).
     case unknown(String)
 
-    static func check(port: Int, child pid: pid_t) -> ListenerOwnership {
+    var isChild: Bool {
+        if case .child = self { return true }
+        return false
+    }
+
+    /// `held`: the listening sockets supervisord itself holds a duplicate of.
+    /// One the child no longer holds is the child having let go, not a squatter.
+    static func check(port: Int, child pid: pid_t, held ours: Set<LoopbackListeners.Inode> = []) -> ListenerOwnership {
         guard let listeners = LoopbackListeners.receiving(port: port, asSeenBy: String(pid)) else {
             return .unknown("cannot read /proc/\(pid)/net/tcp (the backend exited?)")
         }
@@ -29,8 +37,9 @@ enum ListenerOwnership: Equatable {
         guard let held = LoopbackListeners.held(Set(listeners), by: pid) else {
             return .unknown("cannot read /proc/\(pid)/fd (the backend exited?)")
         }
-        if let other = listeners.first(where: { !held.contains($0) }) { return .foreign(Squatter(inode: other)) }
-        return .child
+        if let other = listeners.first(where: { !held.contains($0) && !ours.contains($0) }) { return .foreign(Squatter(inode: other)) }
+        if listeners.contains(where: { !held.contains($0) }) { return .nobody }
+        return .child(Set(listeners))
     }
 }
 

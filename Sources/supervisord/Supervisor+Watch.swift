@@ -11,9 +11,10 @@ extension Supervisor {
         let started = Monotonic.seconds()
         while true {
             let config = current.config
-            switch ListenerOwnership.check(port: config.port, child: p.pid) {
-            case .child:
-                if case .healthy = HealthProbe.check(port: config.port, apiKey: apiKey, child: p.pid) {
+            switch ListenerOwnership.check(port: config.port, child: p.pid, held: heldListeners) {
+            case .child(let inodes):
+                holdListener(inodes, of: p)
+                if case .healthy = HealthProbe.check(port: config.port, apiKey: apiKey, child: p.pid, held: heldListeners) {
                     update {
                         $0.state = .ready
                         $0.listenerVerified = true
@@ -38,6 +39,7 @@ extension Supervisor {
                 switch apply(takeCommands()) {
                 case .stop: return false
                 case .restartRequested:
+                    releaseListener()
                     p.stop(grace: config.stopTimeoutSeconds)
                     update { $0.state = .backoff; $0.message = "restarting by request"; $0.retryAt = Monotonic.seconds() }
                     return false
@@ -71,6 +73,7 @@ extension Supervisor {
                 case .restartRequested:
                     Log.info("supervisord: restarting the backend by request")
                     withdrawListener { $0.state = .backoff; $0.message = "restarting by request" }
+                    releaseListener()
                     p.stop(grace: config.stopTimeoutSeconds)
                     update { $0.state = .backoff; $0.restarts += 1; $0.lastExit = "restarted by request"; $0.message = "restarting"; $0.retryAt = Monotonic.seconds() }
                     return
@@ -80,8 +83,9 @@ extension Supervisor {
             if let since = current.readySince, Monotonic.seconds() - since >= Self.resetAfterHealthy {
                 nextBackoff = Self.firstBackoff
             }
-            switch ListenerOwnership.check(port: config.port, child: p.pid) {
-            case .child:
+            switch ListenerOwnership.check(port: config.port, child: p.pid, held: heldListeners) {
+            case .child(let inodes):
+                holdListener(inodes, of: p)
                 if !current.listenerVerified { update { $0.listenerVerified = true } }
             case .foreign(let squatter):
                 lostPort(p, to: squatter, port: config.port)
@@ -89,14 +93,16 @@ extension Supervisor {
             case .nobody, .unknown:
                 // Alive but not listening (an outside SIGTERM starts its drain):
                 // not the listener any more, at once; restarted if it stays so.
+                // Our duplicate keeps its socket listening until edged confirms, then goes.
                 if current.listenerVerified {
                     update { $0.listenerVerified = false; $0.state = .unhealthy; $0.message = "the backend (pid \(p.pid)) no longer listens on 127.0.0.1:\(config.port)" }
                 }
+                releaseListener()
             }
             guard Monotonic.seconds() >= nextProbe else { continue }
             nextProbe = Monotonic.seconds() + Self.healthInterval
             let listening = current.listenerVerified
-            if listening, case .healthy = HealthProbe.check(port: config.port, apiKey: apiKey, child: p.pid) {
+            if listening, case .healthy = HealthProbe.check(port: config.port, apiKey: apiKey, child: p.pid, held: heldListeners) {
                 if failures > 0 || current.state != .ready { update { $0.state = .ready; $0.message = "answering on 127.0.0.1:\(config.port)" } }
                 failures = 0
                 continue
@@ -107,6 +113,7 @@ extension Supervisor {
             if failures >= Self.failuresBeforeRestart {
                 Log.warning("supervisord: backend pid \(p.pid) stopped answering health checks; restarting it")
                 withdrawListener()
+                releaseListener()
                 p.stop(grace: 2)
                 crashed(p, status: nil, during: "operation", reason: "stopped answering health checks")
                 return

@@ -43,6 +43,9 @@ final class Supervisor: Sendable {
     private let publishing = Locked<Void>(())
     /// supervisord is stopping the backend for good: no report names a listener any more.
     private let backendStopping = Locked(false)
+    /// Our duplicate of the child's listening socket, while edged may send to it.
+    private let hold = Locked<ListenerHold?>(nil)
+    private let holdRefusalLogged = Locked(false)
 
     static let firstBackoff = 0.5
     static let maxBackoff = 30.0
@@ -163,6 +166,40 @@ final class Supervisor: Sendable {
         fence()
     }
 
+    /// The listening sockets supervisord holds a duplicate of.
+    var heldListeners: Set<LoopbackListeners.Inode> { hold.value?.inodes ?? [] }
+
+    /// Holds a duplicate of the child's listening sockets `inodes` (see
+    /// `ListenerHold`), so the port stays ours even at the moment the child dies.
+    /// Refused (Yama's ptrace restriction for an adopted backend, an old unit's
+    /// syscall filter): said once, and the backend is served without it.
+    func holdListener(_ inodes: Set<LoopbackListeners.Inode>, of p: BackendProcess) {
+        guard hold.value?.inodes != inodes else { return }
+        do {
+            let new = try ListenerHold.take(inodes, from: p)
+            hold.withLock { h in
+                h?.release()
+                h = new
+            }
+        } catch {
+            guard !holdRefusalLogged.value else { return }
+            holdRefusalLogged.value = true
+            Log.warning("supervisord: cannot hold the backend's listening socket (pid \(p.pid)): \(error); should the backend die, its port is free for a moment before supervisord learns of it")
+        }
+    }
+
+    /// Lets go of the held listening socket, once edged has confirmed it no
+    /// longer sends to the port (so whoever binds the port next gets nothing).
+    func releaseListener() {
+        guard hold.value != nil else { return }
+        if current.listenerVerified { update { $0.listenerVerified = false } }
+        fence()
+        hold.withLock { h in
+            h?.release()
+            h = nil
+        }
+    }
+
     func fence() {
         let late = changes.awaitAcknowledged(snapshot.value.seq, timeout: Self.fenceTimeout)
         if !late.isEmpty {
@@ -277,6 +314,7 @@ final class Supervisor: Sendable {
             child.value = nil
             Files.remove(files.pidFile)
             update { $0.state = .backoff; $0.pid = nil; $0.listenerVerified = false; $0.retryAt = Monotonic.seconds(); $0.message = "restarting without -local-model (build older than 2026-03-18)" }
+            releaseListener()
             return
         }
         let why = reason ?? status.map { "\($0)" } ?? "exited (status unknown: adopted process)"
@@ -297,6 +335,7 @@ final class Supervisor: Sendable {
             $0.retryAt = Monotonic.seconds() + b
             $0.message = "backend \(why); restarting in \(String(format: "%.1f", b)) s"
         }
+        releaseListener()
     }
 
     /// The current wait, doubling the next one (up to `maxBackoff`).
@@ -334,6 +373,7 @@ final class Supervisor: Sendable {
         child.value = nil
         Files.remove(files.pidFile)
         update { $0.pid = nil; $0.listenerVerified = false }
+        releaseListener()
     }
 
     /// Enters backoff for `reason`; returns the wait.
@@ -345,6 +385,7 @@ final class Supervisor: Sendable {
 
     private func stopped() {
         update { $0.state = .stopped; $0.message = "stopped"; $0.pid = nil; $0.listenerVerified = false }
+        releaseListener()
     }
 
     // MARK: Config and shutdown
@@ -365,6 +406,7 @@ final class Supervisor: Sendable {
         guard !keepBackend, child.value != nil else { return }
         backendStopping.value = true
         withdrawListener { $0.message = "supervisord is stopping the backend" }
+        releaseListener()
     }
 
     /// supervisord is exiting. `keepBackend`: leave the child running for the

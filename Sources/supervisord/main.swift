@@ -5,6 +5,14 @@ import Shared
 // Before any thread exists: SIGTERM/SIGINT/SIGHUP stay pending until the
 // signal thread takes them, so none is lost during start-up.
 SignalHandlers.blockEarly()
+// Not dumpable: the backend runs as our user and under our syscall filter, which allows
+// pidfd_getfd (for ListenerHold); without this it could take our IPC sockets with it. No
+// core dumps either (this process holds the backend key). The child is dumpable again
+// after its exec, so supervisord can still read its /proc entries and hold its listener.
+do { try Processes.forbidCoreDumps() } catch {
+    printError("supervisord: \(error)")
+    exitProcess(1)
+}
 
 let arguments = DaemonArguments.parse(
     Array(CommandLine.arguments.dropFirst()), name: "supervisord",

@@ -52,6 +52,8 @@ int csys_enable_passcred(int fd);
 ssize_t csys_recv_with_pid(int fd, void *buf, size_t len, pid_t *pid);
 ssize_t csys_getrandom(void *buf, size_t len);
 int csys_pidfd_send_signal(int pidfd, int sig);
+/// pidfd_getfd(2): a duplicate (close-on-exec) of descriptor `targetfd` of the process behind `pidfd`.
+int csys_pidfd_getfd(int pidfd, int targetfd);
 
 short csys_posix_spawn_setsid(void);
 int csys_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path);

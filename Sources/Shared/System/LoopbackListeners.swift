@@ -87,16 +87,22 @@ public enum LoopbackListeners {
     /// Which of `inodes` are sockets process `pid` holds open (stops reading
     /// its fd table once all are found); nil when the table cannot be read.
     public static func held(_ inodes: Set<Inode>, by pid: pid_t) -> Set<Inode>? {
+        descriptors(of: inodes, in: pid).map { Set($0.keys) }
+    }
+
+    /// For each of `inodes` that process `pid` holds open, one of its
+    /// descriptor numbers for it; nil when its fd table cannot be read.
+    public static func descriptors(of inodes: Set<Inode>, in pid: pid_t) -> [Inode: Int32]? {
         guard let dir = opendir("/proc/\(pid)/fd") else { return nil }
         defer { closedir(dir) }
-        var found: Set<Inode> = []
+        var found: [Inode: Int32] = [:]
         var link = [CChar](repeating: 0, count: 64)
         while found.count < inodes.count, let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard Int(name) != nil else { continue }
+            guard let number = Int32(name) else { continue }
             let n = readlink("/proc/\(pid)/fd/\(name)", &link, link.count - 1)
-            guard n > 0, let inode = socketInode(link[0..<n]), inodes.contains(inode) else { continue }
-            found.insert(inode)
+            guard n > 0, let inode = socketInode(link[0..<n]), inodes.contains(inode), found[inode] == nil else { continue }
+            found[inode] = number
         }
         return found
     }

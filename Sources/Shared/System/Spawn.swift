@@ -160,6 +160,14 @@ public struct Pidfd: Sendable {
         _ = try syscall("pidfd_send_signal") { csys_pidfd_send_signal(fd.rawValue, sig) }
     }
 
+    /// A duplicate of the process's descriptor `target` (close-on-exec):
+    /// the same open file, kept open for as long as we hold it. Needs ptrace
+    /// access to the process (same user and dumpable, or a descendant where
+    /// Yama restricts ptrace) and `pidfd_getfd` past any syscall filter.
+    public func duplicate(_ target: Int32) throws(SystemError) -> FileDescriptor {
+        FileDescriptor(rawValue: try syscall("pidfd_getfd") { csys_pidfd_getfd(fd.rawValue, target) })
+    }
+
     public func close() { fd.close() }
 }
 

@@ -25,13 +25,18 @@ import Synchronization
 /// - supervisord tells edged to stop sending before anything it does lets go
 ///   of the port (restart, unhealthy restart, stop) and waits for edged's
 ///   acknowledgement, so those are closed. A backend that dies on its own
-///   frees the port in the kernel a few microseconds before its pidfd
-///   becomes readable: a squatter would have to bind inside those
-///   microseconds and edged connect inside them too.
+///   closes its sockets in the kernel a little before its pidfd becomes
+///   readable; supervisord's duplicate of the listening socket
+///   (supervisord's ListenerHold) keeps the port taken through that moment and
+///   until edged has acknowledged, so that is closed too — unless supervisord
+///   could not take the duplicate (it says so in its log), when a squatter
+///   would have to bind inside those microseconds and edged connect inside them.
 /// - a backend that closes its listener while it lives without supervisord
 ///   asking (someone else sends it SIGTERM: it stops listening and drains)
 ///   is named the listener until supervisord's next ownership check, at most
-///   `Supervisor.ownershipInterval` (0.25 s) later.
+///   `Supervisor.ownershipInterval` (0.25 s) later. supervisord's duplicate
+///   keeps the socket listening meanwhile: a connection made then waits in
+///   its queue, unanswered, and is reset when supervisord lets go of it.
 /// - the pid is opened as a pidfd when the report arrives: a pid reused
 ///   between supervisord's check and that moment (the backend died and its
 ///   pid was recycled within that millisecond) would be watched instead.
