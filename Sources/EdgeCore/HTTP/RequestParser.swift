@@ -291,14 +291,12 @@ public enum RequestParser {
     @inline(__always) static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
 
     /// RFC 9110 tchar.
+    /// A bit per byte value 0..<128: DIGIT, ALPHA and ``!#$%&'*+-.^_`|~``. Literal
+    /// constants, not a lazily built table: no once-check on every byte of a head.
     @inline(__always) static func isTokenByte(_ c: UInt8) -> Bool {
-        tokenTable[Int(c)]
-    }
-
-    private static let tokenTable: [Bool] = (0..<256).map { c in
-        if c >= 0x30 && c <= 0x39 { return true }
-        if (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) { return true }
-        return "!#$%&'*+-.^_`|~".utf8.contains(UInt8(c))
+        let low: UInt64 = 0x03FF_6CFA_0000_0000, high: UInt64 = 0x57FF_FFFF_C7FF_FFFE
+        guard c < 128 else { return false }
+        return (c < 64 ? low : high) >> UInt64(c & 63) & 1 == 1
     }
 
     static func byteName(_ c: UInt8) -> String {

@@ -1,12 +1,14 @@
-/// What the planner needs from the configuration (fixed at start).
-public struct PlanSettings: Sendable {
-    public var rewrites: RewriteSettings
-    public var clientKeys: ClientKeyCheck
-    public var browserGuard: BrowserGuard
+/// What the planner needs from the configuration (fixed at start). A class:
+/// every request reads it, and a struct of this many arrays would be copied
+/// (a retain and a release for each) on each read.
+public final class PlanSettings: Sendable {
+    public let rewrites: RewriteSettings
+    public let clientKeys: ClientKeyCheck
+    public let browserGuard: BrowserGuard
     /// Whether a POST goes to Factory: its path is one the Factory route
     /// serves and its model (the JSON string's contents, as sent) is a
     /// configured Factory model. nil: no Factory models configured.
-    public var isFactoryRequest: (@Sendable (_ path: UnsafeRawBufferPointer, _ model: UnsafeRawBufferPointer) -> Bool)?
+    public let isFactoryRequest: (@Sendable (_ path: UnsafeRawBufferPointer, _ model: UnsafeRawBufferPointer) -> Bool)?
 
     public init(rewrites: RewriteSettings = RewriteSettings(), clientKeys: ClientKeyCheck = ClientKeyCheck(digests: []),
                 browserGuard: BrowserGuard = BrowserGuard(),

@@ -96,10 +96,13 @@ extension FileDescriptor {
     /// Non-blocking writev of two buffers (a request head and its body);
     /// nil when the socket buffer is full.
     public func writevNonBlocking(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) throws(SystemError) -> Int? {
-        var iov = [iovec(iov_base: UnsafeMutableRawPointer(mutating: a.baseAddress), iov_len: a.count),
-                   iovec(iov_base: UnsafeMutableRawPointer(mutating: b.baseAddress), iov_len: b.count)]
+        // A tuple on the stack, not an array: no allocation per call.
+        var iov = (iovec(iov_base: UnsafeMutableRawPointer(mutating: a.baseAddress), iov_len: a.count),
+                   iovec(iov_base: UnsafeMutableRawPointer(mutating: b.baseAddress), iov_len: b.count))
         let count: Int32 = b.count == 0 ? 1 : 2
-        return try nonBlockingSyscall("writev") { iov.withUnsafeMutableBufferPointer { Glibc.writev(rawValue, $0.baseAddress, count) } }
+        return try nonBlockingSyscall("writev") {
+            withUnsafeMutablePointer(to: &iov) { $0.withMemoryRebound(to: iovec.self, capacity: 2) { Glibc.writev(rawValue, $0, count) } }
+        }
     }
 
     /// Non-blocking send with MSG_NOSIGNAL (a gone peer is EPIPE, not SIGPIPE).

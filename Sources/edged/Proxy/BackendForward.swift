@@ -14,7 +14,8 @@ final class BackendForward {
     /// Unowned: the connection owns this. Entry points that write to the
     /// client hold it in a strong local (see `ResponseSink.connection`).
     unowned let connection: ClientConnection
-    unowned let server: LoopServer
+    // unowned(unsafe): never freed while the process runs (see EdgeServer.loops).
+    unowned(unsafe) let server: LoopServer
     let context: EdgeContext
     /// The head sent upstream, rebuilt per request in a reused array.
     private(set) var head: [UInt8] = []
@@ -34,6 +35,11 @@ final class BackendForward {
         self.connection = connection
         self.server = server
         self.context = context
+    }
+
+    /// The upstream connection refers to us unowned: it must not outlive us carrying us.
+    deinit {
+        if let u = upstream, u.carries(self) { u.abort() }
     }
 
     /// Writes the forward head from the plan and starts the request.

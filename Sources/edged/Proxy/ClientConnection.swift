@@ -18,8 +18,9 @@ final class ClientConnection: LoopHandler {
     }
 
     let socket: Socket
-    unowned let loop: EventLoop
-    unowned let server: LoopServer
+    // unowned(unsafe): never freed while the process runs (see EdgeServer.loops).
+    unowned(unsafe) let loop: EventLoop
+    unowned(unsafe) let server: LoopServer
     let context: EdgeContext
     var state: State = .idle
 

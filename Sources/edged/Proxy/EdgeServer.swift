@@ -5,6 +5,10 @@ import Synchronization
 /// one listening socket.
 final class EdgeServer: Sendable {
     let context: EdgeContext
+    /// The loops, and below their servers (each with its upstream pool), live
+    /// as long as the process: nothing removes them. The hot path's objects
+    /// therefore refer to them `unowned(unsafe)`, which costs nothing per
+    /// access, where a checked `unowned` reference costs reference counting.
     private let loops: [EventLoop]
     private let servers: Locked<[Int: LoopServerBox]>
 

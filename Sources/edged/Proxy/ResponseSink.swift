@@ -40,7 +40,10 @@ final class ResponseSink {
     /// list: without the local it, and this sink, would be freed mid-call.
     unowned let connection: ClientConnection
     private var framing: Framing = .relayed
-    private weak var producer: ResponseProducer?
+    /// Strong, and dropped when the response ends: a weak reference would move
+    /// the producer's reference counts to a side table (every retain and release
+    /// the slow path). A producer that has closed ignores `resume` and `cancel`.
+    private var producer: ResponseProducer?
     private var paused = false
     private var scratch: [UInt8] = []
 

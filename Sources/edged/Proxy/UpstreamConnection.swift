@@ -10,11 +10,15 @@ final class UpstreamConnection: LoopHandler, ResponseProducer {
     enum State { case connecting, writing, awaitingHead, relaying, idle, closed }
 
     let socket: Socket
-    unowned let loop: EventLoop
-    unowned let pool: UpstreamPool
+    // unowned(unsafe): never freed while the process runs (see EdgeServer.loops).
+    unowned(unsafe) let loop: EventLoop
+    unowned(unsafe) let pool: UpstreamPool
     var state: State
     private(set) var reused = false
-    private weak var forward: BackendForward?
+    /// The request being sent or answered. Unowned, not weak: a weak reference
+    /// would move both objects' reference counts to a side table, the slow path
+    /// for every retain and release. BackendForward detaches itself in its deinit.
+    private unowned var forward: BackendForward?
     private var written = 0
     /// Every byte of the current request (head and body) was written.
     private var requestWritten = false
@@ -338,6 +342,9 @@ final class UpstreamConnection: LoopHandler, ResponseProducer {
     }
 
     func cancel() { abort() }
+
+    /// Is `f` the request this connection carries?
+    func carries(_ f: BackendForward) -> Bool { forward === f }
 
     /// The client went away: this connection's response can't be delivered, drop it.
     func abort() {

@@ -4,7 +4,8 @@ import Shared
 
 /// Each loop's keep-alive connections to the backend.
 final class UpstreamPool {
-    unowned let loop: EventLoop
+    // unowned(unsafe): never freed while the process runs (see EdgeServer.loops).
+    unowned(unsafe) let loop: EventLoop
     let address: SocketAddress
     let gate: BackendGate
     private var idle: [UpstreamConnection] = []
