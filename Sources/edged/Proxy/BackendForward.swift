@@ -57,7 +57,7 @@ final class BackendForward {
     var requestIsHead: Bool { connection.requestMethodIs("HEAD") }
 
     private func connect() {
-        connection.deadline = Monotonic.nanoseconds() + context.upstreamTimeoutNanos
+        connection.deadline = server.loop.now + context.upstreamTimeoutNanos
         let gate = context.peers.gate
         guard let ticket = gate.admit() else { return held(.unverified) }
         if let u = server.pool.takeIdle(for: ticket) {
@@ -87,7 +87,7 @@ final class BackendForward {
         upstream = nil
         obstacle = why
         let backend = BackendState(context.peers.backend)
-        switch hold.unreachable(now: Monotonic.nanoseconds(), holdNanos: context.holdNanos, backendHopeless: backend.isHopeless) {
+        switch hold.unreachable(now: server.loop.now, holdNanos: context.holdNanos, backendHopeless: backend.isHopeless) {
         case .giveUp:
             hold.reset()
             c.fail(503, type: "backend_unavailable", message: unavailableMessage(why, backend))
@@ -157,7 +157,7 @@ final class BackendForward {
     /// Body bytes; false: pause (the client is slow or gone).
     func relay(_ bytes: UnsafeRawBufferPointer) -> Bool {
         let c = connection
-        c.deadline = Monotonic.nanoseconds() + context.upstreamTimeoutNanos
+        c.deadline = server.loop.now + context.upstreamTimeoutNanos
         return c.sink.body(bytes)
     }
 

@@ -9,7 +9,7 @@ extension ClientConnection {
     var responseStarted: Bool { exchange.status != 0 }
 
     func responseBegan(status: Int, upstreamLatency: Double? = nil) {
-        exchange.responseStarted(status: status, now: Monotonic.nanoseconds())
+        exchange.responseStarted(status: status, now: loop.now)
         if let upstreamLatency { exchange.upstreamLatency = upstreamLatency }
     }
 

@@ -49,7 +49,7 @@ extension ClientConnection {
         chunkedBody.removeAll(keepingCapacity: false)
         plan = RequestPlan()
         state = .idle
-        deadline = Monotonic.nanoseconds() + context.idleTimeoutNanos
+        deadline = loop.now + context.idleTimeoutNanos
         // The buffers stay for the next request; the tick frees them if the
         // connection is still idle then (see `tick`).
         if let handover {
@@ -70,6 +70,6 @@ extension ClientConnection {
         guard head.headLength > 0, head.headLength <= buf.count else { return }
         let model = withOriginalBody { plan.rewrite.aliasTarget.map { String(decoding: $0, as: UTF8.self) } ?? plan.modelRange.map($0.string) }
         Log.info(exchange.accessLine(method: buf.string(head.method), path: buf.string(head.path(in: buf)), model: model,
-                                     now: Monotonic.nanoseconds(), note: note))
+                                     now: loop.now, note: note))
     }
 }

@@ -9,7 +9,7 @@ extension ClientConnection {
     /// An adopted connection: starts from the bytes the previous owner read.
     func resume(pending: [UInt8], closeMode: Bool) {
         self.closeMode = closeMode
-        deadline = Monotonic.nanoseconds() + (pending.isEmpty ? context.idleTimeoutNanos : context.headerTimeoutNanos)
+        deadline = loop.now + (pending.isEmpty ? context.idleTimeoutNanos : context.headerTimeoutNanos)
         if !pending.isEmpty {
             pending.withUnsafeBytes { inBuf.append($0) }
             processInput()

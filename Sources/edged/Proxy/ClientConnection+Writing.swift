@@ -52,7 +52,7 @@ extension ClientConnection {
 
     func beginClosing() {
         state = .closing
-        deadline = Monotonic.nanoseconds() + 5_000_000_000
+        deadline = loop.now + 5_000_000_000
         if outBuf.isEmpty { linger() } else { setInterest(Epoll.writable) }
     }
 
@@ -62,7 +62,7 @@ extension ClientConnection {
         guard !lingering else { return }
         lingering = true
         socket.shutdown(writing: true)
-        deadline = Monotonic.nanoseconds() + 1_000_000_000
+        deadline = loop.now + 1_000_000_000
         setInterest(Epoll.readable | Epoll.peerClosedWriting)
         discardInput()
     }

@@ -67,7 +67,7 @@ final class ClientConnection: LoopHandler {
         self.loop = loop
         self.server = server
         self.context = context
-        deadline = Monotonic.nanoseconds() + context.headerTimeoutNanos
+        deadline = loop.now + context.headerTimeoutNanos
     }
 
     deinit {
@@ -153,7 +153,7 @@ final class ClientConnection: LoopHandler {
             case .idle:
                 guard !inBuf.isEmpty else { return }
                 state = .readingHead
-                exchange.started = Monotonic.nanoseconds()
+                exchange.started = loop.now
                 deadline = exchange.started + context.headerTimeoutNanos
             case .readingHead:
                 switch RequestParser.parse(inBuf.readable, maxBody: context.config.limits.maxBodyBytes, into: &head) {
@@ -176,7 +176,7 @@ final class ClientConnection: LoopHandler {
                     // the whole body must average at least 16 KiB/s (see readingBody below).
                     let expected: Int
                     if case .length(let n) = head.framing { expected = n } else { expected = 1 << 20 }
-                    let now = Monotonic.nanoseconds()
+                    let now = loop.now
                     bodyDeadline = now + context.headerTimeoutNanos + UInt64(expected / 16384) * 1_000_000_000
                     deadline = min(now + context.headerTimeoutNanos, bodyDeadline)
                 }
@@ -189,7 +189,7 @@ final class ClientConnection: LoopHandler {
                         send(LocalReply.continue100)
                     }
                     // Bytes arrived (or the head just completed): the silence clock restarts.
-                    deadline = min(Monotonic.nanoseconds() + context.headerTimeoutNanos, bodyDeadline)
+                    deadline = min(loop.now + context.headerTimeoutNanos, bodyDeadline)
                     return
                 }
                 dispatch()
@@ -315,7 +315,7 @@ final class ClientConnection: LoopHandler {
             Log.debug("REQUEST REASONING \(line)")
         }
         state = .forwarding   // reads stop here; the interest stays (see handleEvent) to spare an epoll_ctl
-        exchange.beginForwarding(now: Monotonic.nanoseconds())
+        exchange.beginForwarding(now: loop.now)
         backendInUse = true
         sink.reset(producer: nil)
         backend.start(buf, head, plan, backendKey: backendKey)
@@ -326,7 +326,7 @@ final class ClientConnection: LoopHandler {
         self.exchange.route = .factory
         factoryExchange = exchange
         state = .forwarding
-        self.exchange.beginForwarding(now: Monotonic.nanoseconds())
+        self.exchange.beginForwarding(now: loop.now)
         deadline = UInt64.max
         sink.reset(producer: exchange)
         exchange.start()

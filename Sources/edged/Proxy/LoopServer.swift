@@ -122,7 +122,7 @@ final class LoopServer: LoopHandler {
     }
 
     private func tick() {
-        let now = Monotonic.nanoseconds()
+        let now = loop.now
         var i = 0
         while i < connections.count {
             let c = connections[i]
