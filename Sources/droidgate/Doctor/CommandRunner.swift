@@ -1,12 +1,14 @@
-import Foundation
 import Glibc
 import Shared
 
 /// Runs a helper program (the backend's `-help`, systemctl, journalctl) with
 /// a time limit and collects what it prints on stdout and stderr together.
+/// Started with Shared's `Spawn` (posix_spawn, only the descriptors given,
+/// default signal handling) and read on this thread: no Foundation `Process`.
 enum CommandRunner {
     struct Outcome {
-        /// nil: it did not finish in time (it was killed) or could not start.
+        /// Its exit status (128 + the signal when a signal ended it); nil: it
+        /// did not finish in time (it was killed) or could not start.
         let status: Int32?
         let output: String
         let startError: String?
@@ -15,43 +17,63 @@ enum CommandRunner {
     /// `stderr`: false leaves the program's stderr out of `output` (to /dev/null).
     static func run(_ executable: String, _ arguments: [String], timeout: Double = 5, maxBytes: Int = 1 << 20,
                     stderr: Bool = true) -> Outcome {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
+        var env = Environment.all()
         env["SYSTEMD_PAGER"] = ""
         env["PAGER"] = "cat"
         env["SYSTEMD_COLORS"] = "0"
-        p.environment = env
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = stderr ? pipe : FileHandle.nullDevice
-        p.standardInput = FileHandle.nullDevice
-        let collected = Locked<Data>(Data())
-        let ended = DispatchSemaphoreBox()
-        do { try p.run() } catch {
-            return Outcome(status: nil, output: "", startError: "\(error.localizedDescription)")
-        }
-        let reader = pipe.fileHandleForReading
-        startThread("doctor-read") {
-            while true {
-                let d = reader.availableData
-                if d.isEmpty { break }
-                collected.withLock { if $0.count < maxBytes { $0.append(d) } }
+        let pid: pid_t
+        let output: FileDescriptor
+        do throws(SystemError) {
+            let devNull = try FileDescriptor.open("/dev/null", O_RDWR)
+            defer { devNull.close() }
+            let pipe = try FileDescriptor.pipe()
+            defer { pipe.write.close() }
+            var options = SpawnOptions()
+            options.fdMap = [(devNull, 0), (pipe.write, 1), (stderr ? pipe.write : devNull, 2)]
+            do throws(SystemError) {
+                pid = try Spawn.run(executable, arguments: arguments, environment: env, options: options)
+            } catch {
+                pipe.read.close()
+                throw error
             }
-            ended.signal()
+            output = pipe.read
+        } catch {
+            return Outcome(status: nil, output: "", startError: "\(error)")
         }
+        defer { output.close() }
+
+        // Read until the program closes its end or the time is up; a grandchild
+        // that keeps the pipe open after the program exits gets a second at most.
+        var collected: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 << 10)
         let deadline = Monotonic.seconds() + timeout
-        while p.isRunning && Monotonic.seconds() < deadline { usleep(10_000) }
-        var status: Int32? = nil
-        if p.isRunning {
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
-        } else {
-            status = p.terminationStatus
+        var exited: ExitStatus? = nil
+        var exitedAt: Double? = nil
+        while true {
+            let now = Monotonic.seconds()
+            if exited == nil, let s = try? Processes.wait(pid, noHang: true) {
+                exited = s
+                exitedAt = now
+            }
+            if now >= deadline || exitedAt.map({ now - $0 >= 1 }) == true { break }
+            guard (try? Poll.readable(output, timeoutMs: 50)) == true else { continue }
+            let n = chunk.withUnsafeMutableBytes { (try? output.read(into: $0)) ?? 0 }
+            if n == 0 {   // every writer closed its end
+                if exited == nil { exited = try? Processes.wait(pid, noHang: false) }
+                break
+            }
+            if collected.count < maxBytes { collected.append(contentsOf: chunk[0..<min(n, maxBytes - collected.count)]) }
         }
-        // A grandchild may hold the pipe open: do not wait for it long.
-        _ = ended.wait(seconds: 1)
-        return Outcome(status: status, output: String(decoding: collected.value, as: UTF8.self), startError: nil)
+        if exited == nil {
+            Processes.signal(pid, SIGKILL)
+            _ = try? Processes.wait(pid)
+        }
+        let status: Int32? = exited.map {
+            switch $0 {
+            case .exited(let code): return code
+            case .signaled(let signal): return 128 + signal
+            }
+        }
+        return Outcome(status: status, output: String(decoding: collected, as: UTF8.self), startError: nil)
     }
 }
