@@ -24,8 +24,9 @@ public enum Flags {
         }
     }
 
-    /// Help, version or a bad flag: the parse ends with `result`.
-    public struct EarlyExit<O>: Error {
+    /// Help, version or a bad flag: the parse ends with `result`. `@unchecked`:
+    /// it never carries `.parsed`, the one case holding an `O`.
+    public struct EarlyExit<O>: Error, @unchecked Sendable {
         public let result: ParseResult<O>
     }
 
