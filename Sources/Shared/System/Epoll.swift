@@ -96,7 +96,7 @@ extension FileDescriptor {
     /// Non-blocking writev of two buffers (a request head and its body);
     /// nil when the socket buffer is full.
     public func writevNonBlocking(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) throws(SystemError) -> Int? {
-        // A tuple on the stack, not an array: no allocation per call.
+        // A tuple, not an array: no array object set up and torn down per call.
         var iov = (iovec(iov_base: UnsafeMutableRawPointer(mutating: a.baseAddress), iov_len: a.count),
                    iovec(iov_base: UnsafeMutableRawPointer(mutating: b.baseAddress), iov_len: b.count))
         let count: Int32 = b.count == 0 ? 1 : 2
