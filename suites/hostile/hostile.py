@@ -1150,6 +1150,24 @@ def parse_frames(data):
 HELLO = {"hello": "droidgate-ipc", "version": 1, "role": "hostile"}
 
 
+def read_until(s, data, timeout, enough):
+    """Reads from s, appending to data, until enough(data), EOF (or a reset) or `timeout`
+    seconds. Returns (data, eof)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and not enough(data):
+        s.settimeout(max(0.05, end - time.monotonic()))
+        try:
+            c = s.recv(65536)
+        except socket.timeout:
+            return data, False
+        except OSError:
+            c = b""
+        if not c:
+            return data, True
+        data += c
+    return data, False
+
+
 def ipc_talk(sockname, steps, read_timeout=3.0, half_close=False, byte_delay=0.0, done=None):
     """steps: list of bytes to send; after each, frames are collected for a short
     while. Returns (frames, eof, elapsed, raw)."""
@@ -1172,20 +1190,8 @@ def ipc_talk(sockname, steps, read_timeout=3.0, half_close=False, byte_delay=0.0
                 break
             if i < len(steps) - 1:
                 # wait for the reply to this step (e.g. the server's hello)
-                end = time.monotonic() + 2.0
                 want = len(parse_frames(data)) + 1
-                while time.monotonic() < end and len(parse_frames(data)) < want:
-                    s.settimeout(max(0.05, end - time.monotonic()))
-                    try:
-                        c = s.recv(65536)
-                    except socket.timeout:
-                        break
-                    except OSError:
-                        c = b""
-                    if not c:
-                        eof = True
-                        break
-                    data += c
+                data, eof = read_until(s, data, 2.0, lambda d: len(parse_frames(d)) >= want)
             if eof:
                 break
         if half_close and not eof:
@@ -1193,19 +1199,8 @@ def ipc_talk(sockname, steps, read_timeout=3.0, half_close=False, byte_delay=0.0
                 s.shutdown(socket.SHUT_WR)
             except OSError:
                 pass
-        end = time.monotonic() + read_timeout
-        while not eof and time.monotonic() < end and not (done and done(parse_frames(data))):
-            s.settimeout(max(0.05, end - time.monotonic()))
-            try:
-                c = s.recv(65536)
-            except socket.timeout:
-                break
-            except OSError:
-                c = b""
-            if not c:
-                eof = True
-                break
-            data += c
+        if not eof:
+            data, eof = read_until(s, data, read_timeout, lambda d: bool(done and done(parse_frames(d))))
     finally:
         s.close()
     return parse_frames(data), eof, time.monotonic() - t0, data
