@@ -184,7 +184,7 @@ final class Supervisor: Sendable {
         } catch {
             guard !holdRefusalLogged.value else { return }
             holdRefusalLogged.value = true
-            Log.warning("supervisord: cannot hold the backend's listening socket (pid \(p.pid)): \(error); should the backend die, its port is free for a moment before supervisord learns of it")
+            Log.warning("supervisord: cannot hold the backend's listening socket (pid \(p.pid)): \(error); should the backend die, its port is free for a moment before supervisord learns of it. Fix: let supervisord call pidfd_getfd (the shipped unit's SystemCallFilter= allows it; a container manager's own filter may not), and for a backend adopted after a supervisord restart, kernel.yama.ptrace_scope must be 0")
         }
     }
 

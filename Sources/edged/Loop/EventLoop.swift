@@ -90,9 +90,10 @@ final class EventLoop: @unchecked Sendable {
         let capacity = 256
         let datas = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
         let masks = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
-        var nextTick = Monotonic.nanoseconds() + UInt64(Self.tickMilliseconds) * 1_000_000
+        now = Monotonic.nanoseconds()
+        var nextTick = now + UInt64(Self.tickMilliseconds) * 1_000_000
         while true {
-            now = Monotonic.nanoseconds()
+            // `now` was read at the end of the last round (or just above).
             let wait = now >= nextTick ? 0 : Int32((nextTick - now) / 1_000_000) + 1
             // EINTR comes back as 0 events; anything else (EBADF, EFAULT, EINVAL) means the
             // loop's own epoll descriptor or buffers are broken: crash with the call's name.
@@ -116,6 +117,7 @@ final class EventLoop: @unchecked Sendable {
             now = Monotonic.nanoseconds()
             if now >= nextTick {
                 for t in tickers { t() }
+                now = Monotonic.nanoseconds()
                 nextTick = now + UInt64(Self.tickMilliseconds) * 1_000_000
             }
         }
