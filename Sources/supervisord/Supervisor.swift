@@ -45,6 +45,8 @@ final class Supervisor: Sendable {
     private let backendStopping = Locked(false)
     /// Our duplicate of the child's listening socket, while edged may send to it.
     private let hold = Locked<ListenerHold?>(nil)
+    /// The child whose socket the kernel refused us (not asked again), and whether that was said.
+    private let holdRefusedFor = Locked<pid_t?>(nil)
     private let holdRefusalLogged = Locked(false)
 
     static let firstBackoff = 0.5
@@ -174,7 +176,7 @@ final class Supervisor: Sendable {
     /// Refused (Yama's ptrace restriction for an adopted backend, an old unit's
     /// syscall filter): said once, and the backend is served without it.
     func holdListener(_ inodes: Set<LoopbackListeners.Inode>, of p: BackendProcess) {
-        guard hold.value?.inodes != inodes else { return }
+        guard hold.value?.inodes != inodes, holdRefusedFor.value != p.pid else { return }
         do {
             let new = try ListenerHold.take(inodes, from: p)
             hold.withLock { h in
@@ -182,6 +184,12 @@ final class Supervisor: Sendable {
                 h = new
             }
         } catch {
+            // A refusal stands for this child; a socket that moved (a race) is tried again.
+            switch error {
+            case .refused, .noPidfd: break
+            case .notFound, .notTheListener: return
+            }
+            holdRefusedFor.value = p.pid
             guard !holdRefusalLogged.value else { return }
             holdRefusalLogged.value = true
             Log.warning("supervisord: cannot hold the backend's listening socket (pid \(p.pid)): \(error); should the backend die, its port is free for a moment before supervisord learns of it. Fix: let supervisord call pidfd_getfd (the shipped unit's SystemCallFilter= allows it; a container manager's own filter may not), and for a backend adopted after a supervisord restart, kernel.yama.ptrace_scope must be 0")
