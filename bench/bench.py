@@ -32,6 +32,25 @@ def env_int(name, default):
     return int(v) if v not in (None, "") else default
 
 
+# How wrk and the backends share their core (BENCH_LOAD_SCHED): "batch" runs them SCHED_BATCH.
+# They stand in for other machines; sharing one core, a normal (SCHED_OTHER) wakeup lets each
+# preempt the other in the middle of a batch of responses, and how often that happens depends
+# on how fast the proxy feeds them, not on the proxy's own latency (bench/results/
+# profile-summary.md, "The added-p99 figure at c16"). SCHED_BATCH tasks do not preempt on
+# wakeup. The proxies run under the normal policy either way.
+LOAD_SCHED = "batch"
+
+
+def on_load_core(argv, cpus):
+    """argv pinned to the load core(s), under the load side's scheduling policy."""
+    if cpus is None:
+        return argv
+    prefix = ["taskset", "-c", cpus]
+    if LOAD_SCHED == "batch":
+        prefix = ["chrt", "--batch", "0"] + prefix
+    return prefix + argv
+
+
 def log(msg):
     print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
@@ -50,8 +69,11 @@ class Procs:
         with open(self.pidfile, "a") as f:
             f.write(f"{pid}\n")
 
-    def start(self, name, argv, cpus=None, env=None, quiet=False):
-        if cpus is not None:
+    def start(self, name, argv, cpus=None, env=None, quiet=False, load=False):
+        """load: a backend on the load core (on_load_core); otherwise pinned to cpus as is."""
+        if load:
+            argv = on_load_core(argv, cpus)
+        elif cpus is not None:
             argv = ["taskset", "-c", cpus] + argv
         out = open(os.path.join(self.tmp, f"{name}.out"), "wb")
         err = open(os.devnull if quiet else os.path.join(self.tmp, f"{name}.err"), "wb")
@@ -191,8 +213,7 @@ PROCS = None  # the Procs of this run, so wrk's pid is recorded too
 def run_wrk(script, port, conns, duration, cpus, timeout_s=10):
     argv = ["wrk", "-t1", f"-c{conns}", f"-d{duration}s", "--latency", f"--timeout={timeout_s}s",
             "-s", script, f"http://{LOOPBACK}:{port}/v1/chat/completions"]
-    if cpus is not None:
-        argv = ["taskset", "-c", cpus] + argv
+    argv = on_load_core(argv, cpus)
     p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if PROCS:
         PROCS.record(p.pid)
@@ -724,7 +745,12 @@ def main():
         profile_top=15,
         profile_top_user=10,
         backend=os.environ.get("BENCH_BACKEND", "static"),
+        load_sched=os.environ.get("BENCH_LOAD_SCHED", "batch"),
     )
+    if cfg.load_sched not in ("batch", "other"):
+        raise SystemExit(f"unknown BENCH_LOAD_SCHED {cfg.load_sched} (known: batch, other)")
+    global LOAD_SCHED
+    LOAD_SCHED = cfg.load_sched
     if cfg.backend not in ("static", "fake"):
         raise SystemExit(f"unknown BENCH_BACKEND {cfg.backend} (known: static, fake)")
     unknown = cfg.phases - {"wrk", "sse", "idle", "alloc", "profile"}
@@ -795,7 +821,7 @@ def main():
             f"cpu {cfg.proxy_cpus}, backend/wrk/clients on cpu {cfg.load_cpus}")
         # The fake logs a line per request and has no switch for it: its stderr goes to /dev/null.
         fake = procs.start("backend", [fake_bin, "--host", LOOPBACK, "--port", str(bp)], cpus=cfg.load_cpus,
-                           quiet=True)
+                           quiet=True, load=True)
         wait_http(bp, proc=fake)
         backends = [("backend", fake)]
         wrk_scripts(tmp, res)  # also writes small.json and big.json
@@ -809,7 +835,7 @@ def main():
             res.reply_len = len(expect)
             conf, d = static_backend_conf(tmp, sp, reply_path, cfg.nofile)
             static = procs.start("static-backend", ["nginx", "-e", "stderr", "-p", d, "-c", conf],
-                                 cpus=cfg.load_cpus)
+                                 cpus=cfg.load_cpus, load=True)
             wait_http(sp, proc=static)
             kids = children(static.pid)
             for k in kids:
@@ -1324,7 +1350,12 @@ def render(cfg, res, facts, targets, tmp, elapsed):
                      "(`BENCH_BACKEND=fake`; it is slower per request than any proxy, so throughput and p99 "
                      "are mostly the backend's).") +
                  f" Proxies pinned to cpu {cfg.proxy_cpus}; backend, wrk and the Python "
-                 f"clients to cpu {cfg.load_cpus}. Latencies in ms. *added p99* = p99 through the proxy − p99 "
+                 f"clients to cpu {cfg.load_cpus}" +
+                 (" (wrk and the backends under SCHED_BATCH, so that they do not preempt each other on "
+                  "wakeup: they stand in for other machines; `BENCH_LOAD_SCHED=other` for the normal policy)"
+                  if cfg.load_sched == "batch" else " (all under the normal scheduling policy, "
+                  "`BENCH_LOAD_SCHED=other`)") +
+                 f". Latencies in ms. *added p99* = p99 through the proxy − p99 "
                  f"direct (so comparing added p99 between proxies is comparing their p99). The edged/other added-p99 "
                  f"columns give the ratio when both are positive, and in brackets edged's p99 minus the other's "
                  f"(negative: edged is better).")
