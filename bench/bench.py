@@ -706,6 +706,7 @@ def machine_facts(bin_dir, repo):
         ("cpu", cpu),
         ("kernel", platform.release()),
         ("swift", tool_version(["swift", "--version"])),
+        ("edged build", "release, --static-swift-stdlib (as scripts/install builds it)"),
         ("commit", commit + (" (with uncommitted changes)" if dirty else "")),
         ("nginx", tool_version(["nginx", "-v"])),
         ("haproxy", tool_version(["haproxy", "-v"])),
