@@ -50,12 +50,13 @@ struct BrowserLogin {
     func run() -> Int32 {
         let port = options.oauthCallbackPort ?? defaultPort
         let state = IDs.hex(32)   // misc.GenerateRandomState: 16 random bytes, hex
-        guard let (server, bound) = CallbackService.start(port: port, path: callbackPath,
-                                                           antigravityStyle: kind == .antigravity) else {
+        guard let listener = CallbackService.start(port: port, path: callbackPath,
+                                                   antigravityStyle: kind == .antigravity) else {
             return report(kind == .antigravity
                 ? .other("antigravity: failed to start callback server: listen tcp :\(port): bind: address already in use")
                 : .portInUse)
         }
+        let bound = listener.port
         let url = authURL(state: state, port: Int(bound))
         if !options.noBrowser {
             printOut("Opening browser for \(name) authentication")
@@ -65,8 +66,10 @@ struct BrowserLogin {
         printOut("Visit the following URL to continue authentication:\n\(url)")
         printOut("Waiting for \(name) authentication callback...")
 
+        let waited = waitForCallback(listener.service)
+        listener.shutdown()   // the real Login's deferred Stop/Shutdown, before the command prints
         let result: CallbackResult
-        switch waitForCallback(server) {
+        switch waited {
         case .success(let r): result = r
         case .failure(let f): return report(f)
         }

@@ -81,13 +81,45 @@ final class CallbackService: FakeService {
     }
 
     /// Listens on every interface (the real servers use ":port"); nil when the port is taken.
-    static func start(port: Int, path: String, antigravityStyle: Bool) -> (CallbackService, UInt16)? {
+    static func start(port: Int, path: String, antigravityStyle: Bool) -> CallbackListener? {
         guard let listener = try? Listen.tcp(host: "0.0.0.0", port: port) else { return nil }
         let service = CallbackService(path: path, antigravityStyle: antigravityStyle)
-        let bound = listener.localAddress()?.port ?? UInt16(port)
-        let server = HTTPServer(listener: listener, service: service)
-        startThread("oauth-callback") { server.acceptUntilStopped() }
-        return (service, bound)
+        return CallbackListener(HTTPServer(listener: listener, service: service),
+                                port: listener.localAddress()?.port ?? UInt16(port))
+    }
+}
+
+/// The callback server while a login waits on it. `shutdown()` is what the real logins defer
+/// when they start it: claude and codex `oauthServer.Stop(ctx)` (`sdk/auth/claude.go`,
+/// `sdk/auth/codex.go`), antigravity `srv.Shutdown(ctx)` (`sdk/auth/antigravity.go`), Go's
+/// `http.Server.Shutdown` with a 2 s context. It stops accepting and lets a response being
+/// written finish: the handler records the callback before it answers (`sendResult`, then
+/// `http.Redirect` in `internal/auth/claude/oauth_server.go`), so without the wait the process
+/// could exit in between and the browser would get no page at all.
+final class CallbackListener: Sendable {
+    let service: CallbackService
+    let port: UInt16
+    private let server: HTTPServer<CallbackService>
+    private let acceptLoopEnded = Locked(false)
+    static let shutdownGraceMilliseconds = 2000
+
+    fileprivate init(_ server: HTTPServer<CallbackService>, port: UInt16) {
+        self.server = server
+        self.service = server.service
+        self.port = port
+        let ended = acceptLoopEnded
+        startThread("oauth-callback") {
+            server.acceptUntilStopped()
+            ended.value = true
+        }
+    }
+
+    func shutdown() {
+        server.requestStop()
+        let deadline = Monotonic.nanoseconds() + UInt64(Self.shutdownGraceMilliseconds) * 1_000_000
+        while !acceptLoopEnded.value && Monotonic.nanoseconds() < deadline { sleepSeconds(0.001) }
+        let left = deadline - min(deadline, Monotonic.nanoseconds())
+        _ = server.drain(graceMilliseconds: Int(left / 1_000_000))
     }
 }
 
