@@ -379,6 +379,8 @@ final class BackendFidelityTests: XCTestCase {
         let r = try XCTUnwrap(try request(port, "GET", "/callback?code=c0de&state=\(try state(in: p.text))"))
         XCTAssertEqual(r.status, 302)
         XCTAssertEqual(r.header("Location"), "/success")
+        XCTAssertEqual(r.header("Content-Type"), "text/html; charset=utf-8", "Go's http.Redirect")
+        XCTAssertEqual(r.bodyText, "<a href=\"/success\">Found</a>.\n\n")
         XCTAssertEqual(p.waitForExit(timeout: 10), 0, p.text)
         XCTAssertTrue(p.text.contains("Claude authentication successful!"), p.text)
     }

@@ -71,7 +71,10 @@ final class CallbackService: FakeService {
             return plainError(reply, 400, "No state parameter received")
         }
         deliver(CallbackResult(code: q("code"), state: q("state")))
-        return reply.raw(302, contentType: nil, [], headers: [HTTPHeader(name: "Location", value: "/success")])
+        // Go's http.Redirect for a GET (net/http/server.go): an HTML content type and a short
+        // link body, printed with Fprintln (hence the second newline).
+        return reply.raw(302, contentType: "text/html; charset=utf-8", Array("<a href=\"/success\">Found</a>.\n\n".utf8),
+                         headers: [HTTPHeader(name: "Location", value: "/success")])
     }
 
     /// Go's `http.Error`.
