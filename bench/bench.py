@@ -42,12 +42,10 @@ LOAD_SCHED = "batch"
 
 
 def on_load_core(argv, cpus):
-    """argv pinned to the load core(s), under the load side's scheduling policy."""
-    if cpus is None:
-        return argv
-    prefix = ["taskset", "-c", cpus]
-    if LOAD_SCHED == "batch":
-        prefix = ["chrt", "--batch", "0"] + prefix
+    """argv under the load side's scheduling policy, pinned to the load core(s) when there are two."""
+    prefix = ["chrt", "--batch", "0"] if LOAD_SCHED == "batch" else []
+    if cpus is not None:
+        prefix += ["taskset", "-c", cpus]
     return prefix + argv
 
 

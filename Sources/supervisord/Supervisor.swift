@@ -45,8 +45,9 @@ final class Supervisor: Sendable {
     private let backendStopping = Locked(false)
     /// Our duplicate of the child's listening socket, while edged may send to it.
     private let hold = Locked<ListenerHold?>(nil)
-    /// The child whose socket the kernel refused us (not asked again), and whether that was said.
+    /// The child whose socket the kernel refused us (not asked again).
     private let holdRefusedFor = Locked<pid_t?>(nil)
+    /// Whether a refusal was logged (once per supervisord).
     private let holdRefusalLogged = Locked(false)
 
     static let firstBackoff = 0.5
