@@ -1,3 +1,4 @@
+import Glibc
 import Shared
 import Synchronization
 
@@ -9,11 +10,18 @@ public final class IPCClient: Sendable {
     private let framed: FramedConnection
     private let nextID = Atomic<Int>(1)
 
-    /// Connects and exchanges hellos. Errors say which socket and why.
-    public init(path: String, role: String, timeout: Double = 5) throws(IPCError) {
+    /// Connects, checks that the server is one of `servedBy` (SO_PEERCRED,
+    /// before a byte is sent), and exchanges hellos. Errors say which socket
+    /// and why.
+    public init(path: String, role: String, timeout: Double = 5,
+                servedBy: Set<uid_t> = [0, geteuid()]) throws(IPCError) {
         self.path = path
         let socket: Socket
         do { socket = try Socket.connectUnix(path: path) } catch { throw .system(error) }
+        do { try ServerIdentity.verify(socket, path: path, allowed: servedBy) } catch {
+            socket.close()
+            throw error
+        }
         // Replies may carry descriptors (announced by "fds":N).
         let framed = FramedConnection(socket: socket, descriptors: .accept)
         do {
@@ -104,6 +112,7 @@ public final class ReconnectingClient: Sendable {
     public let path: String
     public let role: String
     public let target: String
+    public let servedBy: Set<uid_t>
     private let subscriptions: [Subscription]
     private let state = Mutex<State>(State())
     private let nextID = Atomic<Int>(1)
@@ -130,11 +139,14 @@ public final class ReconnectingClient: Sendable {
         var subIDs: [Int: Int] = [:]   // request id → index in subscriptions
     }
 
+    /// `servedBy`: who may serve the socket (default: root, this process's
+    /// user, or the system user of the daemon named `target`).
     public init(path: String, role: String, target: String, subscriptions: [Subscription] = [],
-                onConnect: @escaping @Sendable () -> Void = {}) {
+                servedBy: Set<uid_t>? = nil, onConnect: @escaping @Sendable () -> Void = {}) {
         self.path = path
         self.role = role
         self.target = target
+        self.servedBy = servedBy ?? DaemonName(rawValue: target).map(ServerIdentity.system) ?? [0, geteuid()]
         self.subscriptions = subscriptions
         self.onConnect = onConnect
     }
@@ -210,6 +222,10 @@ public final class ReconnectingClient: Sendable {
     private func connect() throws(IPCError) -> FramedConnection {
         let socket: Socket
         do { socket = try Socket.connectUnix(path: path) } catch { throw .system(error) }
+        do { try ServerIdentity.verify(socket, path: path, allowed: servedBy) } catch {
+            socket.close()
+            throw error
+        }
         let conn = FramedConnection(socket: socket, descriptors: .accept)
         do {
             try conn.send(Hello(role: role, pid: Users.currentPID).message)

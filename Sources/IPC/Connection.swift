@@ -31,7 +31,7 @@ public final class FramedConnection: @unchecked Sendable {
 
     /// Sends one message, optionally with descriptors (SCM_RIGHTS, on the frame's first bytes).
     public func send(_ message: JSONValue, fds: [FileDescriptor] = []) throws(IPCError) {
-        let bytes = Frame.encode(message)
+        let bytes = try Frame.encode(message)
         let result: Result<Void, SystemError> = writeLock.withLock { _ in
             do throws(SystemError) {
                 try bytes.withBytes { (b) throws(SystemError) in try socket.sendAll(b, passing: fds) }

@@ -7,9 +7,12 @@ public enum Frame {
     public static let maxPayload = 1 << 20
     public static let headerSize = 4
 
-    public static func encode(_ message: JSONValue) -> [UInt8] {
+    /// Throws `.frameTooLarge` for a message over `maxPayload`: a reply built
+    /// from what others sent (log lines, error strings) must end as an error
+    /// reply, never as a crash of the daemon.
+    public static func encode(_ message: JSONValue) throws(IPCError) -> [UInt8] {
         let payload = message.serialized()
-        precondition(payload.count <= maxPayload, "IPC message of \(payload.count) bytes exceeds the frame limit")
+        if payload.count > maxPayload { throw .frameTooLarge(payload.count) }
         let n = UInt32(payload.count)
         var out: [UInt8] = [UInt8(n >> 24), UInt8((n >> 16) & 0xff), UInt8((n >> 8) & 0xff), UInt8(n & 0xff)]
         out.reserveCapacity(headerSize + payload.count)

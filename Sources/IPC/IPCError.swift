@@ -13,6 +13,8 @@ public enum IPCError: Error, Sendable, Equatable, CustomStringConvertible {
     case disconnected
     case timeout(String)
     case notConnected(String)
+    /// The socket's server is not who may serve it (checked before a byte is sent).
+    case untrustedServer(String)
     /// An error reply from the peer: a stable code plus a message for humans.
     case remote(code: Code, message: String)
     case system(SystemError)
@@ -28,6 +30,7 @@ public enum IPCError: Error, Sendable, Equatable, CustomStringConvertible {
         case .disconnected: return "peer closed the connection"
         case .timeout(let what): return "timed out waiting for \(what)"
         case .notConnected(let why): return "not connected: \(why)"
+        case .untrustedServer(let why): return "refusing to talk to it: \(why)"
         case .remote(let code, let message): return "\(message) [\(code)]"
         case .system(let e): return e.description
         }

@@ -34,14 +34,28 @@ public struct PeerPolicy: Sendable {
         return c
     }
 
-    /// The standard policy: root is admin; our own uid is edge and admin (in
-    /// dev mode every daemon runs as the operator); under the unit set the
+    /// The standard policy: root is admin; under the unit set the
     /// `droidgate-edge` user is edge and the `droidgate-admin` group is admin.
+    /// Our own uid is edge and admin only when it is an operator's (in dev
+    /// mode every daemon runs as the operator, who may do anything anyway).
+    /// A daemon running as its own system account (`droidgate-*`) does not
+    /// trust that account: supervisord's is shared with the backend it runs,
+    /// and a compromised backend must not reach the admin ops (log in, import,
+    /// restart) even if it could reach the socket.
     public static func standard() -> PeerPolicy {
-        let me = Users.currentUID
-        var p = PeerPolicy(edgeUIDs: [me], adminUIDs: [0, me])
-        if let edge = Users.uid(named: "droidgate-edge") { p.edgeUIDs.insert(edge) }
-        if let admin = Users.gid(named: "droidgate-admin") { p.adminGIDs.insert(admin) }
+        standard(me: Users.currentUID, myName: Users.name(of: Users.currentUID),
+                 edgeUID: Users.uid(named: "droidgate-edge"), adminGID: Users.gid(named: "droidgate-admin"))
+    }
+
+    /// `standard()` with the look-ups given (pure, for tests).
+    public static func standard(me: UInt32, myName: String, edgeUID: UInt32?, adminGID: UInt32?) -> PeerPolicy {
+        let systemAccount = me != 0 && myName.hasPrefix(systemAccountPrefix)
+        var p = systemAccount ? PeerPolicy(edgeUIDs: [], adminUIDs: [0]) : PeerPolicy(edgeUIDs: [me], adminUIDs: [0, me])
+        if let edgeUID { p.edgeUIDs.insert(edgeUID) }
+        if let adminGID { p.adminGIDs.insert(adminGID) }
         return p
     }
+
+    /// The unit set's accounts (systemd/sysusers.d): droidgate-auth, -backend, -edge.
+    public static let systemAccountPrefix = "droidgate-"
 }

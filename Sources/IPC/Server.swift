@@ -122,7 +122,15 @@ public final class IPCServer: Sendable {
             }
             switch answer(message, peer: peer, peerClass: peerClass, hello: hello, connection: connection) {
             case .reply(let reply):
-                do { try framed.send(reply.message, fds: reply.fds) } catch { return }
+                do { try framed.send(reply.message, fds: reply.fds) } catch {
+                    guard case .frameTooLarge(let n) = error else { return }
+                    // Nothing was sent: answer with an error the peer can act on.
+                    let id = reply.message["id"]?.intValue
+                    Log.warning("\(name) IPC: a reply to \(who) of \(n) bytes exceeds the \(Frame.maxPayload)-byte frame limit; sent an error instead")
+                    do { try framed.send(Messages.error(id: id, code: IPCError.Code.failed,
+                                                        message: "the reply (\(n) bytes) exceeds the \(Frame.maxPayload)-byte IPC limit; ask for less")) } catch { return }
+                    continue
+                }
                 reply.afterSend()
             case .hangUp(let id, let code, let reason):
                 hangUp(framed, who: who, id: id, code: code, reason: reason)

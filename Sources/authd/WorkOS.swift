@@ -78,7 +78,7 @@ struct WorkOS: Sendable {
             // servers). Any other 4xx — a 403 from a proxy or WAF, a 404 from a wrong base URL,
             // invalid_client — says nothing about the token: retry later, keep serving.
             case "invalid_grant" where status == 400 || status == 401:
-                return .invalidGrant(v?["error_description"]?.stringValue ?? "refresh token rejected")
+                return .invalidGrant((v?["error_description"]?.stringValue ?? "refresh token rejected").bounded(Self.maxErrorText))
             case "authorization_pending": return .pending
             case "slow_down": return .slowDown
             case "expired_token": return .expired
@@ -91,8 +91,13 @@ struct WorkOS: Sendable {
     /// The error code from a WorkOS error body (never echoing anything else it sent).
     static func errorSuffix(_ body: [UInt8]) -> String {
         guard let v = try? JSONValue(parsing: body), let e = v["error"]?.stringValue ?? v["code"]?.stringValue else { return "" }
-        return " (\(e))"
+        return " (\(e.bounded(maxErrorText)))"
     }
+
+    /// WorkOS's error texts end up in authd's status and log: bounded here,
+    /// where they enter (an IPC reply has a 1 MiB limit; a log line should
+    /// be one screen).
+    static let maxErrorText = 256
 
     private func post(_ path: String, _ form: [String: String]) -> Result<(Int, [UInt8]), WorkOSError> {
         guard let url = URL(string: baseURL.hasSuffix("/") ? String(baseURL.dropLast()) + path : baseURL + path) else {

@@ -31,6 +31,9 @@ let arguments = DaemonArguments.parse(
     argv, name: "authd",
     summary: "Holds droidgate's Factory credentials (a fixed key or a WorkOS refresh token), refreshes them, and serves access tokens to edged over IPC.")
 let config = arguments.loadConfigOrExit(name: "authd")
+// The secrets are in `config.auth` now: gone from the environment (and from
+// /proc/PID/environ), so no refresh worker or other child inherits them.
+for name in Config.secretEnvironment { Environment.scrub(name) }
 // WorkOS calls (and the refresh workers' own relays) go through network.proxies, or directly.
 installOutboundProxies(config, daemon: "authd")
 let host = DaemonHost(name: .authd, arguments: arguments, config: config, listenFDs: ListenFDs.takeFromEnvironment())

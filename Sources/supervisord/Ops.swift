@@ -28,7 +28,7 @@ enum SupervisorOps {
             },
             Op(.backendLog, .admin) { request in
                 let n = max(1, min(request.args["lines"]?.intValue ?? 100, LogTail.capacity))
-                return IPCReply(result: ["lines": .array(supervisor.logTail.lines.suffix(n).map { .string($0) })])
+                return IPCReply(result: ["lines": .array(LogTail.fitting(supervisor.logTail.lines.suffix(n)).map { .string($0) })])
             },
             Op(.backendAccounts, .admin) { _ in
                 IPCReply(result: ["accounts": .array(Accounts(files: supervisor.files).list())])

@@ -22,6 +22,10 @@ public struct Config: Sendable {
     /// What `droidgate droid install` registers in Droid CLI's settings.
     public var droidModels: [DroidModel]
 
+    /// Environment variables that carry secrets (read by the loader into
+    /// `auth`): only authd is given them, and it scrubs them once read.
+    public static let secretEnvironment = ["FACTORY_API_KEY", "DROID_REFRESH_KEY"]
+
     public static let defaultListen = SocketAddress(parsing: "127.0.0.1:8317")!
     public static let defaultPath = "/etc/droidgate/droidgate.json"
 }

@@ -62,10 +62,15 @@ public struct DaemonArguments: Sendable {
     }
 }
 
+/// One line (or several) for the operator on stdout. Terminal controls in
+/// `s` are made visible (`TerminalText`): much of what a command prints came
+/// from a daemon or the backend, and none of it may drive the terminal.
 public func printOut(_ s: String) {
-    try? FileDescriptor.standardOutput.writeAll(Array((s.hasSuffix("\n") ? s : s + "\n").utf8))
+    let t = TerminalText.safe(s)
+    try? FileDescriptor.standardOutput.writeAll(Array((t.hasSuffix("\n") ? t : t + "\n").utf8))
 }
 
 public func printError(_ s: String) {
-    try? FileDescriptor.standardError.writeAll(Array((s.hasSuffix("\n") ? s : s + "\n").utf8))
+    let t = TerminalText.safe(s)
+    try? FileDescriptor.standardError.writeAll(Array((t.hasSuffix("\n") ? t : t + "\n").utf8))
 }

@@ -151,6 +151,22 @@ public enum Environment {
 
     public static func unset(_ name: String) { unsetenv(name) }
 
+    /// Removes `name` and overwrites its value where the kernel keeps the
+    /// process's initial environment: unsetenv(3) only drops the pointer, and
+    /// /proc/PID/environ would still show the original bytes.
+    public static func scrub(_ name: String) {
+        let prefix = Array((name + "=").utf8)
+        var p = environ
+        while let entry = p.pointee {
+            if strncmp(entry, prefix.map { CChar(bitPattern: $0) }, prefix.count) == 0 {
+                let n = strlen(entry)
+                if n > prefix.count { memset(entry + prefix.count, 0, n - prefix.count) }
+            }
+            p += 1
+        }
+        unsetenv(name)
+    }
+
     /// The whole environment as a dictionary (for building a child's environment).
     public static func all() -> [String: String] {
         var out: [String: String] = [:]

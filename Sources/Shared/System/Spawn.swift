@@ -27,8 +27,11 @@ public enum Spawn {
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
 
-        // Move sources out of the way first, so that mapping a → 3 and 3 → 4 works.
-        let high: Int32 = 1000
+        // Move sources out of the way first, so that mapping a → 3 and 3 → 4
+        // works: to temporaries just above every source and target (so no
+        // temporary overwrites a source still to be copied, and they stay
+        // below a small RLIMIT_NOFILE), closed again by the closefrom below.
+        let high = (options.fdMap.flatMap { [$0.source.rawValue, $0.target] }.max() ?? 2) + 1
         for (i, m) in options.fdMap.enumerated() {
             try checkReturn("posix_spawn_file_actions_adddup2",
                             posix_spawn_file_actions_adddup2(&actions, m.source.rawValue, high + Int32(i)))

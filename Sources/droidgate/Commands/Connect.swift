@@ -1,3 +1,4 @@
+import Glibc
 import IPC
 import Shared
 
@@ -10,18 +11,42 @@ extension CommandOptions {
         return Files.exists(dev) || root != nil ? dev : config.paths.runtimeDir
     }
 
+    /// Where a daemon's socket is and who may serve it. A dev root must be a
+    /// folder no other user could have written (nor any folder above it), and
+    /// its sockets must be served by the invoking user; a system socket by
+    /// root or the daemon's own system user (`ServerIdentity`).
+    func socketTarget(_ daemon: DaemonName, _ config: Config) -> Result<(path: String, servedBy: Set<uid_t>), IPCError> {
+        var paths = config.paths
+        let dir = runtimeDir(config)
+        guard dir != config.paths.runtimeDir || root != nil else {
+            return .success((paths.socket(daemon), ServerIdentity.system(daemon)))
+        }
+        switch TrustedDirectory.check(dir) {
+        case .failure(let why):
+            return .failure(.untrustedServer("the dev root's \(why); nothing was sent"))
+        case .success(let resolved):
+            paths.runtimeDir = resolved
+            return .success((paths.socket(daemon), ServerIdentity.devRoot()))
+        }
+    }
+
     /// Connects to a daemon or exits with a message saying what to do.
     func connect(_ daemon: DaemonName, _ config: Config, command: String) -> IPCClient {
-        var paths = config.paths
-        paths.runtimeDir = runtimeDir(config)
-        let socket = paths.socket(daemon)
+        let target: (path: String, servedBy: Set<uid_t>)
+        switch socketTarget(daemon, config) {
+        case .failure(let e):
+            printError("droidgate \(command): \(daemon.rawValue): \(e)")
+            exitProcess(1)
+        case .success(let t): target = t
+        }
         do {
-            return try IPCClient(path: socket, role: IPCRole.cli, timeout: 5)
+            return try IPCClient(path: target.path, role: IPCRole.cli, timeout: 5, servedBy: target.servedBy)
         } catch {
             var hint = "is droidgate running? (`droidgate up`, or `systemctl start droidgate.target`)"
             if case .system(let e) = error, e.errno == 13 { hint = "permission denied: run as root or a member of the droidgate-admin group" }
             if case .badHello(let why) = error, why.contains("may not connect") { hint = "run as root or a member of the droidgate-admin group" }
-            printError("droidgate \(command): cannot reach \(daemon.rawValue) at \(socket): \(error); \(hint)")
+            if case .untrustedServer = error { hint = "another user may be impersonating droidgate: find out who runs that process" }
+            printError("droidgate \(command): cannot reach \(daemon.rawValue) at \(target.path): \(error); \(hint)")
             exitProcess(1)
         }
     }
@@ -30,14 +55,15 @@ extension CommandOptions {
     /// commands that report on every daemon: `status`, `doctor`).
     func request(_ daemon: DaemonName, _ config: Config, op: OpName, _ args: JSONObject = [:],
                  connectTimeout: Double = 3, timeout: Double = 5) -> Result<JSONValue, IPCError> {
-        var paths = config.paths
-        paths.runtimeDir = runtimeDir(config)
         do {
-            let client = try IPCClient(path: paths.socket(daemon), role: IPCRole.cli, timeout: connectTimeout)
+            let target = try socketTarget(daemon, config).get()
+            let client = try IPCClient(path: target.path, role: IPCRole.cli, timeout: connectTimeout, servedBy: target.servedBy)
             defer { client.close() }
             return .success(try client.call(op, args, timeout: timeout).result)
+        } catch let e as IPCError {
+            return .failure(e)
         } catch {
-            return .failure(error)
+            return .failure(.notConnected("\(error)"))
         }
     }
 

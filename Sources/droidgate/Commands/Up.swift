@@ -42,6 +42,11 @@ enum UpCommand {
         } catch {
             fail("cannot create the dev root \(root): \(error)")
         }
+        // Another user who could write the dev root (or a folder above it)
+        // could plant sockets the CLI would talk to: refuse such a place.
+        if case .failure(let why) = TrustedDirectory.check(root + "/run") {
+            fail("the dev root's \(why)")
+        }
         refuseIfRunning(root: root)
 
         if let problem = config.exposureProblem(listeningOn: config.listen) { fail(problem) }
@@ -76,7 +81,8 @@ enum UpCommand {
         let children = DaemonName.allCases.map { d in
             ManagedChild(spec: .init(name: d.rawValue, executable: "\(binDir)/\(d.rawValue)",
                                      arguments: daemonArgs + (d == .supervisord ? [BackendKeeper.supervisordFlag] : []),
-                                     environment: env, listener: d == .edged ? listener : nil))
+                                     environment: d == .authd ? env : env.filter { !Config.secretEnvironment.contains($0.key) },
+                                     listener: d == .edged ? listener : nil))
         }
         let done = DispatchSemaphoreBox()
         let signals = SignalHandlers { event in

@@ -4,26 +4,40 @@ import Shared
 
 /// The backend's checks: its command and version, its state, its accounts.
 extension Doctor {
+    /// What it runs is derived only from the configuration the doctor read
+    /// itself (`backend.command`, looked up on PATH), never from a daemon's
+    /// report: supervisord's `backend.command` comes from a process that runs
+    /// as the backend's user, and the doctor is often run as root. The
+    /// reported command is shown as text, and only when it differs.
     func backendCommand(_ config: Config, _ backend: JSONValue?) -> DoctorCheck {
         let name = "backend command"
         let configured = config.backend.command
-        guard let executable = backend?["command"]?.stringValue ?? Files.which(configured) else {
-            return .fail(name, "\(configured) (backend.command) is not found\(configured.contains("/") ? "" : " on PATH")",
+        let reported = backend?["command"]?.stringValue
+        guard let executable = Files.which(configured) else {
+            return .fail(name, "\(configured) (backend.command) is not found\(configured.contains("/") ? "" : " on PATH")"
+                               + Self.reportedNote(reported, resolved: nil),
                          fix: "install cli-proxy-api (github.com/router-for-me/CLIProxyAPI), or set backend.command to its path, then `droidgate reload supervisord`")
         }
+        let note = Self.reportedNote(reported, resolved: executable)
         switch BackendProbe.probe(executable) {
         case .failure(let why):
-            return .fail(name, why.description, fix: "set backend.command to the cli-proxy-api executable, then `droidgate reload supervisord`")
+            return .fail(name, why.description + note, fix: "set backend.command to the cli-proxy-api executable, then `droidgate reload supervisord`")
         case .success(let p):
             var detail = "\(executable): CLIProxyAPI \(p.version ?? "?")"
             if let c = p.commit, c != "none" { detail += ", commit \(c)" }
             if let b = p.builtAt, b != "unknown" { detail += ", built \(b)" }
             guard p.localModel else {
-                return .fail(name, detail + "; no -local-model (a build older than 2026-03-18: its model list is updated from the network)",
+                return .fail(name, detail + "; no -local-model (a build older than 2026-03-18: its model list is updated from the network)" + note,
                              fix: "upgrade cli-proxy-api, then `droidgate backend restart`")
             }
-            return .pass(name, detail + ", supports -local-model")
+            return .pass(name, detail + ", supports -local-model" + note)
         }
+    }
+
+    /// supervisord's word for what runs, as text only (never opened or run).
+    static func reportedNote(_ reported: String?, resolved: String?) -> String {
+        guard let reported, reported != resolved else { return "" }
+        return "; supervisord reports it runs \(String(reported.prefix(200)))"
     }
 
     /// A backend run by the user (backend.supervised false): its own /healthz.
