@@ -17,13 +17,15 @@ final class DoctorTests: XCTestCase {
         var up: RunningProcess!
 
         /// `backend`: the backend command (default: the fake); `extra`: more top-level config keys.
-        init(backend: String? = nil, extra: String = "", environment: [String: String] = [:]) throws {
+        /// `prefix`: a command that runs `droidgate up` (e.g. prlimit with its options).
+        init(backend: String? = nil, extra: String = "", environment: [String: String] = [:], prefix: [String] = []) throws {
             let command = backend ?? Binaries.path("fake-cli-proxy-api")
             config = dir.write("droidgate.json", """
             {"listen": "127.0.0.1:\(listenPort)", "backend": {"command": "\(command)", "port": \(backendPort), "stopTimeoutSeconds": 2}\(extra.isEmpty ? "" : ", " + extra)}
             """)
             settings = dir.path + "/factory/settings.json"
-            up = try RunningProcess(Binaries.path("droidgate"), ["up", "--config", config], environment: environment)
+            let argv = prefix + [Binaries.path("droidgate"), "up", "--config", config]
+            up = try RunningProcess(argv[0], Array(argv.dropFirst()), environment: environment)
         }
 
         var root: String { dir.path + "/.droidgate" }
