@@ -5,7 +5,6 @@ import Shared
 ///   config.yaml   rendered for cli-proxy-api (0600)
 ///   api-key       the key edged sends upstream, generated once (0600)
 ///   auth/         cli-proxy-api's credential files (0700)
-///   backend.pid   the running child: pid, start time, executable (for re-adoption)
 ///   backend.log   the child's stdout and stderr (0600), tailed by supervisord
 ///   providers.json  providers switched off by `droidgate backend providers --disable`
 ///   work/         the child's working directory (kept empty: no stray .env)
@@ -15,7 +14,9 @@ struct BackendFiles: Sendable {
     var configYAML: String { dir + "/config.yaml" }
     var apiKeyFile: String { dir + "/api-key" }
     var authDir: String { dir + "/auth" }
-    var pidFile: String { dir + "/backend.pid" }
+    /// Written by supervisord before 0.2 to re-adopt the backend; the backend
+    /// can write this folder, so it is no longer read, only removed.
+    var legacyPidFile: String { dir + "/backend.pid" }
     var logFile: String { dir + "/backend.log" }
     var providersFile: String { dir + "/providers.json" }
     var workDir: String { dir + "/work" }
@@ -24,6 +25,7 @@ struct BackendFiles: Sendable {
         if !Files.exists(dir) { try Files.makeDirectory(dir, mode: 0o700) }
         try Files.makeDirectory(authDir, mode: 0o700)
         try Files.makeDirectory(workDir, mode: 0o700)
+        Files.remove(legacyPidFile)
     }
 
     /// The backend API key: read, or generated once (32 random bytes) and kept.

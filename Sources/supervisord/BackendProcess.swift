@@ -45,28 +45,17 @@ struct BackendProcess: Sendable {
         let pid = try Spawn.run(executable, arguments: ["-config", files.configYAML] + (localModel ? [localModelFlag] : []),
                                 environment: environment, options: options)
         var p = BackendProcess(pid: pid, pidfd: try? Pidfd.open(pid), startTime: startTime(of: pid) ?? 0,
-                               executable: executablePath(of: pid) ?? executable, isOurChild: true)
+                               executable: executable, isOurChild: true)
         p.logOffset = logOffset
-        p.writePidFile(files)
         return p
     }
 
-    /// The child recorded in backend.pid, if that pid is still the same
-    /// process: same executable path and same start time.
-    static func adopt(files: BackendFiles) -> BackendProcess? {
-        guard let recorded = BackendPidFile.read(files.pidFile) else { return nil }
-        guard recorded.isRunning else {
-            Files.remove(files.pidFile)
-            return nil
-        }
-        return BackendProcess(pid: recorded.pid, pidfd: try? Pidfd.open(recorded.pid), startTime: recorded.startTime,
-                              executable: recorded.executable, isOurChild: false)
-    }
-
-    func writePidFile(_ files: BackendFiles) {
-        do { try BackendPidFile(pid: pid, startTime: startTime, executable: executable).write(files.pidFile) } catch {
-            Log.warning("supervisord: cannot write \(files.pidFile): \(error) (a restarted supervisord will not re-adopt the backend)")
-        }
+    /// A backend a previous supervisord left running (`BackendAdoption`).
+    /// `executable` is only what the kernel says it runs, for display.
+    static func adopt(pid: pid_t) -> BackendProcess? {
+        guard let start = startTime(of: pid) else { return nil }
+        return BackendProcess(pid: pid, pidfd: try? Pidfd.open(pid), startTime: start,
+                              executable: executablePath(of: pid) ?? "pid \(pid)", isOurChild: false)
     }
 
     static let localModelFlag = "-local-model"

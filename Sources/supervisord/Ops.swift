@@ -69,7 +69,8 @@ enum SupervisorOps {
                 guard let provider = request.args["provider"]?.stringValue, Accounts.providers.contains(provider) else {
                     throw .remote(code: .badRequest, message: "need \"provider\": one of \(Accounts.providers.joined(separator: ", "))")
                 }
-                guard let executable = supervisor.current.executable ?? Files.which(supervisor.current.config.command) else {
+                // The configured command (a wrapper script included), never what a running process reports.
+                guard let executable = Files.which(supervisor.current.config.command) else {
                     throw .remote(code: .unavailable, message: "cli-proxy-api is not installed: \(supervisor.current.message)")
                 }
                 var callbackPort: Int? = nil

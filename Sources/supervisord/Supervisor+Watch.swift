@@ -15,6 +15,7 @@ extension Supervisor {
             case .child(let inodes):
                 holdListener(inodes, of: p)
                 if case .healthy = HealthProbe.check(port: config.port, apiKey: apiKey, child: p.pid, held: heldListeners) {
+                    recordIdentity(of: p)
                     update {
                         $0.state = .ready
                         $0.listenerVerified = true

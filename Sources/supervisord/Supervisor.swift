@@ -69,8 +69,12 @@ final class Supervisor: Sendable {
     static let failuresBeforeRestart = 3
     static let startupTimeout = 60.0
 
-    init(config: BackendConfig, files: BackendFiles) throws {
+    /// Where a restarted supervisord looks for the backend to re-adopt.
+    let adoption: BackendAdoption.Source
+
+    init(config: BackendConfig, files: BackendFiles, adoption: BackendAdoption.Source) throws {
         self.files = files
+        self.adoption = adoption
         try files.prepare()
         self.apiKey = try files.apiKey()
         self.snapshot = Locked(Snapshot(config: config))
@@ -223,9 +227,9 @@ final class Supervisor: Sendable {
         // Re-adopt a running backend before the IPC socket is served (main.swift calls this
         // first): otherwise an edged that connects at once would read the initial "stopped", a
         // state it does not hold requests for, and answer them 503 while the backend runs on.
-        if let adopted = BackendProcess.adopt(files: files) {
+        if let pid = BackendAdoption.find(adoption, port: current.config.port), let adopted = BackendProcess.adopt(pid: pid) {
             child.value = adopted
-            Log.info("supervisord: re-adopted the running backend (pid \(adopted.pid), \(adopted.executable))")
+            Log.info("supervisord: re-adopted the running backend (pid \(adopted.pid), running \(adopted.executable))")
             update { $0.pid = adopted.pid; $0.executable = adopted.executable; $0.state = .starting; $0.message = "re-adopted pid \(adopted.pid)"; $0.listenerVerified = false }
         }
         startThread("supervisor") { [self] in run() }
@@ -262,6 +266,7 @@ final class Supervisor: Sendable {
                 let p = try BackendProcess.spawn(executable: executable, files: files, localModel: localModel.value)
                 child.value = p
                 Log.info("supervisord: started \(executable) (pid \(p.pid))")
+                recordIdentity(of: p)
                 update { $0.pid = p.pid; $0.executable = executable; $0.state = .starting; $0.message = "waiting for GET /healthz"; $0.retryAt = nil; $0.squatter = nil }
                 if awaitReady(p) { superviseReady(p) }
             } catch {
@@ -321,7 +326,7 @@ final class Supervisor: Sendable {
             Log.notice("supervisord: \(p.executable) does not know -local-model, so it is a cli-proxy-api build older than 2026-03-18; starting it without that flag (its model list may then be updated from the network). Upgrading cli-proxy-api is recommended.")
             p.close()
             child.value = nil
-            Files.remove(files.pidFile)
+            forgetIdentity()
             update { $0.state = .backoff; $0.pid = nil; $0.listenerVerified = false; $0.retryAt = Monotonic.seconds(); $0.message = "restarting without -local-model (build older than 2026-03-18)" }
             releaseListener()
             return
@@ -330,7 +335,7 @@ final class Supervisor: Sendable {
         Log.warning("supervisord: backend pid \(p.pid) \(why) during \(phase)")
         p.close()
         child.value = nil
-        Files.remove(files.pidFile)
+        forgetIdentity()
         // 0.5 s doubling to 30 s; back to 0.5 s after 60 s of health.
         if snapshot.value.readySince.map({ Monotonic.seconds() - $0 >= Self.resetAfterHealthy }) == true { nextBackoff = Self.firstBackoff }
         let b = takeBackoff()
@@ -376,11 +381,26 @@ final class Supervisor: Sendable {
         return b
     }
 
-    /// The child is gone (or being let go): drop it and its pid file.
+    /// Writes the child's identity where the next supervisord looks (under
+    /// `droidgate up` only: see `BackendAdoption`). Called when it starts
+    /// (so the launcher can stop it) and again once it answered its first
+    /// health check: by then a wrapper script has exec'd the real program.
+    func recordIdentity(of p: BackendProcess) {
+        guard case .identityFile(let path) = adoption, let id = BackendIdentity.observe(p.pid) else { return }
+        do { try id.write(path) } catch {
+            Log.warning("supervisord: cannot write \(path): \(error) (a restarted supervisord will not re-adopt the backend)")
+        }
+    }
+
+    func forgetIdentity() {
+        if case .identityFile(let path) = adoption { Files.remove(path) }
+    }
+
+    /// The child is gone (or being let go): drop it and its recorded identity.
     func forget(_ p: BackendProcess) {
         p.close()
         child.value = nil
-        Files.remove(files.pidFile)
+        forgetIdentity()
         update { $0.pid = nil; $0.listenerVerified = false }
         releaseListener()
     }
@@ -429,6 +449,6 @@ final class Supervisor: Sendable {
         }
         Log.info("supervisord: stopping the backend (pid \(p.pid))")
         p.stop(grace: snapshot.value.config.stopTimeoutSeconds)
-        Files.remove(files.pidFile)
+        forgetIdentity()
     }
 }

@@ -29,7 +29,11 @@ let keepBackend = arguments.flags.contains("--keep-backend")
 let files = BackendFiles(dir: Environment.get("STATE_DIRECTORY") ?? config.paths.backendStateDir)
 let supervisor: Supervisor
 do {
-    supervisor = try Supervisor(config: config.backend, files: files)
+    // Under the unit set nothing supervisord writes is out of the backend's
+    // reach (same user): a restart recognises the backend by its cgroup.
+    let adoption: BackendAdoption.Source = Environment.get("INVOCATION_ID") != nil
+        ? .ownServiceCgroup : .identityFile(config.paths.runtimeDir + "/" + BackendIdentity.fileName)
+    supervisor = try Supervisor(config: config.backend, files: files, adoption: adoption)
 } catch {
     Log.error("supervisord: cannot prepare the backend state dir \(files.dir): \(error)")
     exitProcess(1)

@@ -27,6 +27,7 @@ final class SupervisorTests: XCTestCase {
 
         var socket: String { dir.path + "/run/supervisord.sock" }
         var stateDir: String { dir.path + "/state/backend" }
+        var identityFile: String { dir.path + "/run/" + BackendIdentity.fileName }
 
         func backend() -> JSONValue? {
             guard let c = try? IPCClient(path: socket, role: "test") else { return nil }
@@ -52,9 +53,7 @@ final class SupervisorTests: XCTestCase {
         deinit {
             supervisord?.signal(SIGKILL)
             // Never leave a backend behind.
-            if let b = try? Files.read(stateDir + "/backend.pid"), let v = try? JSONValue(parsing: b), let pid = v["pid"]?.intValue {
-                kill(Int32(pid), SIGKILL)
-            }
+            if let id = BackendIdentity.read(identityFile) { kill(id.pid, SIGKILL) }
         }
     }
 
@@ -144,6 +143,42 @@ final class SupervisorTests: XCTestCase {
         XCTAssertEqual(kill(Int32(pid), 0), 0, "kept again with --keep-backend")
     }
 
+    /// Operators make backend.command a wrapper that sets the environment and
+    /// ends in `exec cli-proxy-api`. Before: the recorded executable was the
+    /// shell's, so a restarted supervisord took its own backend for a
+    /// squatter (port-taken, every client 503) instead of re-adopting it.
+    func testAWrapperScriptBackendIsReadoptedAfterARestart() throws {
+        let h = try Harness(fakeArgs: ["-local-model"])
+        try h.startSupervisor(["--keep-backend"])
+        let pid = try XCTUnwrap(h.waitForState("ready")?["pid"]?.intValue, h.supervisord!.text)
+        let id = try XCTUnwrap(BackendIdentity.read(h.identityFile), "the identity is recorded in the runtime dir")
+        XCTAssertEqual(id.pid, pid_t(pid))
+        XCTAssertEqual(id.exeInode, try Files.status(Binaries.path("fake-cli-proxy-api")).inode, "observed after the wrapper's exec")
+        h.supervisord!.signal(SIGTERM)
+        XCTAssertEqual(h.supervisord!.waitForExit(timeout: 5), 0)
+        try h.startSupervisor(["--keep-backend"])
+        let adopted = try XCTUnwrap(h.waitForState("ready"), "\(h.backend() ?? .null)\n\(h.supervisord!.text)")
+        XCTAssertEqual(adopted["pid"]?.intValue, pid)
+    }
+
+    /// Before: supervisord re-adopted whatever backend.pid in the backend's
+    /// own (writable) state dir named, executable path included, and
+    /// reported that path as its backend.command. Now that file is not read.
+    func testAPidFileTheBackendCouldForgeIsNotBelieved() throws {
+        let h = try Harness()
+        let decoy = try RunningProcess("/bin/sleep", ["60"])
+        defer { decoy.signal(SIGKILL) }
+        try Files.makeDirectory(h.stateDir, mode: 0o700)
+        let start = try XCTUnwrap(ProcFS.stat(of: decoy.pid)?.startTime)
+        let forged: JSONValue = ["pid": .int(Int(decoy.pid)), "startTime": .string(String(start)), "executable": "/bin/sleep"]
+        try Files.writeAtomically(h.stateDir + "/backend.pid", forged.serialized(), mode: 0o600)
+        try h.startSupervisor()
+        let b = try XCTUnwrap(h.waitForState("ready"), "\(h.backend() ?? .null)\n\(h.supervisord!.text)")
+        XCTAssertNotEqual(b["pid"]?.intValue, Int(decoy.pid), "adopted the process a forged file named")
+        XCTAssertNotEqual(b["command"]?.stringValue, "/bin/sleep")
+        XCTAssertFalse(h.supervisord!.text.contains("re-adopted"), h.supervisord!.text)
+    }
+
     func testStopWithoutKeepStopsTheChild() throws {
         let h = try Harness()
         try h.startSupervisor()
@@ -151,7 +186,7 @@ final class SupervisorTests: XCTestCase {
         h.supervisord!.signal(SIGTERM)
         XCTAssertEqual(h.supervisord!.waitForExit(timeout: 10), 0)
         XCTAssertTrue(eventually(timeout: 5) { kill(Int32(pid), 0) != 0 }, "child stopped")
-        XCTAssertFalse(Files.exists(h.stateDir + "/backend.pid"))
+        XCTAssertFalse(Files.exists(h.identityFile))
     }
 
     func testMissingCommandIsActionable() throws {

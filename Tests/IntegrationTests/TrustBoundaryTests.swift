@@ -47,6 +47,32 @@ final class TrustBoundaryTests: XCTestCase {
         XCTAssertTrue(detail.contains("supervisord reports it runs \(evil)"), "shown as text: \(detail)")
     }
 
+    // MARK: re-adoption
+
+    /// Before, with the real binary behind a wrapper script: after a
+    /// supervisord restart its own backend was reported as a squatter, and
+    /// stopping `droidgate up` left it running for good.
+    func testAWrapperScriptBackendSurvivesASupervisordCrashAndStopsWithTheStack() throws {
+        let dir = TempDir()
+        let wrapper = dir.write("backend.sh", "#!/bin/sh\nexport BACKEND_WRAPPED=1\nexec \(Binaries.path("fake-cli-proxy-api")) \"$@\"\n")
+        chmod(wrapper, 0o755)
+        let s = try UpStack(backend: wrapper)
+        try s.waitUntilReady()
+        let first = try status(s.config)
+        let backendPid = try XCTUnwrap(first["supervisord"]?["backend"]?["pid"]?.intValue, "\(first)")
+        let supervisordPid = try XCTUnwrap(first["supervisord"]?["pid"]?.intValue)
+        kill(pid_t(supervisordPid), SIGKILL)
+        var now: JSONValue = .null
+        XCTAssertTrue(eventually(timeout: 30) {
+            now = (try? status(s.config)) ?? .null
+            return now["supervisord"]?["pid"]?.intValue != supervisordPid && now["supervisord"]?["backend"]?["state"] == "ready"
+        }, "not ready again after the crash: \(now)\n\(s.up.text.suffix(3000))")
+        XCTAssertEqual(now["supervisord"]?["backend"]?["pid"]?.intValue, backendPid, "re-adopted, not replaced: \(now)")
+        s.up.signal(SIGTERM)
+        XCTAssertEqual(s.up.waitForExit(timeout: 30), 0, s.up.text)
+        XCTAssertTrue(eventually(timeout: 10) { ProcFS.stat(of: pid_t(backendPid)) == nil }, "the backend outlived `droidgate up`")
+    }
+
     // MARK: sockets another user serves
 
     /// A stand-in for a daemon, run as another user (nobody): it speaks the

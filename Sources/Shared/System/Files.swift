@@ -11,6 +11,7 @@ public enum Files {
         /// Last modification, nanoseconds since the epoch.
         public let modified: Int64
         public let inode: UInt64
+        public let device: UInt64
     }
 
     public static func status(_ path: String) throws(SystemError) -> Status {
@@ -18,7 +19,8 @@ public enum Files {
         _ = try syscall("stat", subject: path) { fstatat(AT_FDCWD, path, &st, 0) }
         return Status(mode: st.st_mode & 0o7777, uid: st.st_uid, gid: st.st_gid,
                       isDirectory: (st.st_mode & S_IFMT) == S_IFDIR, size: Int(st.st_size),
-                      modified: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec), inode: UInt64(st.st_ino))
+                      modified: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec), inode: UInt64(st.st_ino),
+                      device: UInt64(st.st_dev))
     }
 
     public static func exists(_ path: String) -> Bool { Glibc.access(path, F_OK) == 0 }

@@ -31,6 +31,32 @@ public enum ProcFS {
         return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// The device and inode of the process's executable: stat(2) of
+    /// /proc/PID/exe reaches the file the kernel runs, even once it was
+    /// replaced or deleted on disk.
+    public static func executableIdentity(of pid: pid_t) -> (device: UInt64, inode: UInt64)? {
+        guard let st = try? Files.status("/proc/\(pid)/exe") else { return nil }
+        return (st.device, st.inode)
+    }
+
+    /// The process's cgroup (v2: the "0::" line of /proc/PID/cgroup).
+    public static func cgroup(of pid: String) -> String? {
+        guard let bytes = try? Files.read("/proc/\(pid)/cgroup", maxBytes: 64 << 10) else { return nil }
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where line.hasPrefix("0::") {
+            return String(line.dropFirst(3))
+        }
+        return nil
+    }
+
+    /// The real uid of the process (the "Uid:" line of /proc/PID/status).
+    public static func uid(of pid: pid_t) -> uid_t? {
+        guard let bytes = try? Files.read("/proc/\(pid)/status", maxBytes: 64 << 10) else { return nil }
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where line.hasPrefix("Uid:") {
+            return line.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().first.flatMap { uid_t($0) }
+        }
+        return nil
+    }
+
     /// Our children that have exited and wait to be reaped (zombies).
     public static func zombieChildren() -> [pid_t] {
         let me = getpid()

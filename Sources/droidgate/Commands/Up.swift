@@ -57,7 +57,7 @@ enum UpCommand {
 
         var env = Environment.all()
         for k in ["LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID",
-                  "JOURNAL_STREAM", "DROIDGATE_RUNTIME_DIR", "STATE_DIRECTORY"] {
+                  "JOURNAL_STREAM", "DROIDGATE_RUNTIME_DIR", "STATE_DIRECTORY", "INVOCATION_ID"] {
             env.removeValue(forKey: k)
         }
         env["DROIDGATE_ROOT"] = root
@@ -100,7 +100,7 @@ enum UpCommand {
         // Stop in reverse order: edged first (stops taking requests), then the
         // others; the backend, which outlives supervisord, last.
         for c in children.reversed() { c.stop(timeout: 10) }
-        BackendKeeper.stop(pidFile: root + "/state/backend/backend.pid", grace: config.backend.stopTimeoutSeconds)
+        BackendKeeper.stop(identityFile: root + "/run/" + BackendIdentity.fileName, grace: config.backend.stopTimeoutSeconds)
         listener.close()
         Files.remove(notifyPath)
         withExtendedLifetime(signals) {}

@@ -25,9 +25,11 @@ enum BackendKeeper {
         }
     }
 
-    /// Stops the backend recorded in `pidFile` (if it is still that process).
-    static func stop(pidFile: String, grace: Double) {
-        guard let backend = BackendPidFile.read(pidFile), backend.isRunning else { return }
+    /// Stops the backend supervisord recorded in `identityFile` (if it is
+    /// still that process: same pid and start time; a wrapper script may have
+    /// exec'd the real program since).
+    static func stop(identityFile: String, grace: Double) {
+        guard let backend = BackendIdentity.read(identityFile), backend.isSameProcess else { return }
         Log.info("droidgate up: stopping the backend (pid \(backend.pid)); in-flight streams get up to \(Int(grace)) s")
         Processes.signal(backend.pid, SIGTERM)
         if !waitForEnd(backend.pid, seconds: grace) {
@@ -35,7 +37,7 @@ enum BackendKeeper {
             Processes.signal(backend.pid, SIGKILL)
             _ = waitForEnd(backend.pid, seconds: 5)
         }
-        Files.remove(pidFile)
+        Files.remove(identityFile)
     }
 
     /// Until the process is gone: reaped by us when it is our child (an
