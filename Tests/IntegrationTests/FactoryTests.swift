@@ -40,6 +40,7 @@ final class FactoryTests: XCTestCase {
              ],
              "modelRedirects": {"claude-alias": "claude-f"}}
             """)
+            chmod(config, 0o600)   // `network` may hold a proxy password (ConfigSecrets)
             up = try RunningProcess(Binaries.path("droidgate"), ["up", "--demo", "--config", config], environment: env)
             guard eventually(timeout: 15, {
                 guard let h = try? request(self.edgePort, "GET", "/healthz", headers: clientKey.map { ["x-api-key": $0] } ?? [:])?.json else { return false }

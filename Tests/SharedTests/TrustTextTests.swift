@@ -61,3 +61,36 @@ final class TrustTextTests: XCTestCase {
         XCTAssertFalse(Environment.all().values.contains("s3cret"))
     }
 }
+
+/// A config that holds a secret must not be readable by every user (issue 25).
+final class ConfigSecretsTests: XCTestCase {
+    func load(_ json: String, mode: mode_t) throws -> Config {
+        let path = NSTemporaryDirectory() + "cfg-\(UInt32.random(in: 0...UInt32.max)).json"
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { Files.remove(path) }
+        chmod(path, mode)
+        return try ConfigLoader.load(path: path, environment: [:])
+    }
+
+    func testASecretInAWorldReadableFileIsRefusedNamingTheKey() throws {
+        let proxied = #"{"network": {"proxies": ["http://alice:s3cret@127.0.0.1:3128"]}}"#
+        XCTAssertThrowsError(try load(proxied, mode: 0o644)) { error in
+            let e = error as? ConfigError
+            XCTAssertEqual(e?.key, "network.proxies[0]")
+            XCTAssertTrue(e?.problem.contains("mode 644") == true, "\(error)")
+            XCTAssertTrue(e?.problem.contains("chmod 0640") == true, "\(error)")
+            XCTAssertFalse("\(error)".contains("s3cret"), "the error repeats the secret")
+        }
+        XCTAssertNoThrow(try load(proxied, mode: 0o640))
+        XCTAssertNoThrow(try load(proxied, mode: 0o600))
+
+        let keyed = #"{"backend": {"extraConfig": {"claude-api-key": [{"api-key": "sk-ant-x", "base-url": "http://127.0.0.1:1"}], "debug": true}}}"#
+        XCTAssertThrowsError(try load(keyed, mode: 0o644)) { XCTAssertEqual(($0 as? ConfigError)?.key, "backend.extraConfig.claude-api-key[0].api-key") }
+        let dsn = #"{"backend": {"extraConfig": {"something": "postgres://u:pw@db/x"}}}"#
+        XCTAssertThrowsError(try load(dsn, mode: 0o604)) { XCTAssertEqual(($0 as? ConfigError)?.key, "backend.extraConfig.something") }
+    }
+
+    func testAFileWithoutSecretsMayBeWorldReadable() throws {
+        XCTAssertNoThrow(try load(#"{"network": {"proxies": ["http://127.0.0.1:3128"]}, "backend": {"extraConfig": {"debug": true, "proxy-url": "http://proxy:8080"}}}"#, mode: 0o644))
+    }
+}

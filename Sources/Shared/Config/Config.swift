@@ -1,7 +1,9 @@
 /// droidgate's configuration: one JSON file (default /etc/droidgate/droidgate.json),
 /// every key optional, unknown keys rejected. Each daemon reads the sections it needs.
-/// Secrets never live in the file: they come from the environment (or systemd
-/// credentials) and are held only by authd.
+/// Factory's secrets never live in the file: they come from the environment (or
+/// systemd credentials) and are held only by authd. The file may hold a proxy
+/// password or a backend secret only when it is not readable by every user
+/// (`ConfigSecrets`).
 public struct Config: Sendable {
     public var file: String?                 // nil when running on built-in defaults
     public var listen: SocketAddress

@@ -15,6 +15,7 @@ public enum ConfigLoader {
                 throw ConfigError(file: path, key: "", problem: why)
             }
             config = try parse(bytes, file: path)
+            if let st = try? Files.status(path) { try ConfigSecrets.refuseIfExposed(config, file: path, mode: UInt32(st.mode)) }
         } else {
             config = try parse(Array("{}".utf8), file: "(built-in defaults)")
             config.file = nil
