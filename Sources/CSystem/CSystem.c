@@ -167,3 +167,71 @@ int csys_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path) {
 int csys_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
     return posix_spawn_file_actions_addclosefrom_np(actions, from);
 }
+
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <linux/inet_diag.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+int csys_sockdiag_open(void) {
+    return socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+}
+
+int csys_sockdiag_tcp_uid(int nl, int family, const uint8_t *src, uint16_t sport,
+                          const uint8_t *dst, uint16_t dport, uint32_t *uid) {
+    static __thread uint32_t seq = 0;
+    struct {
+        struct nlmsghdr nlh;
+        struct inet_diag_req_v2 r;
+    } req;
+    memset(&req, 0, sizeof req);
+    req.nlh.nlmsg_len = sizeof req;
+    req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    req.nlh.nlmsg_flags = NLM_F_REQUEST;
+    req.nlh.nlmsg_seq = ++seq;
+    req.r.sdiag_family = (uint8_t)family;
+    req.r.sdiag_protocol = IPPROTO_TCP;
+    req.r.idiag_states = ~0U;
+    req.r.id.idiag_sport = htons(sport);
+    req.r.id.idiag_dport = htons(dport);
+    size_t alen = family == AF_INET ? 4 : 16;
+    memcpy(req.r.id.idiag_src, src, alen);
+    memcpy(req.r.id.idiag_dst, dst, alen);
+    req.r.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+    req.r.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+
+    struct sockaddr_nl kernel;
+    memset(&kernel, 0, sizeof kernel);
+    kernel.nl_family = AF_NETLINK;
+    ssize_t n;
+    do {
+        n = sendto(nl, &req, sizeof req, 0, (struct sockaddr *)&kernel, sizeof kernel);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return -1;
+
+    // The kernel answers while it handles the request: the reply is already queued.
+    long buf[1024];
+    for (int tries = 0; tries < 4; tries++) {
+        do {
+            n = recv(nl, buf, sizeof buf, MSG_DONTWAIT);
+        } while (n < 0 && errno == EINTR);
+        if (n < 0) return -1;
+        for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+            if (h->nlmsg_seq != seq) continue;   // a late answer to an earlier question
+            if (h->nlmsg_type == NLMSG_ERROR) {
+                struct nlmsgerr *e = NLMSG_DATA(h);
+                errno = e->error < 0 ? -e->error : EPROTO;
+                return -1;
+            }
+            if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY && h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct inet_diag_msg))) {
+                struct inet_diag_msg *m = NLMSG_DATA(h);
+                if (m->id.idiag_sport != htons(sport) || m->id.idiag_dport != htons(dport)) { errno = EPROTO; return -1; }
+                *uid = m->idiag_uid;
+                return 0;
+            }
+        }
+    }
+    errno = EPROTO;
+    return -1;
+}

@@ -59,4 +59,14 @@ short csys_posix_spawn_setsid(void);
 int csys_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path);
 int csys_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from);
 
+/// A NETLINK_SOCK_DIAG socket (close-on-exec), for csys_sockdiag_tcp_uid; -1 with errno.
+int csys_sockdiag_open(void);
+/// Which uid owns the TCP socket whose local end is (src, sport) and whose remote end is
+/// (dst, dport): one exact lookup (SOCK_DIAG_BY_FAMILY, no dump). `family` AF_INET (4-byte
+/// addresses) or AF_INET6 (16), addresses in network byte order, ports in host order.
+/// Returns 0 with *uid set, or -1 with errno (ENOENT: no such socket; EPROTO: a reply
+/// that is not the one asked for).
+int csys_sockdiag_tcp_uid(int nl, int family, const uint8_t *src, uint16_t sport,
+                          const uint8_t *dst, uint16_t dport, uint32_t *uid);
+
 #endif

@@ -127,6 +127,17 @@ public struct Socket: Sendable, Hashable {
         return SocketAddress(storage: storage)
     }
 
+    /// The peer's address (getpeername(2)); nil for a Unix socket or on failure.
+    public func remoteAddress() -> SocketAddress? {
+        var storage = sockaddr_storage()
+        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let r = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd.rawValue, $0, &len) }
+        }
+        guard r == 0 else { return nil }
+        return SocketAddress(storage: storage)
+    }
+
     /// The socket's type (SOCK_STREAM …) and whether it is listening.
     public func isListeningStream() -> Bool {
         var type: Int32 = 0, listening: Int32 = 0

@@ -13,6 +13,14 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
 
     public var family: Int32 { if case .v4 = host { return AF_INET } else { return AF_INET6 } }
 
+    /// The address in network byte order: 4 bytes (IPv4) or 16 (IPv6).
+    public var hostBytes: [UInt8] {
+        switch host {
+        case .v4(let a): return withUnsafeBytes(of: a) { Array($0) }
+        case .v6(let b): return b
+        }
+    }
+
     /// Parses "127.0.0.1:8317", "[::1]:8317", "localhost:8317".
     public init?(parsing text: String) {
         var hostPart: Substring, portPart: Substring
