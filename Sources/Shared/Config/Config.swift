@@ -48,6 +48,11 @@ public struct ClientsConfig: Sendable {
     /// Host names clients may use besides loopback names and addresses and the
     /// listen address (a DNS-rebinding page sends its own name as `Host`).
     public var allowedHosts: [String] = []
+    /// The local users (`clients.allowedUsers`: names or uids, resolved when
+    /// the config is read) whose processes may use the edge; empty: every
+    /// local user. edged asks the kernel who owns each loopback connection
+    /// (`SocketOwner`) and refuses the others with 403.
+    public var allowedUIDs: [UInt32] = []
 }
 
 public struct LimitsConfig: Sendable {

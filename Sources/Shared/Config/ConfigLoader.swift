@@ -1,3 +1,4 @@
+import Glibc
 /// Loads the config file (or built-in defaults), validates every key, then
 /// applies the environment overrides. Either everything is valid or nothing
 /// starts: there is no half-configured daemon.
@@ -76,6 +77,17 @@ public enum ConfigLoader {
         for (i, h) in clients.allowedHosts.enumerated() where h.isEmpty || h.contains("/") || h.contains(" ") || h.contains(":") && !h.hasPrefix("[") {
             throw ConfigError(file: file, key: "clients.allowedHosts[\(i)]",
                               problem: "expected a host name or address without a port (\"devbox.lan\", \"192.168.1.5\", \"[fd00::5]\")")
+        }
+        let users = try c.stringArray("allowedUsers", default: [])
+        for (i, u) in users.enumerated() {
+            guard let uid = UInt32(u).map({ uid_t($0) }) ?? Users.uid(named: u) else {
+                throw ConfigError(file: file, key: "clients.allowedUsers[\(i)]", problem: "no user named \"\(u)\" (give a user name or a numeric uid)")
+            }
+            clients.allowedUIDs.append(uid)
+        }
+        if !users.isEmpty && !listen.isLoopback {
+            throw ConfigError(file: file, key: "clients.allowedUsers",
+                              problem: "needs a loopback \"listen\" address: the users of other hosts are not known here (use clients.apiKeys for them)")
         }
         try c.finish()
 
