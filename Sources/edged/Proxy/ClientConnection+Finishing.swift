@@ -29,6 +29,36 @@ extension ClientConnection {
         beginClosing()
     }
 
+    /// edged is at one of its budgets (limits.maxConnections,
+    /// limits.maxBufferedBodyBytes): 503 with Retry-After, then close. Logged
+    /// once a second at most, with the count, by the caller's `RateLimitedLog`.
+    func refuseOverloaded(_ e: HTTPError, log: RateLimitedLog, _ line: (Int) -> String) {
+        if !exchange.inFlight {
+            server.metrics.requestStarted()
+            exchange.begin(bodyBytes: 0)
+        }
+        exchange.route = .local
+        exchange.status = e.status
+        keepAlive = false
+        send(LocalReply.overloaded(e))
+        log.warn(now: loop.now, line)
+        endExchange()
+        // What was read is not needed: give its bytes back now.
+        inBuf.release()
+        chunkedBody = []
+        settleBudget()
+        beginClosing()
+    }
+
+    /// A request that needs more buffer than limits.maxBufferedBodyBytes has left.
+    func refuseOverBudget() {
+        let limit = context.bufferBudget.limit
+        refuseOverloaded(HTTPError(503, "overloaded", "edged is holding its limit of \(limit) bytes of request data being read (limits.maxBufferedBodyBytes); retry shortly"),
+                         log: context.bufferRefusals) { n in
+            "edged: refused \(n) request(s) since the last such line: limits.maxBufferedBodyBytes (\(limit) bytes) reached"
+        }
+    }
+
     func finishRequest(reusable: Bool) {
         requestsServed += 1
         logAccess(note: nil)
@@ -47,6 +77,7 @@ extension ClientConnection {
         head.reset()
         chunked = nil
         chunkedBody.removeAll(keepingCapacity: false)
+        settleBudget()
         plan = RequestPlan()
         state = .idle
         deadline = loop.now + context.idleTimeoutNanos
