@@ -75,6 +75,7 @@ extension ClientConnection {
         if server.closeMode { closeMode = true }
         inBuf.consume(requestWireLength)
         head.reset()
+        corsOrigin = nil
         chunked = nil
         chunkedBody.removeAll(keepingCapacity: false)
         settleBudget()

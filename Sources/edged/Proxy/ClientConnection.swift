@@ -40,6 +40,9 @@ final class ClientConnection: LoopHandler {
     var budgetHeld = 0
     var keepAlive = true
 
+    /// The current request's `Origin` when `clients.allowedOrigins` lets it
+    /// in: answers then carry edged's own CORS headers (see `RelayedHead`).
+    var corsOrigin: ByteRange? = nil
     /// What the planner decided for the current request.
     var plan = RequestPlan()
     private var backendKey: [UInt8]? = nil
@@ -289,6 +292,12 @@ final class ClientConnection: LoopHandler {
         }
     }
 
+    /// The allowed Origin of the request being answered (see `corsOrigin`).
+    var allowedOrigin: UnsafeRawBufferPointer? {
+        guard let r = corsOrigin, r.end <= inBuf.readableCount else { return nil }
+        return UnsafeRawBufferPointer(rebasing: inBuf.readable[r.start..<r.end])
+    }
+
     func requestMethodIs(_ method: StaticString) -> Bool { inBuf.readable.equals(head.method, method) }
 
     /// The request body as forwarded (de-chunked, with the rewrite rules' splices).
@@ -314,6 +323,11 @@ final class ClientConnection: LoopHandler {
     /// read, and a connection whose body was left unread then closes.
     private func admit() -> Bool {
         let admission = RequestPlanner.admit(inBuf.readable, head, context.planSettings, peerIsLoopback: peerIsLoopback)
+        // Past the guard, an Origin header is one clients.allowedOrigins lists.
+        corsOrigin = nil
+        if case .forbidden = admission {} else {
+            for h in head.headers where h.kind == .origin { corsOrigin = h.value }
+        }
         if case .proceed = admission { return true }
         server.metrics.requestStarted()
         exchange.begin(bodyBytes: 0)
