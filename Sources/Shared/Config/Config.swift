@@ -54,8 +54,10 @@ public struct LimitsConfig: Sendable {
     /// Client connections edged keeps open at once, over all its loops; a
     /// connection past it gets a 503 (Retry-After) and is closed.
     public var maxConnections = 4096
-    /// Bytes edged may hold for requests being read (heads and bodies, over
-    /// all connections and loops); a request that would need more gets a 503.
+    /// Bytes edged may hold for request bodies being read, over all
+    /// connections and loops (each connection's first 64 KiB, enough for a
+    /// head and a small body, do not count); a request that would need more
+    /// gets a 503.
     public var maxBufferedBodyBytes = 256 << 20
     /// The slowest average rate a request body may arrive at: the whole body
     /// must be in within headerTimeoutSeconds + its length / this rate.

@@ -254,10 +254,19 @@ final class ClientConnection: LoopHandler {
 
     // MARK: The buffer budget
 
+    /// What a connection's buffers hold beyond this counts against the budget:
+    /// a head (64 KiB at most) and a small body never do, so a plain request
+    /// is not refused while others hold the budget; what connections hold
+    /// below it is bounded by limits.maxConnections.
+    static let unbudgetedBytes = readChunk
+
+    /// The part of `bytes` of buffer that counts against the budget.
+    static func budgeted(_ bytes: Int) -> Int { max(0, bytes - unbudgetedBytes) }
+
     /// Grows `inBuf` for `n` more bytes (up to `ceiling` in all) if the shared
     /// budget has the bytes the growth needs.
     func reserveInput(_ n: Int, ceiling: Int = .max) -> Bool {
-        let grow = inBuf.capacityAfterReserve(n, ceiling: ceiling) - inBuf.capacity
+        let grow = Self.budgeted(inBuf.capacityAfterReserve(n, ceiling: ceiling) + chunkedBody.capacity) - budgetHeld
         if grow > 0 {
             guard context.bufferBudget.take(grow) else { return false }
             budgetHeld += grow
@@ -272,7 +281,7 @@ final class ClientConnection: LoopHandler {
     /// No atomic operation while the sizes stay the same (the usual request).
     @discardableResult
     func settleBudget() -> Bool {
-        let actual = inBuf.capacity + chunkedBody.capacity
+        let actual = Self.budgeted(inBuf.capacity + chunkedBody.capacity)
         if actual < budgetHeld {
             context.bufferBudget.give(budgetHeld - actual)
             budgetHeld = actual
