@@ -50,6 +50,22 @@ final class RelayedHeadTests: XCTestCase {
         }
     }
 
+    func testAPreflightFromAnAllowedOriginGetsWhatItAskedFor() {
+        let head = "HTTP/1.1 204 No Content\r\nAccess-Control-Allow-Headers: *\r\nAccess-Control-Allow-Methods: GET, POST, PUT, PATCH, DELETE, OPTIONS\r\nAccess-Control-Allow-Origin: *\r\n\r\n"
+        var out: [UInt8] = []
+        Array(head.utf8).withUnsafeBytes { h in
+            Array("https://app.example".utf8).withUnsafeBytes { o in
+                Array("POST".utf8).withUnsafeBytes { m in
+                    Array("content-type, authorization".utf8).withUnsafeBytes { hs in
+                        RelayedHead.write(h, cors: RelayedHead.CORS(origin: o, requestMethod: m, requestHeaders: hs), addClose: false, into: &out)
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(String(decoding: out, as: UTF8.self),
+                       "HTTP/1.1 204 No Content\r\nAccess-Control-Allow-Origin: https://app.example\r\nVary: Origin\r\nAccess-Control-Allow-Methods: POST\r\nAccess-Control-Allow-Headers: content-type, authorization\r\n\r\n")
+    }
+
     func testOnlyHeadsThatNeedItAreRewritten() {
         XCTAssertTrue(needs(backendHead))
         XCTAssertFalse(needs("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))

@@ -47,6 +47,26 @@ final class EdgeCORSTests: XCTestCase {
         XCTAssertEqual(accessControl(other), [])
     }
 
+    func testAPreflightFromAnAllowedOriginIsAnsweredByEdgedsPolicyNotTheBackends() throws {
+        let stack = try ProxyStack(config: #""clients": {"allowedOrigins": ["https://app.example"]}"#)
+        let preflight = try XCTUnwrap(try request(stack.edgePort, "OPTIONS", "/v1/chat/completions", headers: [
+            "Origin": "https://app.example", "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type, authorization"]))
+        XCTAssertEqual(preflight.status, 204)
+        XCTAssertEqual(accessControl(preflight).sorted(), [
+            "Access-Control-Allow-Headers: content-type, authorization", "Access-Control-Allow-Methods: POST",
+            "Access-Control-Allow-Origin: https://app.example"], "\(preflight.headers)")
+        // The same question from a page not listed: refused, no CORS headers.
+        let other = try XCTUnwrap(try request(stack.edgePort, "OPTIONS", "/v1/chat/completions", headers: [
+            "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"]))
+        XCTAssertEqual(other.status, 403)
+        XCTAssertEqual(accessControl(other), [])
+        // A POST carrying the preflight headers gets no Allow-Methods/-Headers: only a preflight asks.
+        let post = try XCTUnwrap(try request(stack.edgePort, "POST", "/v1/chat/completions", body: chatBody, headers: [
+            "Origin": "https://app.example", "Access-Control-Request-Method": "PUT"]))
+        XCTAssertEqual(accessControl(post), ["Access-Control-Allow-Origin: https://app.example"], "\(post.headers)")
+    }
+
     func testStreamedResponsesLoseTheBackendsCORSHeadersToo() throws {
         let stack = try ProxyStack()
         let c = try RawHTTP(port: stack.edgePort)

@@ -6,9 +6,44 @@
 /// `clients.allowedOrigins`) decides instead (issue 25): every
 /// `Access-Control-*` header of the backend's is dropped, and a request that
 /// came with an allowed `Origin` gets `Access-Control-Allow-Origin: <that
-/// origin>` and `Vary: Origin`. Works on bytes, into a buffer the caller
-/// keeps: no allocation once the buffer has grown to a head's size.
+/// origin>` and `Vary: Origin` — and, for a preflight, the method and headers
+/// it asked for (`Access-Control-Allow-Methods`/`-Headers`, echoed: the
+/// origin is trusted, and the backend's answer to the same question was `*`).
+/// Works on bytes, into a buffer the caller keeps: no allocation once the
+/// buffer has grown to a head's size.
 public enum RelayedHead {
+    /// What edged answers a request from an allowed origin with: the request's
+    /// `Origin` value, and a preflight's `Access-Control-Request-Method` and
+    /// `-Headers` values (values the request parser accepted: no CR or LF).
+    public struct CORS {
+        public var origin: UnsafeRawBufferPointer
+        public var requestMethod: UnsafeRawBufferPointer?
+        public var requestHeaders: UnsafeRawBufferPointer?
+
+        public init(origin: UnsafeRawBufferPointer, requestMethod: UnsafeRawBufferPointer? = nil, requestHeaders: UnsafeRawBufferPointer? = nil) {
+            self.origin = origin
+            self.requestMethod = requestMethod
+            self.requestHeaders = requestHeaders
+        }
+
+        /// The header lines, each ending in CRLF.
+        public func write(into out: inout [UInt8]) {
+            RelayedHead.append("Access-Control-Allow-Origin: ", to: &out)
+            out.append(contentsOf: origin)
+            RelayedHead.append("\r\nVary: Origin\r\n", to: &out)
+            if let m = requestMethod {
+                RelayedHead.append("Access-Control-Allow-Methods: ", to: &out)
+                out.append(contentsOf: m)
+                RelayedHead.append("\r\n", to: &out)
+            }
+            if let h = requestHeaders {
+                RelayedHead.append("Access-Control-Allow-Headers: ", to: &out)
+                out.append(contentsOf: h)
+                RelayedHead.append("\r\n", to: &out)
+            }
+        }
+    }
+
     /// Whether `head` is relayed other than as it is: it has an
     /// `Access-Control-*` header, or edged adds headers of its own.
     public static func needsRewrite(_ head: UnsafeRawBufferPointer, allowOrigin: Bool, addClose: Bool) -> Bool {
@@ -28,14 +63,16 @@ public enum RelayedHead {
     /// without `Connection` and `Keep-Alive` and with `Connection: close` last.
     public static func write(_ head: UnsafeRawBufferPointer, dropAccessControl: Bool = true, allowOrigin: UnsafeRawBufferPointer?,
                              addClose: Bool, into out: inout [UInt8]) {
+        write(head, dropAccessControl: dropAccessControl, cors: allowOrigin.map { CORS(origin: $0) }, addClose: addClose, into: &out)
+    }
+
+    /// As above, with edged's whole CORS answer (`cors`: an allowed origin's request).
+    public static func write(_ head: UnsafeRawBufferPointer, dropAccessControl: Bool = true, cors: CORS?,
+                             addClose: Bool, into out: inout [UInt8]) {
         forEachLine(head) { line, whole, isFirst in
             if !isFirst && line.isEmpty {
                 // The blank line that ends the head: ours go before it.
-                if let origin = allowOrigin {
-                    append("Access-Control-Allow-Origin: ", to: &out)
-                    out.append(contentsOf: origin)
-                    append("\r\nVary: Origin\r\n", to: &out)
-                }
+                cors?.write(into: &out)
                 if addClose { append("Connection: close\r\n", to: &out) }
                 out.append(contentsOf: whole)
                 return false
@@ -90,7 +127,7 @@ public enum RelayedHead {
         return line.equalsLowercase(ByteRange(0, n), lowerName)
     }
 
-    private static func append(_ s: StaticString, to out: inout [UInt8]) {
+    static func append(_ s: StaticString, to out: inout [UInt8]) {
         out.append(contentsOf: UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
 }

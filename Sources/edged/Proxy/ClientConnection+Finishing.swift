@@ -76,6 +76,8 @@ extension ClientConnection {
         inBuf.consume(requestWireLength)
         head.reset()
         corsOrigin = nil
+        corsRequestMethod = nil
+        corsRequestHeaders = nil
         chunked = nil
         chunkedBody.removeAll(keepingCapacity: false)
         settleBudget()

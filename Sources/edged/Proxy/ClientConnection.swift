@@ -43,6 +43,9 @@ final class ClientConnection: LoopHandler {
     /// The current request's `Origin` when `clients.allowedOrigins` lets it
     /// in: answers then carry edged's own CORS headers (see `RelayedHead`).
     var corsOrigin: ByteRange? = nil
+    /// A preflight's Access-Control-Request-Method and -Headers (with `corsOrigin`).
+    var corsRequestMethod: ByteRange? = nil
+    var corsRequestHeaders: ByteRange? = nil
     /// What the planner decided for the current request.
     var plan = RequestPlan()
     private var backendKey: [UInt8]? = nil
@@ -301,10 +304,15 @@ final class ClientConnection: LoopHandler {
         }
     }
 
-    /// The allowed Origin of the request being answered (see `corsOrigin`).
-    var allowedOrigin: UnsafeRawBufferPointer? {
+    /// edged's CORS answer to the request being answered, when its Origin is allowed (see `corsOrigin`).
+    var corsAnswer: RelayedHead.CORS? {
         guard let r = corsOrigin, r.end <= inBuf.readableCount else { return nil }
-        return UnsafeRawBufferPointer(rebasing: inBuf.readable[r.start..<r.end])
+        let buf = inBuf.readable
+        func value(_ r: ByteRange?) -> UnsafeRawBufferPointer? {
+            guard let r, r.end <= buf.count else { return nil }
+            return UnsafeRawBufferPointer(rebasing: buf[r.start..<r.end])
+        }
+        return RelayedHead.CORS(origin: value(r)!, requestMethod: value(corsRequestMethod), requestHeaders: value(corsRequestHeaders))
     }
 
     func requestMethodIs(_ method: StaticString) -> Bool { inBuf.readable.equals(head.method, method) }
@@ -334,8 +342,22 @@ final class ClientConnection: LoopHandler {
         let admission = RequestPlanner.admit(inBuf.readable, head, context.planSettings, peerIsLoopback: peerIsLoopback)
         // Past the guard, an Origin header is one clients.allowedOrigins lists.
         corsOrigin = nil
+        corsRequestMethod = nil
+        corsRequestHeaders = nil
         if case .forbidden = admission {} else {
-            for h in head.headers where h.kind == .origin { corsOrigin = h.value }
+            for h in head.headers {
+                switch h.kind {
+                case .origin: corsOrigin = h.value
+                case .accessControlRequestMethod: corsRequestMethod = h.value
+                case .accessControlRequestHeaders: corsRequestHeaders = h.value
+                default: continue
+                }
+            }
+            // Only a preflight (OPTIONS) asks: elsewhere the headers mean nothing.
+            if !requestMethodIs("OPTIONS") {
+                corsRequestMethod = nil
+                corsRequestHeaders = nil
+            }
         }
         if case .proceed = admission { return true }
         server.metrics.requestStarted()

@@ -73,11 +73,11 @@ final class ResponseSink {
         let c = connection
         framing = .relayed
         let head = UnsafeRawBufferPointer(rebasing: wire[0..<headCount])
-        let origin = c.allowedOrigin
-        if RelayedHead.needsRewrite(head, allowOrigin: origin != nil, addClose: addClose) {
+        let cors = c.corsAnswer
+        if RelayedHead.needsRewrite(head, allowOrigin: cors != nil, addClose: addClose) {
             let rest = UnsafeRawBufferPointer(rebasing: wire[headCount...])
             scratch.removeAll(keepingCapacity: true)
-            RelayedHead.write(head, allowOrigin: origin, addClose: addClose, into: &scratch)
+            RelayedHead.write(head, cors: cors, addClose: addClose, into: &scratch)
             let together = rest.count <= Self.headCarriesBody
             if together { scratch.append(contentsOf: rest) }
             scratch.withUnsafeBytes { write($0) }
@@ -91,8 +91,10 @@ final class ResponseSink {
 
     /// edged's CORS headers for a head of its own: for a request with an allowed Origin.
     private var corsLines: String {
-        guard let origin = connection.allowedOrigin else { return "" }
-        return "Access-Control-Allow-Origin: \(String(decoding: origin, as: UTF8.self))\r\nVary: Origin\r\n"
+        guard let cors = connection.corsAnswer else { return "" }
+        var lines: [UInt8] = []
+        cors.write(into: &lines)
+        return String(decoding: lines, as: UTF8.self)
     }
 
     /// Our own head for a streamed body.
