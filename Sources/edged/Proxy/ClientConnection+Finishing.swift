@@ -32,15 +32,16 @@ extension ClientConnection {
     /// edged is at one of its budgets (limits.maxConnections,
     /// limits.maxBufferedBodyBytes): 503 with Retry-After, then close. Logged
     /// once a second at most, with the count, by the caller's `RateLimitedLog`.
-    func refuseOverloaded(_ e: HTTPError, log: RateLimitedLog, _ line: (Int) -> String) {
+    /// `reply`: made once at start (`EdgeContext`), so a refusal costs no formatting.
+    func refuseOverloaded(_ reply: [UInt8], log: RateLimitedLog, _ line: (Int) -> String) {
         if !exchange.inFlight {
             server.metrics.requestStarted()
             exchange.begin(bodyBytes: 0)
         }
         exchange.route = .local
-        exchange.status = e.status
+        exchange.status = 503
         keepAlive = false
-        send(LocalReply.overloaded(e))
+        send(reply)
         log.warn(now: loop.now, line)
         endExchange()
         // What was read is not needed: give its bytes back now.
@@ -53,8 +54,7 @@ extension ClientConnection {
     /// A request that needs more buffer than limits.maxBufferedBodyBytes has left.
     func refuseOverBudget() {
         let limit = context.bufferBudget.limit
-        refuseOverloaded(HTTPError(503, "overloaded", "edged is holding its limit of \(limit) bytes of request data being read (limits.maxBufferedBodyBytes); retry shortly"),
-                         log: context.bufferRefusals) { n in
+        refuseOverloaded(context.buffersFullReply, log: context.bufferRefusals) { n in
             "edged: refused \(n) request(s) since the last such line: limits.maxBufferedBodyBytes (\(limit) bytes) reached"
         }
     }

@@ -62,8 +62,7 @@ final class LoopServer: LoopHandler {
     /// not lost to a reset).
     private func refuseOverCapacity(_ c: ClientConnection) {
         let limit = context.config.limits.maxConnections
-        c.refuseOverloaded(HTTPError(503, "overloaded", "edged has its limit of \(limit) client connections open (limits.maxConnections); retry shortly"),
-                           log: context.connectionRefusals) { n in
+        c.refuseOverloaded(context.connectionsFullReply, log: context.connectionRefusals) { n in
             "edged: refused \(n) connection(s) since the last such line: limits.maxConnections (\(limit)) reached"
         }
     }
