@@ -10,6 +10,8 @@ every case edged must still answer a normal request (GET /v1/models -> 200)
 and must not have been restarted (same pid), else the case fails. Prints a
 table, then `hostile: N passed, M failed`; exit status 1 if any failed.
 
+HOSTILE_ONLY=group[,group] runs only those groups' cases (e.g. exhaustion).
+
 Python 3 standard library only. Every socket operation has a timeout.
 """
 
@@ -30,6 +32,8 @@ BIN = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else None
 WORK = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else None
 
 MAX_BODY = 1048576
+BODY_BUDGET = 16 << 20               # limits.maxBufferedBodyBytes
+MAX_CONNECTIONS = 12000              # limits.maxConnections: above the 10,000-connection case
 HEADER_TIMEOUT = 2.0
 IDLE_TIMEOUT = 5.0
 RNG = random.Random(0x5eed)          # deterministic payloads
@@ -59,7 +63,8 @@ class Stack:
                 "listen": "127.0.0.1:%d" % self.port,
                 "limits": {"maxBodyBytes": MAX_BODY, "headerTimeoutSeconds": HEADER_TIMEOUT,
                            "idleTimeoutSeconds": IDLE_TIMEOUT, "upstreamTimeoutSeconds": 30,
-                           "backendHoldSeconds": 2, "drainTimeoutSeconds": 2},
+                           "backendHoldSeconds": 2, "drainTimeoutSeconds": 2,
+                           "maxBufferedBodyBytes": BODY_BUDGET, "maxConnections": MAX_CONNECTIONS},
                 "backend": {"port": self.backend_port, "stopTimeoutSeconds": 3},
             }, f, indent=1)
 
@@ -273,8 +278,12 @@ class Resp:
 
     @property
     def from_backend(self):
-        # The fake backend adds CORS headers; edged's own responses have none.
-        return "access-control-allow-origin" in self.headers
+        # edged's own answers say exactly `Content-Type: application/json` (`text/plain; version=0.0.4`
+        # for /metrics); the fake backend's JSON says `application/json; charset=utf-8` (gin's c.JSON),
+        # its 404 `text/plain`, its 204 nothing. (This was the backend's `Access-Control-Allow-Origin: *`,
+        # which edged no longer relays: issue 25.)
+        ct = self.h("content-type")
+        return not (ct == "application/json" or (ct or "").startswith("text/plain; version="))
 
 
 def parse_responses(data, methods=None):
@@ -1083,6 +1092,120 @@ def _ten_thousand():
     return Result(ok, obs, b"10000 x connect()", None)
 
 
+@case("browser: the backend's Access-Control-* headers on a plain request",
+      "200 from backend with no Access-Control-* header (edged's policy, not the backend's '*')", group="browser")
+def _backend_cors_dropped():
+    raw = req("POST", "/v1/chat/completions", ["Connection: close", "Content-Type: application/json"],
+              body=b'{"model":"gpt-5","messages":[{"role":"user","content":"hi"}]}')
+    ex = transact(raw, timeout=5, stop=n_responses(1))
+    f, _, _, garbage = parse_responses(ex.data)
+    RESPONSES_SEEN.append(ex.data)
+    cors = sorted(k for k in (f[0].headers if f else {}) if k.startswith("access-control-"))
+    ok = len(f) == 1 and f[0].status == 200 and f[0].from_backend and not cors and not garbage
+    return Result(ok, "%s; access-control headers: %s" % (describe(ex, f, garbage), ", ".join(cors) or "none"), raw, ex.data)
+
+
+# ---- resource exhaustion (issue 25)
+def cpu_seconds(pid):
+    """utime + stime of `pid` in seconds (/proc/PID/stat), or None."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, TypeError):
+        return None
+
+
+def stack_log_count(text):
+    try:
+        return open(STACK.logpath, "rb").read().count(text)
+    except OSError:
+        return -1
+
+
+SLOW_BODIES = 96
+
+
+@case("exhaustion: %d connections each hold a %d KiB body minus 16 bytes" % (SLOW_BODIES, MAX_BODY // 1024),
+      "RSS growth <= budget + 64 KiB/conn + 16 MiB; the rest 503 + Retry-After; normal 200", group="exhaustion")
+def _slow_bodies_many():
+    pid = BASELINE.get("edged")
+    bound_kib = BODY_BUDGET // 1024 + SLOW_BODIES * 64 + 16 * 1024
+    before = rss_kib(pid)
+    head = b"POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % MAX_BODY
+    chunk = b" " * (MAX_BODY - 16)
+    socks, failed, peak = [], 0, before or 0
+    try:
+        for _ in range(SLOW_BODIES):
+            try:
+                s = socket.create_connection(("127.0.0.1", STACK.port), timeout=3.0)
+                socks.append(s)
+                s.sendall(head)
+                s.sendall(chunk)
+            except OSError:
+                failed += 1         # a refused body: edged answered 503 and stopped reading (see below)
+            peak = max(peak, rss_kib(pid) or 0)
+        statuses, worst = timed_normal(2)
+        peak = max(peak, rss_kib(pid) or 0)
+        refused = 0
+        for s in socks:
+            try:
+                s.settimeout(0.2)
+                data = s.recv(4096)
+            except OSError:
+                continue
+            if data.startswith(b"HTTP/1.1 503") and b"\r\nRetry-After: 1\r\n" in data and b"maxBufferedBodyBytes" in data:
+                refused += 1
+        growth = None if before is None else peak - before
+        ok = (growth is not None and growth <= bound_kib and statuses == [200, 200] and worst < 1.0
+              and refused >= SLOW_BODIES - BODY_BUDGET // MAX_BODY - 4)
+        obs = "RSS %s -> peak %s KiB (%+d KiB, bound %d KiB = %d MiB budget + %d x 64 KiB + 16 MiB); %d refused 503; normal %s (worst %.2fs)" % (
+            before, peak, growth or 0, bound_kib, BODY_BUDGET >> 20, SLOW_BODIES, refused, ",".join(map(str, statuses)), worst)
+        return Result(ok, obs, b"%d x head (Content-Length %d) + %d body bytes, then nothing" % (SLOW_BODIES, MAX_BODY, MAX_BODY - 16), None)
+    finally:
+        for s in socks:
+            s.close()
+
+
+@case("exhaustion: out of descriptors (edged's RLIMIT_NOFILE = its fds + 32)",
+      "<= 4 'accept failed' lines and < 0.3 s CPU in 3 s; serves again once fds free", group="exhaustion")
+def _descriptors():
+    pid = BASELINE.get("edged")
+    old = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+    low = edged_fds() + 32
+    resource.prlimit(pid, resource.RLIMIT_NOFILE, (low, old[1]))
+    socks = []
+    try:
+        marker = b"accept failed"
+        lines0 = stack_log_count(marker)
+        socks, _ = open_many(100)
+        deadline = time.monotonic() + 5
+        while stack_log_count(marker) == lines0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        failing = stack_log_count(marker) > lines0
+        # A rate needs a window: 3 s while accepts keep failing.
+        lines1, cpu0 = stack_log_count(marker), cpu_seconds(pid)
+        time.sleep(3)
+        lines = stack_log_count(marker) - lines1
+        cpu = (cpu_seconds(pid) or 0) - (cpu0 or 0)
+        for s in socks:
+            s.close()
+        socks = []
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, old)
+        served = False
+        deadline = time.monotonic() + 5
+        while not served and time.monotonic() < deadline:
+            served = timed_normal(1)[0] == [200]
+        ok = failing and lines <= 4 and cpu < 0.3 and served
+        obs = "limit %d: accepts %s; %d log lines and %.2f s CPU in 3 s (bound 4 lines, 0.3 s); served again: %s" % (
+            low, "failed" if failing else "never failed", lines, cpu, served)
+        return Result(ok, obs, b"100 x connect() past edged's descriptor limit", None)
+    finally:
+        for s in socks:
+            s.close()
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, old)
+
+
 # ---- secrets
 @case("secrets: key in ?key= query (Gemini style)", "forwarded; key never in the stack's output (checked at end)")
 def _query_key():
@@ -1447,7 +1570,10 @@ def main():
         rss_before = rss_kib(edged_pid)
         log("stack ready: pids %s, edged RSS %s KiB; %d cases" % (baseline, rss_before, len(CASES)))
 
+        only = [g for g in os.environ.get("HOSTILE_ONLY", "").split(",") if g]
         for c in CASES:
+            if only and c["group"] not in only:
+                continue
             t = time.monotonic()
             try:
                 r = c["fn"]()

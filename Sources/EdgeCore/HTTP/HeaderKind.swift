@@ -12,6 +12,8 @@ public enum HeaderKind: UInt8, Sendable, CaseIterable {
     case anthropicBeta
     // Browser provenance: checked against `clients.allowedOrigins`.
     case origin
+    // A CORS preflight's questions, answered by edged for an allowed origin (see `RelayedHead`).
+    case accessControlRequestMethod, accessControlRequestHeaders
 
     /// Classifies a header name.
     @inline(__always)
@@ -37,6 +39,8 @@ public enum HeaderKind: UInt8, Sendable, CaseIterable {
         case 16:
             return buf.equalsLowercase(name, "proxy-connection") ? .proxyConnection : .other
         case 17: return buf.equalsLowercase(name, "transfer-encoding") ? .transferEncoding : .other
+        case 29: return buf.equalsLowercase(name, "access-control-request-method") ? .accessControlRequestMethod : .other
+        case 30: return buf.equalsLowercase(name, "access-control-request-headers") ? .accessControlRequestHeaders : .other
         default: return .other
         }
     }

@@ -62,6 +62,17 @@ public struct LimitsConfig: Sendable {
     public var upstreamTimeoutSeconds = 600.0
     public var backendHoldSeconds = 5.0
     public var drainTimeoutSeconds = 30.0
+    /// Client connections edged keeps open at once, over all its loops; a
+    /// connection past it gets a 503 (Retry-After) and is closed.
+    public var maxConnections = 4096
+    /// Bytes edged may hold for request bodies being read, over all
+    /// connections and loops (each connection's first 64 KiB, enough for a
+    /// head and a small body, do not count); a request that would need more
+    /// gets a 503.
+    public var maxBufferedBodyBytes = 256 << 20
+    /// The slowest average rate a request body may arrive at: the whole body
+    /// must be in within headerTimeoutSeconds + its length / this rate.
+    public var minBodyBytesPerSecond = 16384
 }
 
 public struct BackendConfig: Sendable {

@@ -99,6 +99,9 @@ public enum ConfigLoader {
         limits.upstreamTimeoutSeconds = try l.double("upstreamTimeoutSeconds", default: limits.upstreamTimeoutSeconds, range: 1...86400)
         limits.backendHoldSeconds = try l.double("backendHoldSeconds", default: limits.backendHoldSeconds, range: 0...300)
         limits.drainTimeoutSeconds = try l.double("drainTimeoutSeconds", default: limits.drainTimeoutSeconds, range: 0...3600)
+        limits.maxConnections = try l.int("maxConnections", default: limits.maxConnections, range: 1...1_000_000)
+        limits.maxBufferedBodyBytes = try l.int("maxBufferedBodyBytes", default: limits.maxBufferedBodyBytes, range: (1 << 20)...(1 << 40))
+        limits.minBodyBytesPerSecond = try l.int("minBodyBytesPerSecond", default: limits.minBodyBytesPerSecond, range: 1...(1 << 30))
         try l.finish()
 
         var b = try r.section("backend")

@@ -16,8 +16,19 @@ struct ByteBuffer {
         return UnsafeRawBufferPointer(rebasing: s[readIndex..<writeIndex])
     }
 
+    /// The capacity `reserve(n, ceiling:)` leaves: the current one when it has
+    /// room, else doubled until `n` more bytes fit, but not past `ceiling`
+    /// (when the caller knows how many bytes are coming) unless `n` needs it.
+    func capacityAfterReserve(_ n: Int, ceiling: Int = .max) -> Int {
+        if capacity - writeIndex >= n { return capacity }
+        if readIndex > 0 && capacity - readableCount >= n { return capacity }
+        var newCapacity = max(4096, capacity)
+        while newCapacity - readableCount < n { newCapacity *= 2 }
+        return max(min(newCapacity, ceiling), readableCount + n)
+    }
+
     /// Makes room for at least `n` more bytes (compacting first, then growing).
-    mutating func reserve(_ n: Int) {
+    mutating func reserve(_ n: Int, ceiling: Int = .max) {
         if capacity - writeIndex >= n { return }
         if readIndex > 0 && capacity - readableCount >= n {
             let s = storage!
@@ -26,8 +37,7 @@ struct ByteBuffer {
             readIndex = 0
             return
         }
-        var newCapacity = max(4096, capacity)
-        while newCapacity - readableCount < n { newCapacity *= 2 }
+        let newCapacity = capacityAfterReserve(n, ceiling: ceiling)
         let fresh = UnsafeMutableRawBufferPointer.allocate(byteCount: newCapacity, alignment: 16)
         if let s = storage {
             if readableCount > 0 { fresh.baseAddress!.copyMemory(from: s.baseAddress! + readIndex, byteCount: readableCount) }

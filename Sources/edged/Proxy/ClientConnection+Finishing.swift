@@ -29,6 +29,36 @@ extension ClientConnection {
         beginClosing()
     }
 
+    /// edged is at one of its budgets (limits.maxConnections,
+    /// limits.maxBufferedBodyBytes): 503 with Retry-After, then close. Logged
+    /// once a second at most, with the count, by the caller's `RateLimitedLog`.
+    /// `reply`: made once at start (`EdgeContext`), so a refusal costs no formatting.
+    func refuseOverloaded(_ reply: [UInt8], log: RateLimitedLog, _ line: (Int) -> String) {
+        if !exchange.inFlight {
+            server.metrics.requestStarted()
+            exchange.begin(bodyBytes: 0)
+        }
+        exchange.route = .local
+        exchange.status = 503
+        keepAlive = false
+        send(reply)
+        log.warn(now: loop.now, line)
+        endExchange()
+        // What was read is not needed: give its bytes back now.
+        inBuf.release()
+        chunkedBody = []
+        settleBudget()
+        beginClosing()
+    }
+
+    /// A request that needs more buffer than limits.maxBufferedBodyBytes has left.
+    func refuseOverBudget() {
+        let limit = context.bufferBudget.limit
+        refuseOverloaded(context.buffersFullReply, log: context.bufferRefusals) { n in
+            "edged: refused \(n) request(s) since the last such line: limits.maxBufferedBodyBytes (\(limit) bytes) reached"
+        }
+    }
+
     func finishRequest(reusable: Bool) {
         requestsServed += 1
         logAccess(note: nil)
@@ -45,8 +75,12 @@ extension ClientConnection {
         if server.closeMode { closeMode = true }
         inBuf.consume(requestWireLength)
         head.reset()
+        corsOrigin = nil
+        corsRequestMethod = nil
+        corsRequestHeaders = nil
         chunked = nil
         chunkedBody.removeAll(keepingCapacity: false)
+        settleBudget()
         plan = RequestPlan()
         state = .idle
         deadline = loop.now + context.idleTimeoutNanos

@@ -45,6 +45,8 @@ extension ClientConnection {
         loop.unregister(socket.fd)
         inBuf.release()
         outBuf.release()
+        chunkedBody = []
+        settleBudget()
         server.remove(self)
         sender.enqueue(DetachedConnection(socket: socket, pending: pending))
     }

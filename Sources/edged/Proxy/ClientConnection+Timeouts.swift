@@ -17,13 +17,14 @@ extension ClientConnection {
             // that is busy keeps its buffers between requests (no allocation per request).
             inBuf.release()
             outBuf.release()
+            settleBudget()
         }
         guard now >= deadline else { return }
         switch state {
         case .idle:
             close()
         case .readingHead, .readingBody:
-            let message = state == .readingHead ? "request head not received within \(context.config.limits.headerTimeoutSeconds) s" : (now >= bodyDeadline ? "request body arrived slower than 16 KiB/s" : "request body stalled: nothing received for \(context.config.limits.headerTimeoutSeconds) s")
+            let message = state == .readingHead ? "request head not received within \(context.config.limits.headerTimeoutSeconds) s" : (now >= bodyDeadline ? "request body arrived slower than \(context.config.limits.minBodyBytesPerSecond) bytes/s on average (limits.minBodyBytesPerSecond)" : "request body stalled: nothing received for \(context.config.limits.headerTimeoutSeconds) s")
             reject(HTTPError(408, "request_timeout", message))
         case .closing:
             close()

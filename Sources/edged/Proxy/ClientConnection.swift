@@ -34,8 +34,18 @@ final class ClientConnection: LoopHandler {
     private var sentContinue = false
     /// The latest the whole body may arrive (monotonic ns).
     var bodyDeadline: UInt64 = 0
+    /// When the head was complete and the body began (monotonic ns).
+    private var bodyStarted: UInt64 = 0
+    /// Bytes of `inBuf` and `chunkedBody` taken from the shared `BufferBudget`.
+    var budgetHeld = 0
     var keepAlive = true
 
+    /// The current request's `Origin` when `clients.allowedOrigins` lets it
+    /// in: answers then carry edged's own CORS headers (see `RelayedHead`).
+    var corsOrigin: ByteRange? = nil
+    /// A preflight's Access-Control-Request-Method and -Headers (with `corsOrigin`).
+    var corsRequestMethod: ByteRange? = nil
+    var corsRequestHeaders: ByteRange? = nil
     /// What the planner decided for the current request.
     var plan = RequestPlan()
     private var backendKey: [UInt8]? = nil
@@ -127,7 +137,15 @@ final class ClientConnection: LoopHandler {
             // keep-alive connection then holds no buffer (a read that finds
             // nothing must not leave 64 KiB behind). Mid-request, read in place.
             let fresh = inBuf.isEmpty
-            if !fresh { inBuf.reserve(Self.readChunk) }
+            if !fresh {
+                // A body of known length grows the buffer to its size and no further.
+                var want = Self.readChunk, ceiling = Int.max
+                if state == .readingBody, case .length(let n) = head.framing {
+                    ceiling = head.headLength + n
+                    want = max(1, min(want, ceiling - inBuf.readableCount))
+                }
+                guard reserveInput(want, ceiling: ceiling) else { return refuseOverBudget() }
+            }
             let target = fresh ? UnsafeMutableRawBufferPointer(rebasing: loop.scratch[0..<Self.readChunk]) : inBuf.writable
             let n: Int?
             do { n = try socket.fd.readNonBlocking(into: target) } catch {
@@ -140,7 +158,12 @@ final class ClientConnection: LoopHandler {
                 close()
                 return
             }
-            if fresh { inBuf.append(UnsafeRawBufferPointer(rebasing: target[0..<n])) } else { inBuf.didWrite(n) }
+            if fresh {
+                inBuf.append(UnsafeRawBufferPointer(rebasing: target[0..<n]))
+                guard settleBudget() else { return refuseOverBudget() }
+            } else {
+                inBuf.didWrite(n)
+            }
             processInput()
             if n < Self.readChunk / 2 { break }
         }
@@ -173,12 +196,12 @@ final class ClientConnection: LoopHandler {
                     bodyReceivedFromChunks = 0
                     if case .chunked = head.framing { chunked = ChunkedDecoder(maxBody: context.config.limits.maxBodyBytes) }
                     // The body must keep coming: silence for headerTimeoutSeconds ends it, and
-                    // the whole body must average at least 16 KiB/s (see readingBody below).
-                    let expected: Int
-                    if case .length(let n) = head.framing { expected = n } else { expected = 1 << 20 }
-                    let now = loop.now
-                    bodyDeadline = now + context.headerTimeoutNanos + UInt64(expected / 16384) * 1_000_000_000
-                    deadline = min(now + context.headerTimeoutNanos, bodyDeadline)
+                    // the whole body must arrive within headerTimeoutSeconds + its length at
+                    // limits.minBodyBytesPerSecond (a chunked one: what has come so far, at
+                    // least 1 MiB, so its total stays bounded by maxBodyBytes at that rate).
+                    bodyStarted = loop.now
+                    setBodyDeadline(expected: { if case .length(let n) = head.framing { return n }; return 1 << 20 }())
+                    deadline = min(bodyStarted + context.headerTimeoutNanos, bodyDeadline)
                 }
             case .readingBody:
                 guard bodyComplete() else {
@@ -216,8 +239,60 @@ final class ClientConnection: LoopHandler {
                 reject(error)
                 return false
             }
+            guard settleBudget() else {
+                refuseOverBudget()
+                return false
+            }
+            if bodyReceivedFromChunks > 1 << 20 { setBodyDeadline(expected: bodyReceivedFromChunks) }
             return chunked!.isComplete
         }
+    }
+
+    /// The body's deadline: `bodyStarted` + headerTimeoutSeconds + `expected`
+    /// bytes at limits.minBodyBytesPerSecond.
+    private func setBodyDeadline(expected: Int) {
+        let rate = UInt64(context.config.limits.minBodyBytesPerSecond)
+        bodyDeadline = bodyStarted + context.headerTimeoutNanos + UInt64(expected) * 1_000_000_000 / rate
+    }
+
+    // MARK: The buffer budget
+
+    /// What a connection's buffers hold beyond this counts against the budget:
+    /// a head (64 KiB at most) and a small body never do, so a plain request
+    /// is not refused while others hold the budget; what connections hold
+    /// below it is bounded by limits.maxConnections.
+    static let unbudgetedBytes = readChunk
+
+    /// The part of `bytes` of buffer that counts against the budget.
+    static func budgeted(_ bytes: Int) -> Int { max(0, bytes - unbudgetedBytes) }
+
+    /// Grows `inBuf` for `n` more bytes (up to `ceiling` in all) if the shared
+    /// budget has the bytes the growth needs.
+    func reserveInput(_ n: Int, ceiling: Int = .max) -> Bool {
+        let grow = Self.budgeted(inBuf.capacityAfterReserve(n, ceiling: ceiling) + chunkedBody.capacity) - budgetHeld
+        if grow > 0 {
+            guard context.bufferBudget.take(grow) else { return false }
+            budgetHeld += grow
+        }
+        inBuf.reserve(n, ceiling: ceiling)
+        return true
+    }
+
+    /// Brings what this connection holds of the budget in line with its
+    /// buffers' sizes after they grew on their own (an append, the chunk
+    /// decoder) or were freed. False: they grew and the budget lacks the bytes.
+    /// No atomic operation while the sizes stay the same (the usual request).
+    @discardableResult
+    func settleBudget() -> Bool {
+        let actual = Self.budgeted(inBuf.capacity + chunkedBody.capacity)
+        if actual < budgetHeld {
+            context.bufferBudget.give(budgetHeld - actual)
+            budgetHeld = actual
+        } else if actual > budgetHeld {
+            guard context.bufferBudget.take(actual - budgetHeld) else { return false }
+            budgetHeld = actual
+        }
+        return true
     }
 
     /// Bytes of the request (head plus raw body) in `inBuf`.
@@ -227,6 +302,17 @@ final class ClientConnection: LoopHandler {
         case .length(let n): return head.headLength + n
         case .chunked: return head.headLength + bodyReceivedFromChunks
         }
+    }
+
+    /// edged's CORS answer to the request being answered, when its Origin is allowed (see `corsOrigin`).
+    var corsAnswer: RelayedHead.CORS? {
+        guard let r = corsOrigin, r.end <= inBuf.readableCount else { return nil }
+        let buf = inBuf.readable
+        func value(_ r: ByteRange?) -> UnsafeRawBufferPointer? {
+            guard let r, r.end <= buf.count else { return nil }
+            return UnsafeRawBufferPointer(rebasing: buf[r.start..<r.end])
+        }
+        return RelayedHead.CORS(origin: value(r)!, requestMethod: value(corsRequestMethod), requestHeaders: value(corsRequestHeaders))
     }
 
     func requestMethodIs(_ method: StaticString) -> Bool { inBuf.readable.equals(head.method, method) }
@@ -254,6 +340,25 @@ final class ClientConnection: LoopHandler {
     /// read, and a connection whose body was left unread then closes.
     private func admit() -> Bool {
         let admission = RequestPlanner.admit(inBuf.readable, head, context.planSettings, peerIsLoopback: peerIsLoopback)
+        // Past the guard, an Origin header is one clients.allowedOrigins lists.
+        corsOrigin = nil
+        corsRequestMethod = nil
+        corsRequestHeaders = nil
+        if case .forbidden = admission {} else {
+            for h in head.headers {
+                switch h.kind {
+                case .origin: corsOrigin = h.value
+                case .accessControlRequestMethod: corsRequestMethod = h.value
+                case .accessControlRequestHeaders: corsRequestHeaders = h.value
+                default: continue
+                }
+            }
+            // Only a preflight (OPTIONS) asks: elsewhere the headers mean nothing.
+            if !requestMethodIs("OPTIONS") {
+                corsRequestMethod = nil
+                corsRequestHeaders = nil
+            }
+        }
         if case .proceed = admission { return true }
         server.metrics.requestStarted()
         exchange.begin(bodyBytes: 0)
@@ -350,6 +455,8 @@ final class ClientConnection: LoopHandler {
         socket.close()
         inBuf.release()
         outBuf.release()
+        chunkedBody = []
+        settleBudget()
         server.remove(self)
         context.liveConnections.subtract(1, ordering: .relaxed)
     }

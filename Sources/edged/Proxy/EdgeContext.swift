@@ -23,12 +23,26 @@ final class EdgeContext: Sendable {
     /// Client connections this process owns: accepted or adopted, and not yet
     /// closed or handed to a new generation (a reload waits for 0).
     let liveConnections = Atomic<Int>(0)
+    /// Request bytes being read, over all loops (limits.maxBufferedBodyBytes).
+    let bufferBudget: BufferBudget
+    /// One line a second at most for each kind of refusal.
+    let bufferRefusals = RateLimitedLog()
+    let connectionRefusals = RateLimitedLog()
+    let acceptFailures = RateLimitedLog()
+    /// The 503s of limits.maxConnections and limits.maxBufferedBodyBytes, made once.
+    let connectionsFullReply: [UInt8]
+    let buffersFullReply: [UInt8]
 
     init(config: Config, peers: Peers, loops: Int) {
         self.config = config
         self.backend = SocketAddress(host: .v4(UInt32(0x7f00_0001).bigEndian), port: UInt16(config.backend.port))
         self.backendHost = Array(backend.description.utf8)
         self.peers = peers
+        self.bufferBudget = BufferBudget(limit: config.limits.maxBufferedBodyBytes)
+        self.connectionsFullReply = LocalReply.overloaded(HTTPError(503, "overloaded",
+            "edged has its limit of \(config.limits.maxConnections) client connections open (limits.maxConnections); retry shortly"))
+        self.buffersFullReply = LocalReply.overloaded(HTTPError(503, "overloaded",
+            "edged is holding its limit of \(config.limits.maxBufferedBodyBytes) bytes of request data being read (limits.maxBufferedBodyBytes); retry shortly"))
         self.loopMetrics = (0..<loops).map { _ in LoopMetrics() }
         var rw = config.rewrites
         // `fast: true` on a backend model puts it in the fast-mode set.

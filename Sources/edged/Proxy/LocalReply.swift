@@ -81,6 +81,12 @@ enum LocalReply {
         error(e.status, type: e.type, message: e.message, close: true)
     }
 
+    /// A 503 from one of edged's budgets: the client may try again in a second.
+    static func overloaded(_ e: HTTPError) -> [UInt8] {
+        make(status: e.status, contentType: "application/json", body: errorBody(type: e.type, message: e.message), close: true,
+             extraHeaders: "Retry-After: 1\r\n")
+    }
+
     static let unauthorizedBody = errorBody(
         type: "authentication_error",
         message: "missing or unknown API key: send one of the keys configured in clients.apiKeys as \"Authorization: Bearer <key>\", \"x-api-key\" or \"x-goog-api-key\"")

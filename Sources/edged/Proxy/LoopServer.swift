@@ -13,6 +13,11 @@ final class LoopServer: LoopHandler {
     private let listener: Socket
     private var connections: [ClientConnection] = []
     private var accepting = true
+    /// Accepting is paused until then (monotonic ns; 0: not paused): accept
+    /// failed for want of descriptors or memory (see `acceptFailed`).
+    private var acceptPausedUntil: UInt64 = 0
+    /// How long a loop leaves the listener alone after EMFILE and the like.
+    static let acceptPauseNanos: UInt64 = 500_000_000
     /// Set when edged is stopping: no new requests on kept-alive connections.
     private(set) var draining = false
     /// A reload is handing this loop's connections to the new generation.
@@ -38,16 +43,55 @@ final class LoopServer: LoopHandler {
 
     /// Accepts a batch of pending connections.
     func handleEvent(_ mask: UInt32) {
-        guard accepting else { return }
+        guard accepting, acceptPausedUntil == 0 else { return }
         for _ in 0..<64 {
             let client: Socket?
             do { client = try listener.accept(nonBlocking: true) } catch {
-                Log.warning("edged: accept failed: \(error)")
-                return
+                return acceptFailed(error)
             }
             guard let client else { return }
             try? client.setOption(Int32(IPPROTO_TCP), TCP_NODELAY, 1)
-            _ = add(client, counted: false)
+            let full = context.liveConnections.load(ordering: .relaxed) >= context.config.limits.maxConnections
+            guard let c = add(client, counted: false), full else { continue }
+            refuseOverCapacity(c)
+        }
+    }
+
+    /// limits.maxConnections is reached: this connection gets a 503 with
+    /// Retry-After at once and closes (after a short linger, so the answer is
+    /// not lost to a reset).
+    private func refuseOverCapacity(_ c: ClientConnection) {
+        let limit = context.config.limits.maxConnections
+        c.refuseOverloaded(context.connectionsFullReply, log: context.connectionRefusals) { n in
+            "edged: refused \(n) connection(s) since the last such line: limits.maxConnections (\(limit)) reached"
+        }
+    }
+
+    /// accept(2) failed. Out of descriptors (EMFILE, ENFILE) or kernel memory
+    /// (ENOBUFS, ENOMEM) the pending connection stays in the backlog and the
+    /// listener stays readable: retrying at once would spin (issue 25: 282,929
+    /// log lines in 9 s). So this loop stops watching the listener for
+    /// `acceptPauseNanos` (as nginx disables its accept events), the tick puts
+    /// it back, and one line a second at most says so, with the count.
+    private func acceptFailed(_ error: SystemError) {
+        let scarce = [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(error.errno)
+        if scarce {
+            acceptPausedUntil = loop.now + Self.acceptPauseNanos
+            loop.unregister(listener.fd)
+        }
+        context.acceptFailures.warn(now: loop.now) { n in
+            "edged: accept failed: \(error) (\(n) failed accept(s) since the last such line)"
+                + (scarce ? "; pausing accepts for \(Self.acceptPauseNanos / 1_000_000) ms at a time until descriptors free up" : "")
+        }
+    }
+
+    /// The tick: the accept pause is over.
+    private func resumeAccepting(now: UInt64) {
+        guard acceptPausedUntil != 0, now >= acceptPausedUntil else { return }
+        acceptPausedUntil = 0
+        guard accepting else { return }
+        do { try loop.register(listener.fd, events: Epoll.readable | Epoll.exclusive, handler: self) } catch {
+            Log.error("edged: could not watch the listener again after an accept pause: \(error)")
         }
     }
 
@@ -79,7 +123,7 @@ final class LoopServer: LoopHandler {
         draining = true
         if accepting {
             accepting = false
-            loop.unregister(listener.fd)
+            if acceptPausedUntil == 0 { loop.unregister(listener.fd) }
         }
         guard !sender.hasFailed else { return handoverFailed() }
         handover = sender
@@ -110,7 +154,7 @@ final class LoopServer: LoopHandler {
         closeIdle()
         guard accepting else { return }
         accepting = false
-        loop.unregister(listener.fd)
+        if acceptPausedUntil == 0 { loop.unregister(listener.fd) }
     }
 
     /// Closes idle keep-alive connections (used when draining). A connection
@@ -123,6 +167,7 @@ final class LoopServer: LoopHandler {
 
     private func tick() {
         let now = loop.now
+        resumeAccepting(now: now)
         var i = 0
         while i < connections.count {
             let c = connections[i]

@@ -58,16 +58,30 @@ final class ResponseSink {
 
     // MARK: begin
 
+    /// Body bytes that ride in the rewritten head's buffer (one write) rather
+    /// than in a second write of their own.
+    static let headCarriesBody = 16 * 1024
+
     /// The backend's response head (`wire[0..<headCount]`) and the body bytes
-    /// that came with it, relayed in one write — with `Connection: close` added
-    /// when this connection ends after the response (close mode). Returns
-    /// false when the producer should pause.
+    /// that came with it, relayed in one write — without the backend's
+    /// `Access-Control-*` headers, with edged's own for an allowed Origin, and
+    /// with `Connection: close` added when this connection ends after the
+    /// response (close mode); see `RelayedHead`. The rewrite goes through
+    /// `scratch`, which keeps its capacity: no allocation per response.
+    /// Returns false when the producer should pause.
     func beginRelayed(_ wire: UnsafeRawBufferPointer, headCount: Int, addClose: Bool) -> Bool {
         let c = connection
         framing = .relayed
-        if addClose {
-            ResponseHeadClose.apply(UnsafeRawBufferPointer(rebasing: wire[0..<headCount])).withUnsafeBytes { write($0) }
-            write(UnsafeRawBufferPointer(rebasing: wire[headCount...]))
+        let head = UnsafeRawBufferPointer(rebasing: wire[0..<headCount])
+        let cors = c.corsAnswer
+        if RelayedHead.needsRewrite(head, allowOrigin: cors != nil, addClose: addClose) {
+            let rest = UnsafeRawBufferPointer(rebasing: wire[headCount...])
+            scratch.removeAll(keepingCapacity: true)
+            RelayedHead.write(head, cors: cors, addClose: addClose, into: &scratch)
+            let together = rest.count <= Self.headCarriesBody
+            if together { scratch.append(contentsOf: rest) }
+            scratch.withUnsafeBytes { write($0) }
+            if !together { write(rest) }
         } else {
             write(wire)
         }
@@ -75,11 +89,19 @@ final class ResponseSink {
         return checkPressure(c)
     }
 
+    /// edged's CORS headers for a head of its own: for a request with an allowed Origin.
+    private var corsLines: String {
+        guard let cors = connection.corsAnswer else { return "" }
+        var lines: [UInt8] = []
+        cors.write(into: &lines)
+        return String(decoding: lines, as: UTF8.self)
+    }
+
     /// Our own head for a streamed body.
     func begin(status: Int, contentType: String, clientIsHTTP10: Bool, closeAfter: Bool) {
         framing = clientIsHTTP10 ? .untilClose : .chunked
         scratch.removeAll(keepingCapacity: true)
-        append("HTTP/1.1 \(status) \(LocalReply.reason(status))\r\nContent-Type: \(contentType)\r\nCache-Control: no-cache\r\n")
+        append("HTTP/1.1 \(status) \(LocalReply.reason(status))\r\nContent-Type: \(contentType)\r\nCache-Control: no-cache\r\n" + corsLines)
         switch framing {
         case .chunked: append("Transfer-Encoding: chunked\r\n" + (closeAfter ? "Connection: close\r\n" : "") + "\r\n")
         default: append("Connection: close\r\n\r\n")
@@ -90,7 +112,7 @@ final class ResponseSink {
     /// A whole response with a known body, in one write.
     func complete(status: Int, contentType: String, body: [UInt8], close: Bool) {
         framing = .relayed
-        LocalReply.make(status: status, contentType: contentType, body: body, close: close).withUnsafeBytes { write($0) }
+        LocalReply.make(status: status, contentType: contentType, body: body, close: close, extraHeaders: corsLines).withUnsafeBytes { write($0) }
     }
 
     // MARK: body
