@@ -238,3 +238,54 @@ final class TrustBoundaryTests: XCTestCase {
         return try JSONValue(parsing: Array(out.utf8))
     }
 }
+
+/// clients.allowedUsers (issue 25, section 4): on a shared host, only the
+/// listed users' processes may use the edge; the kernel says who owns each
+/// loopback connection.
+final class AllowedUsersTests: XCTestCase {
+    /// `GET /healthz` from a process of `uid` (through setpriv), its raw answer.
+    func healthz(port: UInt16, asUID uid: uid_t) throws -> String {
+        let script = """
+        import socket,sys
+        s = socket.create_connection(('127.0.0.1', \(port)), timeout=5)
+        s.sendall(b'GET /healthz HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nConnection: close\\r\\n\\r\\n')
+        out = b''
+        while True:
+            d = s.recv(65536)
+            if not d: break
+            out += d
+        sys.stdout.write(out.decode('utf-8', 'replace'))
+        """
+        let (_, out) = try runToEnd("/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "/usr/bin/python3", "-c", script])
+        return out
+    }
+
+    func testOnlyListedUsersMayUseTheEdge() throws {
+        guard getuid() == 0 else { throw XCTSkip("needs root to connect as two users") }
+        let s = try ProxyStack(config: #""clients": {"allowedUsers": ["root"]}"#)
+        let mine = try XCTUnwrap(try request(s.edgePort, "GET", "/healthz"))
+        XCTAssertEqual(mine.status, 200, "root is listed")
+        let theirs = try healthz(port: s.edgePort, asUID: 65534)
+        XCTAssertTrue(theirs.hasPrefix("HTTP/1.1 403 Forbidden"), theirs)
+        XCTAssertTrue(theirs.contains("clients.allowedUsers"), theirs)
+        XCTAssertTrue(s.edged.waitFor("refused a connection from uid 65534"), s.edged.text)
+        // Listed by uid, the other user is served.
+        let t = try ProxyStack(config: #""clients": {"allowedUsers": ["0", "65534"]}"#)
+        XCTAssertTrue(try healthz(port: t.edgePort, asUID: 65534).hasPrefix("HTTP/1.1 200"))
+    }
+
+    func testWithoutTheListEveryLocalUserIsServed() throws {
+        guard getuid() == 0 else { throw XCTSkip("needs root to connect as another user") }
+        let s = try ProxyStack()
+        XCTAssertTrue(try healthz(port: s.edgePort, asUID: 65534).hasPrefix("HTTP/1.1 200"))
+    }
+
+    func testTheListNeedsALoopbackListenerAndKnownUsers() throws {
+        let dir = TempDir()
+        for (json, want) in [(#"{"listen": "0.0.0.0:8317", "clients": {"apiKeys": ["sha256:\#(String(repeating: "a", count: 64))"], "allowedUsers": ["root"]}}"#, "needs a loopback"),
+                             (#"{"clients": {"allowedUsers": ["no-such-user-here"]}}"#, "no user named")] {
+            let path = dir.write("c.json", json)
+            XCTAssertThrowsError(try ConfigLoader.load(path: path, environment: [:])) { XCTAssertTrue("\($0)".contains(want), "\($0)") }
+        }
+    }
+}

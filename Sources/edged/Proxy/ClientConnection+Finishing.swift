@@ -33,13 +33,15 @@ extension ClientConnection {
     /// limits.maxBufferedBodyBytes): 503 with Retry-After, then close. Logged
     /// once a second at most, with the count, by the caller's `RateLimitedLog`.
     /// `reply`: made once at start (`EdgeContext`), so a refusal costs no formatting.
-    func refuseOverloaded(_ reply: [UInt8], log: RateLimitedLog, _ line: (Int) -> String) {
+    /// Answers at once with `reply` (made once, `status` in its head) and
+    /// closes; `line` goes to the log at most once a second.
+    func refuseOverloaded(_ reply: [UInt8], status: Int = 503, log: RateLimitedLog, _ line: (Int) -> String) {
         if !exchange.inFlight {
             server.metrics.requestStarted()
             exchange.begin(bodyBytes: 0)
         }
         exchange.route = .local
-        exchange.status = 503
+        exchange.status = status
         keepAlive = false
         send(reply)
         log.warn(now: loop.now, line)

@@ -32,6 +32,11 @@ final class EdgeContext: Sendable {
     /// The 503s of limits.maxConnections and limits.maxBufferedBodyBytes, made once.
     let connectionsFullReply: [UInt8]
     let buffersFullReply: [UInt8]
+    /// clients.allowedUsers: the uids whose processes may connect (empty: everyone).
+    let allowedUIDs: Set<UInt32>
+    let userRefusals = RateLimitedLog()
+    /// The 403 for a connection from another user, made once.
+    let userRefusedReply: [UInt8]
 
     init(config: Config, peers: Peers, loops: Int) {
         self.config = config
@@ -43,6 +48,9 @@ final class EdgeContext: Sendable {
             "edged has its limit of \(config.limits.maxConnections) client connections open (limits.maxConnections); retry shortly"))
         self.buffersFullReply = LocalReply.overloaded(HTTPError(503, "overloaded",
             "edged is holding its limit of \(config.limits.maxBufferedBodyBytes) bytes of request data being read (limits.maxBufferedBodyBytes); retry shortly"))
+        self.allowedUIDs = Set(config.clients.allowedUIDs)
+        self.userRefusedReply = LocalReply.error(403, type: "permission_error",
+            message: "your user may not use this droidgate edge (clients.allowedUsers lists who may); ask its operator", close: true)
         self.loopMetrics = (0..<loops).map { _ in LoopMetrics() }
         var rw = config.rewrites
         // `fast: true` on a backend model puts it in the fast-mode set.

@@ -51,6 +51,10 @@ final class LoopServer: LoopHandler {
             }
             guard let client else { return }
             try? client.setOption(Int32(IPPROTO_TCP), TCP_NODELAY, 1)
+            if !context.allowedUIDs.isEmpty, let refused = userRefused(client) {
+                if let c = add(client, counted: false) { refuseUser(c, refused) }
+                continue
+            }
             let full = context.liveConnections.load(ordering: .relaxed) >= context.config.limits.maxConnections
             guard let c = add(client, counted: false), full else { continue }
             refuseOverCapacity(c)
@@ -64,6 +68,24 @@ final class LoopServer: LoopHandler {
         let limit = context.config.limits.maxConnections
         c.refuseOverloaded(context.connectionsFullReply, log: context.connectionRefusals) { n in
             "edged: refused \(n) connection(s) since the last such line: limits.maxConnections (\(limit)) reached"
+        }
+    }
+
+    /// clients.allowedUsers: who owns the client's end of this connection, by
+    /// the kernel's word (one sock_diag lookup); nil when that user may use
+    /// the edge, else what to say about the one refused.
+    private func userRefused(_ client: Socket) -> String? {
+        do {
+            let uid = try SocketOwner.uidOfPeer(client)
+            return context.allowedUIDs.contains(uid) ? nil : "uid \(uid) (\(Users.name(of: uid)))"
+        } catch {
+            return "a peer whose owner the kernel did not tell (\(error))"
+        }
+    }
+
+    private func refuseUser(_ c: ClientConnection, _ who: String) {
+        c.refuseOverloaded(context.userRefusedReply, status: 403, log: context.userRefusals) { n in
+            "edged: refused a connection from \(who): not in clients.allowedUsers (\(n) such refusal(s) since the last such line)"
         }
     }
 
