@@ -21,8 +21,10 @@ let listenFDs = ListenFDs.takeFromEnvironment()
 let host = DaemonHost(name: .edged, arguments: arguments, config: config, listenFDs: listenFDs)
 
 let listener: EdgeListener
+let unixListener: EdgeListener?
 do {
     listener = try EdgeListener.acquire(config: config, passed: listenFDs)
+    unixListener = try EdgeListener.acquireUnix(config: config, passed: listenFDs)
 } catch {
     Log.error("edged: \(error)")
     exitProcess(1)
@@ -37,7 +39,7 @@ peers.awaitBackendInfo(socket: config.paths.socket(.supervisord), timeout: 5)
 let workers = config.edged.workers > 0 ? config.edged.workers : Processes.cpuCount
 let server: EdgeServer
 do {
-    server = try EdgeServer(listener: listener.socket, context: EdgeContext(config: config, peers: peers, loops: workers), workers: workers)
+    server = try EdgeServer(listeners: [listener.socket] + (unixListener.map { [$0.socket] } ?? []), context: EdgeContext(config: config, peers: peers, loops: workers), workers: workers)
 } catch {
     Log.error("edged: cannot start the event loops: \(error)")
     exitProcess(1)
@@ -53,11 +55,11 @@ let drain: @Sendable () -> Void = {
     peers.stop()
 }
 host.run(ops: EdgeOps.table(host: host, listener: listener, peers: peers),
-         readyStatus: "listening on \(listener.address) with \(workers) event loop\(workers == 1 ? "" : "s")",
+         readyStatus: "listening on \(listener.address)\(unixListener.map { " and \($0.address)" } ?? "") with \(workers) event loop\(workers == 1 ? "" : "s")",
          stop: drain,
          reloadSignal: {
              // A new generation re-reads the config and takes over the sockets.
-             Generation.handOver(host: host, http: listener.socket, arguments: Array(CommandLine.arguments.dropFirst()),
+             Generation.handOver(host: host, http: listener.socket, unix: unixListener?.socket, arguments: Array(CommandLine.arguments.dropFirst()),
                                  server: server, drainTimeout: config.limits.drainTimeoutSeconds, finish: { peers.stop() })
          },
          ready: { Generation.announceReady() })

@@ -280,6 +280,43 @@ final class AllowedUsersTests: XCTestCase {
         XCTAssertTrue(try healthz(port: s.edgePort, asUID: 65534).hasPrefix("HTTP/1.1 200"))
     }
 
+    /// A request over a Unix socket as user `uid` (setpriv), its raw answer.
+    func healthzOverUnix(_ path: String, asUID uid: uid_t) throws -> String {
+        let script = """
+        import socket,sys
+        s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1])
+        s.sendall(b'GET /healthz HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n')
+        out = b''
+        while True:
+            d = s.recv(65536)
+            if not d: break
+            out += d
+        sys.stdout.write(out.decode('utf-8', 'replace'))
+        """
+        let (_, out) = try runToEnd("/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "/usr/bin/python3", "-c", script, path])
+        return out
+    }
+
+    /// The optional Unix-socket listener: the same service, peers checked by
+    /// SO_PEERCRED, and kept across a reload (the new generation inherits it).
+    func testTheUnixSocketListenerChecksItsPeersAndSurvivesAReload() throws {
+        guard getuid() == 0 else { throw XCTSkip("needs root to connect as two users") }
+        let probe = TempDir()
+        let path = probe.path + "/http.sock"
+        let s = try ProxyStack(config: #""clients": {"allowedUsers": ["root"], "unixSocket": "\#(path)"}"#)
+        defer { killProcesses(mentioning: s.dir.path) }   // the generation the reload starts
+        XCTAssertEqual(try Files.status(path).mode & 0o777, 0o666)
+        XCTAssertTrue(try healthzOverUnix(path, asUID: 0).hasPrefix("HTTP/1.1 200"))
+        let theirs = try healthzOverUnix(path, asUID: 65534)
+        XCTAssertTrue(theirs.hasPrefix("HTTP/1.1 403"), theirs)
+        XCTAssertTrue(s.edged.waitFor("refused a connection from uid 65534"), s.edged.text)
+        let inode = try Files.status(path).inode
+        s.edged.signal(SIGHUP)
+        XCTAssertTrue(s.edged.waitFor("handed to pid"), s.edged.text)
+        XCTAssertEqual(try Files.status(path).inode, inode, "the same socket, not a new bind")
+        XCTAssertTrue(try healthzOverUnix(path, asUID: 0).hasPrefix("HTTP/1.1 200"), s.edged.text)
+    }
+
     func testTheListNeedsALoopbackListenerAndKnownUsers() throws {
         let dir = TempDir()
         for (json, want) in [(#"{"listen": "0.0.0.0:8317", "clients": {"apiKeys": ["sha256:\#(String(repeating: "a", count: 64))"], "allowedUsers": ["root"]}}"#, "needs a loopback"),

@@ -53,6 +53,10 @@ public struct ClientsConfig: Sendable {
     /// local user. edged asks the kernel who owns each loopback connection
     /// (`SocketOwner`) and refuses the others with 403.
     public var allowedUIDs: [UInt32] = []
+    /// Where edged also listens on a Unix socket (`clients.unixSocket`, mode
+    /// 0666; peers checked by SO_PEERCRED against allowedUIDs), when no
+    /// such socket is passed to it (the unit set passes /run/droidgate/edge.sock).
+    public var unixSocket: String? = nil
 }
 
 public struct LimitsConfig: Sendable {

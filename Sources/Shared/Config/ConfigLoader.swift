@@ -85,6 +85,12 @@ public enum ConfigLoader {
             }
             clients.allowedUIDs.append(uid)
         }
+        if let path = try c.optionalString("unixSocket") {
+            guard path.hasPrefix("/"), path.utf8.count < 108 else {
+                throw ConfigError(file: file, key: "clients.unixSocket", problem: "expected an absolute path of at most 107 bytes (a Unix socket address), got \"\(path)\"")
+            }
+            clients.unixSocket = path
+        }
         if !users.isEmpty && !listen.isLoopback {
             throw ConfigError(file: file, key: "clients.allowedUsers",
                               problem: "needs a loopback \"listen\" address: the users of other hosts are not known here (use clients.apiKeys for them)")

@@ -1,3 +1,4 @@
+import Glibc
 import Shared
 
 /// The client-facing listening socket: passed in by systemd or the launcher
@@ -11,9 +12,16 @@ struct EdgeListener: Sendable {
         let description: String
     }
 
+    /// The passed sockets that may be client listeners: named "http" (one
+    /// socket unit may carry a TCP and a Unix `ListenStream=`, both under its
+    /// one FileDescriptorName=), "unix", or unnamed.
+    static func passedListeners(_ passed: ListenFDs, unix: Bool) -> [FileDescriptor] {
+        passed.entries.filter { ["http", "unix", "unknown"].contains($0.name) }.map(\.fd)
+            .filter { (Socket(fd: $0).domain() == AF_UNIX) == unix }
+    }
+
     static func acquire(config: Config, passed: ListenFDs) throws -> EdgeListener {
-        let candidate = passed.first(named: "http")
-            ?? passed.entries.first(where: { $0.name == "unknown" })?.fd
+        let candidate = passedListeners(passed, unix: false).first
         if let fd = candidate {
             let s = Socket(fd: fd)
             guard s.isListeningStream() else {
@@ -38,5 +46,22 @@ struct EdgeListener: Sendable {
     /// A listener reachable from other hosts needs client API keys.
     static func checkExposure(_ address: SocketAddress?, config: Config) throws {
         if let address, let problem = config.exposureProblem(listeningOn: address) { throw Refused(description: problem) }
+    }
+
+    /// The optional Unix-socket listener: passed in (the unit set's
+    /// /run/droidgate/edge.sock, or a previous generation's), else bound at
+    /// `clients.unixSocket` when that is set. Mode 0666: who may use it is
+    /// decided per connection (SO_PEERCRED against clients.allowedUsers),
+    /// as for the TCP listener, which every local user can reach too.
+    static func acquireUnix(config: Config, passed: ListenFDs) throws -> EdgeListener? {
+        if let fd = passedListeners(passed, unix: true).first {
+            let s = Socket(fd: fd)
+            guard s.isListeningStream() else {
+                throw Refused(description: "the Unix socket passed as fd \(fd.rawValue) is not a listening stream socket")
+            }
+            return EdgeListener(socket: s, address: "passed Unix socket", inherited: true)
+        }
+        guard let path = config.clients.unixSocket else { return nil }
+        return EdgeListener(socket: try Socket.listenUnix(path: path, mode: 0o666), address: path, inherited: false)
     }
 }

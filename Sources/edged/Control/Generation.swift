@@ -22,7 +22,7 @@ enum Generation {
     }
 
     /// In the running generation, on SIGHUP.
-    static func handOver(host: DaemonHost, http: Socket, arguments: [String], server: EdgeServer,
+    static func handOver(host: DaemonHost, http: Socket, unix: Socket?, arguments: [String], server: EdgeServer,
                          drainTimeout: Double, finish: @escaping @Sendable () -> Void) {
         // An upgrade replaced the file we run from: start the new one at the same path.
         guard let ipc = host.ipcSocket.value, let exe = Files.executablePath().map(installedPath) else {
@@ -41,13 +41,14 @@ enum Generation {
             channel = ours
             defer { theirs.close() }
             var env = Environment.all()
-            env[readyFDVariable] = String(ListenFDs.firstFD + 2)
-            env[ConnectionHandover.fdVariable] = String(ListenFDs.firstFD + 3)
+            let sockets = [("http", http.fd), ("ipc", ipc.fd)] + (unix.map { [("unix", $0.fd)] } ?? [])
+            env[readyFDVariable] = String(ListenFDs.firstFD + Int32(sockets.count))
+            env[ConnectionHandover.fdVariable] = String(ListenFDs.firstFD + Int32(sockets.count) + 1)
             for k in ["LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "WATCHDOG_PID"] { env.removeValue(forKey: k) }
             var options = SpawnOptions()
             options.fdMap = [(FileDescriptor.standardInput, 0), (FileDescriptor.standardOutput, 1), (FileDescriptor.standardError, 2)]
             pid = try ListenFDs.spawn(exe, arguments: arguments, environment: env,
-                                      sockets: [("http", http.fd), ("ipc", ipc.fd)], extra: [w, theirs.fd], options: options)
+                                      sockets: sockets, extra: [w, theirs.fd], options: options)
             w.close()
         } catch {
             Log.error("edged: reload failed: cannot start a new generation: \(error); this one keeps serving")

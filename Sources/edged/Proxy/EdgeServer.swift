@@ -2,7 +2,7 @@ import Shared
 import Synchronization
 
 /// The HTTP side of edged: one event loop per core, all accepting from the
-/// one listening socket.
+/// listening sockets (TCP, and the optional Unix one).
 final class EdgeServer: Sendable {
     let context: EdgeContext
     /// The loops, and below their servers (each with its upstream pool), live
@@ -15,15 +15,15 @@ final class EdgeServer: Sendable {
     /// A LoopServer handed across threads only to be used back on its own loop.
     struct LoopServerBox: @unchecked Sendable { let server: LoopServer }
 
-    init(listener: Socket, context: EdgeContext, workers: Int) throws(SystemError) {
+    init(listeners: [Socket], context: EdgeContext, workers: Int) throws(SystemError) {
         self.context = context
-        try listener.fd.setNonBlocking()
+        for l in listeners { try l.fd.setNonBlocking() }
         var loops: [EventLoop] = []
         for i in 0..<workers { loops.append(try EventLoop(index: i)) }
         self.loops = loops
         self.servers = Locked([:])
         for loop in loops {
-            let s = LoopServer(loop: loop, listener: listener, context: context)
+            let s = LoopServer(loop: loop, listeners: listeners, context: context)
             try s.start()
             servers.withLock { $0[loop.index] = LoopServerBox(server: s) }
         }

@@ -2,15 +2,18 @@ import EdgeCore
 import Glibc
 import Shared
 
-/// One loop's share of the server: accepts from the shared listener
-/// (EPOLLEXCLUSIVE spreads accepts over the loops), owns its client
+/// One loop's share of the server: accepts from the shared listeners (the
+/// TCP one, and the optional Unix one; EPOLLEXCLUSIVE spreads accepts over
+/// the loops), owns its client
 /// connections and its upstream pool, and sweeps timeouts on each tick.
 final class LoopServer: LoopHandler {
     let loop: EventLoop
     let context: EdgeContext
     let pool: UpstreamPool
     let metrics: LoopMetrics
-    private let listener: Socket
+    /// The TCP listener first, then the optional Unix-socket one.
+    private let listeners: [Socket]
+    private var acceptors: [Acceptor] = []
     private var connections: [ClientConnection] = []
     private var accepting = true
     /// Accepting is paused until then (monotonic ns; 0: not paused): accept
@@ -25,33 +28,58 @@ final class LoopServer: LoopHandler {
     /// The new generation could not take them: answer with Connection: close.
     private(set) var closeMode = false
 
-    init(loop: EventLoop, listener: Socket, context: EdgeContext) {
+    /// One listener's events, for its loop: which listener is readable.
+    final class Acceptor: LoopHandler {
+        unowned(unsafe) let server: LoopServer
+        let index: Int
+        init(server: LoopServer, index: Int) {
+            self.server = server
+            self.index = index
+        }
+        func handleEvent(_ mask: UInt32) { server.acceptBatch(from: index) }
+    }
+
+    init(loop: EventLoop, listeners: [Socket], context: EdgeContext) {
         self.loop = loop
-        self.listener = listener
+        self.listeners = listeners
         self.context = context
         self.pool = UpstreamPool(loop: loop, address: context.backend, gate: context.peers.gate)
         self.metrics = context.loopMetrics[loop.index]
     }
 
     func start() throws(SystemError) {
-        try loop.register(listener.fd, events: Epoll.readable | Epoll.exclusive, handler: self)
+        acceptors = listeners.indices.map { Acceptor(server: self, index: $0) }
+        try watchListeners()
         loop.onTick { [unowned self] in tick() }
     }
 
     var activeRequests: Int { connections.reduce(0) { $0 + ($1.state == .idle ? 0 : 1) } }
     var connectionCount: Int { connections.count }
 
-    /// Accepts a batch of pending connections.
-    func handleEvent(_ mask: UInt32) {
+    private func watchListeners() throws(SystemError) {
+        for (l, a) in zip(listeners, acceptors) { try loop.register(l.fd, events: Epoll.readable | Epoll.exclusive, handler: a) }
+    }
+
+    private func unwatchListeners() {
+        for l in listeners { loop.unregister(l.fd) }
+    }
+
+    /// Unused: each listener has its own `Acceptor`.
+    func handleEvent(_ mask: UInt32) {}
+
+    /// Accepts a batch of pending connections from listener `index` (0: TCP, 1: Unix).
+    func acceptBatch(from index: Int) {
         guard accepting, acceptPausedUntil == 0 else { return }
+        let listener = listeners[index]
+        let isUnix = index > 0
         for _ in 0..<64 {
             let client: Socket?
             do { client = try listener.accept(nonBlocking: true) } catch {
                 return acceptFailed(error)
             }
             guard let client else { return }
-            try? client.setOption(Int32(IPPROTO_TCP), TCP_NODELAY, 1)
-            if !context.allowedUIDs.isEmpty, let refused = userRefused(client) {
+            if !isUnix { try? client.setOption(Int32(IPPROTO_TCP), TCP_NODELAY, 1) }
+            if !context.allowedUIDs.isEmpty, let refused = userRefused(client, unix: isUnix) {
                 if let c = add(client, counted: false) { refuseUser(c, refused) }
                 continue
             }
@@ -74,9 +102,10 @@ final class LoopServer: LoopHandler {
     /// clients.allowedUsers: who owns the client's end of this connection, by
     /// the kernel's word (one sock_diag lookup); nil when that user may use
     /// the edge, else what to say about the one refused.
-    private func userRefused(_ client: Socket) -> String? {
+    /// A Unix-socket peer's uid is its SO_PEERCRED.
+    private func userRefused(_ client: Socket, unix: Bool) -> String? {
         do {
-            let uid = try SocketOwner.uidOfPeer(client)
+            let uid = unix ? try client.peerCredentials().uid : try SocketOwner.uidOfPeer(client)
             return context.allowedUIDs.contains(uid) ? nil : "uid \(uid) (\(Users.name(of: uid)))"
         } catch {
             return "a peer whose owner the kernel did not tell (\(error))"
@@ -99,7 +128,7 @@ final class LoopServer: LoopHandler {
         let scarce = [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(error.errno)
         if scarce {
             acceptPausedUntil = loop.now + Self.acceptPauseNanos
-            loop.unregister(listener.fd)
+            unwatchListeners()
         }
         context.acceptFailures.warn(now: loop.now) { n in
             "edged: accept failed: \(error) (\(n) failed accept(s) since the last such line)"
@@ -112,7 +141,7 @@ final class LoopServer: LoopHandler {
         guard acceptPausedUntil != 0, now >= acceptPausedUntil else { return }
         acceptPausedUntil = 0
         guard accepting else { return }
-        do { try loop.register(listener.fd, events: Epoll.readable | Epoll.exclusive, handler: self) } catch {
+        do { try watchListeners() } catch {
             Log.error("edged: could not watch the listener again after an accept pause: \(error)")
         }
     }
@@ -145,7 +174,7 @@ final class LoopServer: LoopHandler {
         draining = true
         if accepting {
             accepting = false
-            if acceptPausedUntil == 0 { loop.unregister(listener.fd) }
+            if acceptPausedUntil == 0 { unwatchListeners() }
         }
         guard !sender.hasFailed else { return handoverFailed() }
         handover = sender
@@ -176,7 +205,7 @@ final class LoopServer: LoopHandler {
         closeIdle()
         guard accepting else { return }
         accepting = false
-        if acceptPausedUntil == 0 { loop.unregister(listener.fd) }
+        if acceptPausedUntil == 0 { unwatchListeners() }
     }
 
     /// Closes idle keep-alive connections (used when draining). A connection
