@@ -33,13 +33,16 @@ final class AuthdTests: XCTestCase {
             let exe = prefix.isEmpty ? Binaries.path("authd") : prefix[0]
             let args = prefix.isEmpty ? ["--config", configPath] : Array(prefix.dropFirst()) + [Binaries.path("authd"), "--config", configPath]
             authd = try RunningProcess(exe, args, environment: ["DROIDGATE_ROOT": dir.path].merging(env) { _, b in b })
-            guard eventually({ (try? IPCClient(path: socket, role: "test")) != nil || authd!.waitForExit(timeout: 0) != nil }) else {
+            guard eventually({ (try? IPCClient(path: socket, role: "test", servedBy: servedBy)) != nil || authd!.waitForExit(timeout: 0) != nil }) else {
                 throw TimedOut(what: "authd: \(authd!.text)", seconds: 10)
             }
         }
 
+        /// Who may serve authd's socket: root and us, and nobody when a test runs authd as nobody.
+        var servedBy: Set<uid_t> = [0, geteuid()]
+
         func call(_ op: OpName, _ args: JSONObject = [:], timeout: Double = 30) throws -> JSONValue {
-            let c = try IPCClient(path: socket, role: "test")
+            let c = try IPCClient(path: socket, role: "test", servedBy: servedBy)
             defer { c.close() }
             return try c.call(op, args, timeout: timeout).result
         }
@@ -278,6 +281,7 @@ final class AuthdTests: XCTestCase {
         let h = try Harness()
         // authd runs as nobody: then root (this test) is an admin but not edged.
         chown(h.dir.path, 65534, 65534)
+        h.servedBy.insert(65534)   // the client checks who serves the socket (ServerIdentity)
         try h.startAuthd(env: ["FACTORY_API_KEY": "fk"], prefix: ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"])
         XCTAssertEqual(try h.call("status")["tier"], "api-key", "admins may read status")
         XCTAssertThrowsError(try h.call("token.get")) { error in
