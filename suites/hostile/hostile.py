@@ -1291,7 +1291,7 @@ def _backend_log_line():
         problems.append("supervisord: status rc=%s, pid %s -> %s" % (prc, pid, pids.get("supervisord")))
     if growth is None or growth >= SUP_RSS_BOUND_KIB:
         problems.append("supervisord RSS growth %s KiB" % growth)
-    obs = "rc %s/%s, %d/%d B (bound %d KiB), cut note + ESC shown escaped: %s; supervisord pid %s, RSS %+d KiB (bound %d MiB)" % (
+    obs = "rc %s/%s, %d/%d B (< %d KiB), cut note + ESC escaped: %s; supervisord pid %s, RSS %+d KiB (< %d MiB)" % (
         runs["backend log"][0], runs["status --backend-log"][0], len(runs["backend log"][1]),
         len(runs["status --backend-log"][1]), CLI_OUTPUT_BOUND >> 10, "yes" if not problems else "; ".join(problems),
         "same" if pids.get("supervisord") == pid else "%s -> %s" % (pid, pids.get("supervisord")),
