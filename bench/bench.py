@@ -855,6 +855,8 @@ def main():
             log(f"static backend (nginx) on {sp}: replies with {len(expect)} B captured from the fake")
         else:
             wp, wpid = bp, fake.pid
+        facts.insert(-1, ("phases", ",".join(p for p in ("wrk", "profile", "sse", "conn", "alloc", "idle")
+                                            if p in cfg.phases) + f" ({cfg.repeat} × {cfg.duration} s per cell)"))
         facts.insert(-1, ("wrk backend", f"static (nginx, fixed {res.reply_len} B reply)"
                           if cfg.backend == "static" else "fake-cli-proxy-api"))
         live = start_proxies("", (ep, np_, hp), wp)
@@ -1220,11 +1222,16 @@ def render_conn(cfg, res, L):
     L.append("")
     added = res.conn_added
     med = statistics.median(added)
+    own = max(base["cpu_all"]) - min(base["cpu_all"])
+    positive = sum(1 for x in added if x > 0)
     L.append(f"clients.allowedUsers: {ratio(c['edged+allowedUsers']['rps'], base['rps'])} the connections/s "
              f"of edged without it; **{med:+.1f} µs of edged's CPU per new connection** (median over the "
              f"{len(added)} back-to-back pairs of runs; per pair: {', '.join(f'{x:+.1f}' for x in added)}; "
-             f"edged alone {min(base['cpu_all']):.1f}–{max(base['cpu_all']):.1f} µs/conn across its runs, so a "
-             f"difference inside that spread is noise). CPU µs/conn = user + system time of the process "
+             f"{positive} of {len(added)} positive). edged alone ranged {min(base['cpu_all']):.1f}–"
+             f"{max(base['cpu_all']):.1f} µs/conn across its runs (a spread of {own:.1f} µs), so the median "
+             + ("is larger than edged's own run-to-run spread." if abs(med) > own else
+                "is within edged's own run-to-run spread: this run cannot tell the cost from noise (the signs "
+                "of the pairs hint at its direction; more repeats, `BENCH_REPEAT`, or a quieter machine narrow it).") + " CPU µs/conn = user + system time of the process "
              f"(nginx: its worker) / requests; in brackets its busy share of one core: below ~90 % the proxy "
              f"is not what limits conn/s (the load core is: wrk's connects and the backend), so compare "
              f"CPU µs/conn, not conn/s. *errors* = wrk's connect, write and timeout errors and responses "
