@@ -9,6 +9,7 @@ import argparse
 import datetime
 import http.client
 import json
+import math
 import os
 import platform
 import re
@@ -1223,15 +1224,22 @@ def render_conn(cfg, res, L):
     added = res.conn_added
     med = statistics.median(added)
     own = max(base["cpu_all"]) - min(base["cpu_all"])
-    positive = sum(1 for x in added if x > 0)
+    n, positive = len(added), sum(1 for x in added if x > 0)
+    # Each pair ran back to back, so the paired differences are the measure; a sign test says
+    # whether they lean one way more than chance would (two-sided binomial, p = 1/2).
+    k = max(positive, n - positive)
+    p_sign = min(1.0, 2 * sum(math.comb(n, i) for i in range(k, n + 1)) / 2 ** n)
+    q = statistics.quantiles(added, n=4) if n >= 2 else [med, med, med]
     L.append(f"clients.allowedUsers: {ratio(c['edged+allowedUsers']['rps'], base['rps'])} the connections/s "
-             f"of edged without it; **{med:+.1f} µs of edged's CPU per new connection** (median over the "
-             f"{len(added)} back-to-back pairs of runs; per pair: {', '.join(f'{x:+.1f}' for x in added)}; "
-             f"{positive} of {len(added)} positive). edged alone ranged {min(base['cpu_all']):.1f}–"
-             f"{max(base['cpu_all']):.1f} µs/conn across its runs (a spread of {own:.1f} µs), so the median "
-             + ("is larger than edged's own run-to-run spread." if abs(med) > own else
-                "is within edged's own run-to-run spread: this run cannot tell the cost from noise (the signs "
-                "of the pairs hint at its direction; more repeats, `BENCH_REPEAT`, or a quieter machine narrow it).") + " CPU µs/conn = user + system time of the process "
+             f"of edged without it; **{med:+.1f} µs of edged's CPU per new connection** (median of the "
+             f"{n} back-to-back pairs of runs, interquartile range {q[0]:+.1f} to {q[2]:+.1f}; per pair: "
+             f"{', '.join(f'{x:+.1f}' for x in added)}), {med / base['cpu_us'] * 100:+.0f} % of edged's "
+             f"{base['cpu_us']:.1f} µs. {positive} of {n} pairs positive (sign test p = {p_sign:.3f}): "
+             + ("the difference is the list's cost, not noise." if p_sign < 0.05 else
+                "not distinguishable from noise in this run (more repeats, `BENCH_REPEAT`, or a quieter "
+                "machine).")
+             + f" For scale: edged alone ranged {min(base['cpu_all']):.1f}–{max(base['cpu_all']):.1f} µs/conn "
+             f"across its runs. CPU µs/conn = user + system time of the process "
              f"(nginx: its worker) / requests; in brackets its busy share of one core: below ~90 % the proxy "
              f"is not what limits conn/s (the load core is: wrk's connects and the backend), so compare "
              f"CPU µs/conn, not conn/s. *errors* = wrk's connect, write and timeout errors and responses "
@@ -1241,6 +1249,9 @@ def render_conn(cfg, res, L):
              f"closed connection, gets a reset and reconnects; that happens on the load core, the same "
              f"for both edged columns. nginx says `Connection: close` and gets none.")
     L.append("")
+
+
+# --------------------------------------------------------------------------- profile phase
 
 def demangler():
     """argv of a Swift demangler that filters stdin, or None."""
