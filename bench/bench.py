@@ -9,6 +9,7 @@ import argparse
 import datetime
 import http.client
 import json
+import math
 import os
 import platform
 import re
@@ -651,14 +652,18 @@ backend be
     return path
 
 
-def edged_conf(tmp, port, backend_port, name):
+def edged_conf(tmp, port, backend_port, name, allowed_users=None):
+    """allowed_users: clients.allowedUsers (the conn phase), or None for no list."""
     root = os.path.join(tmp, f"{name}-root")
     os.makedirs(root, exist_ok=True)
     path = os.path.join(tmp, f"{name}.json")
+    conf = {"listen": f"{LOOPBACK}:{port}", "backend": {"port": backend_port, "supervised": False},
+            "edged": {"workers": 1}, "log": {"level": "warning"},
+            "limits": {"maxBodyBytes": 67108864}}
+    if allowed_users is not None:
+        conf["clients"] = {"allowedUsers": allowed_users}
     with open(path, "w") as f:
-        json.dump({"listen": f"{LOOPBACK}:{port}", "backend": {"port": backend_port, "supervised": False},
-                   "edged": {"workers": 1}, "log": {"level": "warning"},
-                   "limits": {"maxBodyBytes": 67108864}}, f)
+        json.dump(conf, f)
     return path, root
 
 
@@ -738,6 +743,7 @@ def main():
         phases={x for x in os.environ.get("BENCH_PHASES", DEFAULT_PHASES).split(",") if x},
         alloc_duration=env_int("BENCH_ALLOC_DURATION", 3),
         alloc_concs=[int(x) for x in os.environ.get("BENCH_ALLOC_CONCURRENCY", "1,16").split(",")],
+        conn_conc=env_int("BENCH_CONN_CONCURRENCY", 16),
         profile_duration=env_int("BENCH_PROFILE_DURATION", 5),
         strace_duration=env_int("BENCH_STRACE_DURATION", 2),
         profile_limit=0.2,
@@ -752,11 +758,16 @@ def main():
     LOAD_SCHED = cfg.load_sched
     if cfg.backend not in ("static", "fake"):
         raise SystemExit(f"unknown BENCH_BACKEND {cfg.backend} (known: static, fake)")
-    unknown = cfg.phases - {"wrk", "sse", "idle", "alloc", "profile"}
+    unknown = cfg.phases - {"wrk", "sse", "idle", "alloc", "profile", "conn"}
     if unknown:
-        raise SystemExit(f"unknown BENCH_PHASES {','.join(sorted(unknown))} (known: wrk,sse,idle,alloc,profile)")
+        raise SystemExit(f"unknown BENCH_PHASES {','.join(sorted(unknown))} (known: wrk,sse,idle,alloc,profile,conn)")
     ncpu = os.cpu_count() or 1
     cfg.load_cpus, cfg.proxy_cpus = ("0", "1") if ncpu >= 2 else (None, None)
+    import pwd
+    try:
+        cfg.conn_user = pwd.getpwuid(os.geteuid()).pw_name  # the conn phase's clients.allowedUsers
+    except KeyError:
+        cfg.conn_user = str(os.geteuid())
     if cfg.load_cpus:
         os.sched_setaffinity(0, {0})  # our own SSE / idle clients run beside wrk and the backend
     import resource
@@ -771,13 +782,14 @@ def main():
     global PROCS
     procs = PROCS = Procs(tmp)
     # bp: the fake; sp: the static backend; ep/np_/hp: the load-phase proxies (wrk, profile, and SSE
-    # when they point at the fake); *2: idle; *3: alloc; *4: SSE when the load phase uses sp.
-    bp, sp, ep, np_, hp, ep2, np2, hp2, ep3, np3, hp3, ep4, np4, hp4 = pick_ports(cfg.port_base, 14)
+    # when they point at the fake); *2: idle; *3: alloc; *4: SSE when the load phase uses sp; *5: conn
+    # (eu5: edged with clients.allowedUsers).
+    bp, sp, ep, np_, hp, ep2, np2, hp2, ep3, np3, hp3, ep4, np4, hp4, ep5, eu5, np5 = pick_ports(cfg.port_base, 17)
     edged_bin = os.path.join(a.bin, "edged")
     fake_bin = os.path.join(a.bin, "fake-cli-proxy-api")
     facts = machine_facts(a.bin, a.repo)
-    res = argparse.Namespace(wrk={}, workloads=[], sse={}, mem={}, alloc={}, profile={}, small_len=0, big_len=0,
-                             reply_len=0)
+    res = argparse.Namespace(wrk={}, workloads=[], sse={}, mem={}, alloc={}, profile={}, conn={}, small_len=0,
+                             big_len=0, reply_len=0)
     targets = ["direct", "edged", "nginx", "haproxy"]
     t0 = time.time()
 
@@ -786,8 +798,8 @@ def main():
 
     # backend: the port every proxy of the instance forwards to. extra_env: LD_PRELOAD and
     # MALLOC_COUNT_FILE for the alloc phase.
-    def start_edged(name, port, backend, extra_env=None):
-        conf, root = edged_conf(tmp, port, backend, name)
+    def start_edged(name, port, backend, extra_env=None, allowed_users=None):
+        conf, root = edged_conf(tmp, port, backend, name, allowed_users)
         env = dict(os.environ, DROIDGATE_ROOT=root, **(extra_env or {}))
         p = procs.start(name, [edged_bin, "--config", conf], cpus=cfg.proxy_cpus, env=env)
         wait_http(port, proc=p)
@@ -844,6 +856,8 @@ def main():
             log(f"static backend (nginx) on {sp}: replies with {len(expect)} B captured from the fake")
         else:
             wp, wpid = bp, fake.pid
+        facts.insert(-1, ("phases", ",".join(p for p in ("wrk", "profile", "sse", "conn", "alloc", "idle")
+                                            if p in cfg.phases) + f" ({cfg.repeat} × {cfg.duration} s per cell)"))
         facts.insert(-1, ("wrk backend", f"static (nginx, fixed {res.reply_len} B reply)"
                           if cfg.backend == "static" else "fake-cli-proxy-api"))
         live = start_proxies("", (ep, np_, hp), wp)
@@ -884,6 +898,11 @@ def main():
             res.mem[f"{name}_sse" if f"{name}_load" in res.mem else f"{name}_load"] = proc_status(pid)
             procs.stop(p)
 
+        if "conn" in cfg.phases:
+            phase_conn(cfg, res, tmp, [("edged", ep5, lambda n, p, b: start_edged(n, p, b)),
+                                       ("edged+allowedUsers", eu5,
+                                        lambda n, p, b: start_edged(n, p, b, allowed_users=[cfg.conn_user])),
+                                       ("nginx", np5, start_nginx)], wp, check_backend)
         if "alloc" in cfg.phases:
             phase_alloc(cfg, res, tmp, [("edged", ep3, start_edged), ("nginx", np3, start_nginx),
                                         ("haproxy", hp3, start_haproxy)], wp, check_backend)
@@ -937,7 +956,7 @@ def median_result(runs):
     out = {}
     for k in runs[0]:
         vals = [r[k] for r in runs]
-        out[k] = sum(vals) if k in ("errors", "connect", "read", "write", "status", "timeout") \
+        out[k] = sum(vals) if k in ("errors", "connect", "read", "write", "status", "timeout", "resets") \
             else statistics.median(vals)
     for k in ("rps", "p99"):
         out[f"{k}_all"] = [r[k] for r in runs]
@@ -1080,6 +1099,156 @@ def phase_alloc(cfg, res, tmp, starters, backend, check_backend):
                     f"errors {r['errors']}")
         finally:
             PROCS.stop(p)
+
+
+# --------------------------------------------------------------------------- conn phase
+
+def refused_for(port, uid):
+    """Connects as `uid` (a forked child that drops to it; needs root) and returns the status
+    edged answers to GET /healthz, or an error string."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        out = "?"
+        try:
+            os.close(r)
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            with socket.create_connection((LOOPBACK, port), timeout=5) as s:
+                s.sendall(f"GET /healthz HTTP/1.1\r\nHost: {LOOPBACK}\r\nConnection: close\r\n\r\n".encode())
+                d = b""
+                while True:
+                    c = s.recv(65536)
+                    if not c:
+                        break
+                    d += c
+            out = d.split(b" ", 2)[1].decode() if d.startswith(b"HTTP/1.1 ") else "no HTTP answer"
+        except BaseException as e:
+            out = f"{e.__class__.__name__}: {e}"
+        finally:
+            os.write(w, out.encode()[:500])
+            os._exit(0)
+    os.close(w)
+    try:
+        with os.fdopen(r, "rb") as f:
+            got = f.read().decode(errors="replace")
+    finally:
+        os.waitpid(pid, 0)
+    return got
+
+
+def phase_conn(cfg, res, tmp, starters, backend, check_backend):
+    """New-connection throughput: wrk sends the 1 KiB POST with `Connection: close`, so every
+    request opens a connection. Fresh instances: edged without clients.allowedUsers, edged with
+    the bench's own user listed (each accepted connection's owner is asked of the kernel with one
+    NETLINK_SOCK_DIAG lookup), nginx for reference; same pinning as the wrk phase, runs
+    interleaved. CPU per connection from each process's utime + stime."""
+    small_lua, _ = wrk_scripts(tmp, res)
+    conn_lua = os.path.join(tmp, "conn.lua")
+    with open(conn_lua, "w") as f:
+        f.write(WRK_LUA.replace('wrk.headers["x-fake-size"]', 'wrk.headers["Connection"] = "close"\n'
+                                'wrk.headers["x-fake-size"]', 1) % {"body": os.path.join(tmp, "small.json"),
+                                                                    "reply": 1024})
+    live = {}
+    try:
+        for name, port, start in starters:
+            check_backend()
+            p, pid = start(f"{name.replace('+', '-')}-conn", port, backend)
+            live[name] = (p, pid, port)
+        # The list must be in force, or the phase measures nothing: a user not listed gets 403.
+        uid_probe = 65534
+        if os.geteuid() == 0 and uid_probe != os.geteuid():
+            got = refused_for(live["edged+allowedUsers"][2], uid_probe)
+            if got != "403":
+                raise SystemExit(f"conn: edged with clients.allowedUsers answered uid {uid_probe} with {got}, not 403")
+            other = refused_for(live["edged"][2], uid_probe)
+            if other != "200":
+                raise SystemExit(f"conn: edged without the list answered uid {uid_probe} with {other}, not 200")
+            res.conn_check = f"uid {uid_probe} (not listed) gets 403 from the listed edged and 200 from the other"
+        else:
+            res.conn_check = "not checked (needs root to connect as another user)"
+        log(f"conn: allowedUsers [{cfg.conn_user}]; {res.conn_check}")
+        runs = {name: [] for name in live}
+        for rep in range(cfg.repeat):
+            for name, (p, pid, port) in live.items():
+                check_backend()
+                if p.poll() is not None:
+                    raise SystemExit(f"{name}-conn exited with status {p.returncode}")
+                if rep == 0 and cfg.warmup > 0:
+                    run_wrk(conn_lua, port, cfg.conn_conc, cfg.warmup, cfg.load_cpus)
+                cpu0 = cpu_seconds(pid)
+                r = run_wrk(conn_lua, port, cfg.conn_conc, cfg.duration, cfg.load_cpus)
+                cpu = cpu_seconds(pid) - cpu0
+                r["cpu_us"] = cpu * 1e6 / max(r["requests"], 1)
+                r["cpu_pct"] = cpu * 1e8 / r["duration_us"]
+                runs[name].append(r)
+                # edged closes after the response to a `Connection: close` request but does not say so in
+                # the relayed response head, so wrk sends its next request on the closed connection,
+                # gets a reset (a read error) and reconnects: counted apart, not as errors.
+                r["resets"] = r["read"]
+                r["errors"] = r["connect"] + r["write"] + r["status"] + r["timeout"]
+                log(f"conn c{cfg.conn_conc} {name:18} {r['rps']:8.0f} conn/s  p50 {ms(r['p50'])} p99 {ms(r['p99'])} ms  "
+                    f"cpu {r['cpu_us']:.1f} us/conn ({r['cpu_pct']:.0f}%)  errors {r['errors']}  resets {r['resets']}")
+        for name in live:
+            res.conn[name] = median_result(runs[name])
+            res.conn[name]["cpu_all"] = [r["cpu_us"] for r in runs[name]]
+        # Per repeat, the listed edged's CPU per connection minus the other's (the two ran back to back).
+        res.conn_added = [a["cpu_us"] - b["cpu_us"] for a, b in zip(runs["edged+allowedUsers"], runs["edged"])]
+    finally:
+        for p, _, _ in live.values():
+            PROCS.stop(p)
+
+
+def render_conn(cfg, res, L):
+    c = res.conn
+    L.append("## New connections: the cost of clients.allowedUsers")
+    L.append("")
+    L.append(f"wrk -t1 -c{cfg.conn_conc}, the 1 KiB chat POST with `Connection: close` (every request a new "
+             f"connection, closed by the proxy after its response), {cfg.repeat} × {cfg.duration} s per target "
+             f"after a {cfg.warmup} s warm-up, targets interleaved, medians. Fresh instances in front of the wrk "
+             f"table's backend, pinned as above: **edged** as configured for the table, "
+             f"**edged+allowedUsers** the same with `\"clients\": {{\"allowedUsers\": [\"{cfg.conn_user}\"]}}` "
+             f"(the bench's own user, so every connection is served; each accepted connection's owner is asked "
+             f"of the kernel with one NETLINK_SOCK_DIAG request), and nginx (its worker) for reference. "
+             f"Check before the runs: {res.conn_check}.")
+    L.append("")
+    L.append("| target | conn/s | p50 | p99 | errors | resets | CPU µs/conn | vs edged conn/s |")
+    L.append("|---|--:|--:|--:|--:|--:|--:|--:|")
+    base = c["edged"]
+    for name, r in c.items():
+        L.append(f"| {'**' + name + '**' if name.startswith('edged') else name} | {r['rps']:.0f} | {ms(r['p50'])} | "
+                 f"{ms(r['p99'])} | {r['errors']} | {r['resets']} | {r['cpu_us']:.1f} ({r['cpu_pct']:.0f}%) | "
+                 f"{'—' if name == 'edged' else ratio(r['rps'], base['rps'])} |")
+    L.append("")
+    added = res.conn_added
+    med = statistics.median(added)
+    own = max(base["cpu_all"]) - min(base["cpu_all"])
+    n, positive = len(added), sum(1 for x in added if x > 0)
+    # Each pair ran back to back, so the paired differences are the measure; a sign test says
+    # whether they lean one way more than chance would (two-sided binomial, p = 1/2).
+    k = max(positive, n - positive)
+    p_sign = min(1.0, 2 * sum(math.comb(n, i) for i in range(k, n + 1)) / 2 ** n)
+    q = statistics.quantiles(added, n=4) if n >= 2 else [med, med, med]
+    L.append(f"clients.allowedUsers: {ratio(c['edged+allowedUsers']['rps'], base['rps'])} the connections/s "
+             f"of edged without it; **{med:+.1f} µs of edged's CPU per new connection** (median of the "
+             f"{n} back-to-back pairs of runs, interquartile range {q[0]:+.1f} to {q[2]:+.1f}; per pair: "
+             f"{', '.join(f'{x:+.1f}' for x in added)}), {med / base['cpu_us'] * 100:+.0f} % of edged's "
+             f"{base['cpu_us']:.1f} µs. {positive} of {n} pairs positive (sign test p = {p_sign:.3f}): "
+             + ("the difference is the list's cost, not noise." if p_sign < 0.05 else
+                "not distinguishable from noise in this run (more repeats, `BENCH_REPEAT`, or a quieter "
+                "machine).")
+             + f" For scale: edged alone ranged {min(base['cpu_all']):.1f}–{max(base['cpu_all']):.1f} µs/conn "
+             f"across its runs. CPU µs/conn = user + system time of the process "
+             f"(nginx: its worker) / requests; in brackets its busy share of one core: below ~90 % the proxy "
+             f"is not what limits conn/s (the load core is: wrk's connects and the backend), so compare "
+             f"CPU µs/conn, not conn/s. *errors* = wrk's connect, write and timeout errors and responses "
+             f"≥ 400, summed over the runs. *resets* = wrk's read errors: edged closes the connection after "
+             f"the response to a `Connection: close` request but its relayed response head does not say "
+             f"`Connection: close` (RFC 9112 §9.6 says it SHOULD), so wrk writes its next request on the "
+             f"closed connection, gets a reset and reconnects; that happens on the load core, the same "
+             f"for both edged columns. nginx says `Connection: close` and gets none.")
+    L.append("")
 
 
 # --------------------------------------------------------------------------- profile phase
@@ -1428,7 +1597,7 @@ def render(cfg, res, facts, targets, tmp, elapsed):
                      f"{add99} | {cnt} | {len(s['errors'])} |")
         L.append("")
     mem = res.mem
-    if mem:
+    if mem and (wls or sse or cfg.idle_n):  # (a conn/alloc/profile-only run served no workload of these)
         L.append("## Memory (RSS, KiB)")
         L.append("")
         names = ("edged", "nginx", "haproxy")
@@ -1466,6 +1635,7 @@ def render(cfg, res, facts, targets, tmp, elapsed):
                              f"{per / 1024:.2f} KiB | {still}/{n} | {fails} | {ihwm} |")
             L.append("")
 
+    targets_from = len(L)
     L.append("## Targets")
     L.append("")
 
@@ -1520,6 +1690,8 @@ def render(cfg, res, facts, targets, tmp, elapsed):
         len(sse.get("edged", {}).get("errors", []))
     L.append(f"- No errors through edged: {mark(errs_edged == 0)} — {errs_edged} (all targets: {errs})")
     L.append("")
+    if not (wls or sse or cfg.idle_n):
+        del L[targets_from:]  # the targets are about the wrk, SSE and idle phases: none ran
     edged_err = os.path.join(tmp, "edged.err")
     lines = open(edged_err, errors="replace").read().splitlines() if os.path.exists(edged_err) else []
     if lines:
@@ -1529,6 +1701,8 @@ def render(cfg, res, facts, targets, tmp, elapsed):
         L += lines[-10:]
         L.append("```")
         L.append("")
+    if res.conn:
+        render_conn(cfg, res, L)
     if res.alloc:
         render_alloc(cfg, res, L)
     if res.profile:

@@ -1206,6 +1206,223 @@ def _descriptors():
         resource.prlimit(pid, resource.RLIMIT_NOFILE, old)
 
 
+# The backend's output reaches the operator through supervisord (LogTail: a
+# ring of the last 1,000 lines, each cut at 4 KiB where it enters) and the CLI
+# (TerminalText: control bytes written as visible \xNN). The backend is another
+# program: its log can hold anything.
+BACKEND_LOG_LINE = 4 << 20            # one line of 4 MiB, written in two halves
+CLI_OUTPUT_BOUND = 256 << 10          # bytes of `droidgate backend log` / `status --backend-log`
+SUP_RSS_BOUND_KIB = 32 * 1024         # supervisord's RSS growth while it follows that line
+
+
+def backend_log_path():
+    return os.path.join(STACK.root, "state", "backend", "backend.log")
+
+
+def droidgate_cli(*args):
+    """`droidgate ARGS --config CONFIG` as the harness runs `status` (cwd WORK): (rc, stdout)."""
+    cmd = [os.path.join(BIN, "droidgate")] + list(args) + ["--config", STACK.config]
+    try:
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=15, cwd=WORK)
+    except subprocess.TimeoutExpired:
+        return "timeout", b""
+    return p.returncode, p.stdout
+
+
+def append_backend_log(data):
+    with open(backend_log_path(), "ab") as f:
+        f.write(data)
+
+
+@case("exhaustion: a 4 MiB backend log line (no newline for 1 s) and escape sequences",
+      "backend log + status --backend-log: rc 0, < 256 KiB, 'more bytes cut', no ESC; supervisord same pid, RSS +< 32 MiB",
+      group="exhaustion", ipc=True)
+def _backend_log_line():
+    pid = BASELINE.get("supervisord")
+    path = backend_log_path()
+    if not os.path.exists(path):
+        return Result(False, "no backend log at %s" % path)
+    before = rss_kib(pid)
+    peak = before or 0
+    marker = "hostile-esc-%d" % os.getpid()
+    half = BACKEND_LOG_LINE // 2
+    append_backend_log(b"hostile-long-line " + b"A" * half)
+    for _ in range(5):                  # supervisord polls every 0.2 s: it sees the line without its end
+        time.sleep(0.2)
+        peak = max(peak, rss_kib(pid) or 0)
+    append_backend_log(b"B" * (BACKEND_LOG_LINE - half))
+    for _ in range(5):
+        time.sleep(0.2)
+        peak = max(peak, rss_kib(pid) or 0)
+    # ESC sequences (clear screen, OSC title with BEL, colour), a C1 CSI (U+009B in UTF-8), a raw 0x9b.
+    esc = (b"\n" + marker.encode() + b" \x1b[2J\x1b]0;pwned\x07\x1b[31mred\x1b[0m \xc2\x9b31m \x9b end\n")
+    append_backend_log(esc)
+    deadline = time.monotonic() + 5
+    seen = False
+    while not seen and time.monotonic() < deadline:
+        rc, out = droidgate_cli("backend", "log", "--lines", "5")
+        seen = rc == 0 and marker.encode() in out
+        if not seen:
+            time.sleep(0.2)
+    runs = {}
+    for label, args in (("backend log", ("backend", "log")), ("status --backend-log", ("status", "--backend-log"))):
+        rc, out = droidgate_cli(*args)
+        runs[label] = (rc, out)
+        peak = max(peak, rss_kib(pid) or 0)
+    pids, prc = STACK.pids()
+    after = rss_kib(pid)
+    peak = max(peak, after or 0)
+    growth = None if before is None else peak - before
+    problems = []
+    if not seen:
+        problems.append("the escape line never showed in `backend log --lines 5`")
+    for label, (rc, out) in runs.items():
+        if rc != 0:
+            problems.append("%s rc=%s" % (label, rc))
+        if len(out) >= CLI_OUTPUT_BOUND:
+            problems.append("%s printed %d bytes" % (label, len(out)))
+        if b"more bytes cut" not in out:
+            problems.append("%s: no 'more bytes cut' note" % label)
+        if b"\x1b" in out or b"\xc2\x9b" in out or b"\x07" in out:
+            problems.append("%s: raw control bytes in the output" % label)
+        if marker.encode() not in out or b"\\x1b[2J" not in out:
+            problems.append("%s: the escape line is not shown (escaped)" % label)
+    if prc != 0 or pids.get("supervisord") != pid:
+        problems.append("supervisord: status rc=%s, pid %s -> %s" % (prc, pid, pids.get("supervisord")))
+    if growth is None or growth >= SUP_RSS_BOUND_KIB:
+        problems.append("supervisord RSS growth %s KiB" % growth)
+    obs = "rc %s/%s, %d/%d B (< %d KiB), cut note + ESC escaped: %s; supervisord pid %s, RSS %+d KiB (< %d MiB)" % (
+        runs["backend log"][0], runs["status --backend-log"][0], len(runs["backend log"][1]),
+        len(runs["status --backend-log"][1]), CLI_OUTPUT_BOUND >> 10, "yes" if not problems else "; ".join(problems),
+        "same" if pids.get("supervisord") == pid else "%s -> %s" % (pid, pids.get("supervisord")),
+        growth or 0, SUP_RSS_BOUND_KIB >> 10)
+    return Result(not problems, obs, b"backend.log += 'hostile-long-line ' + 4 MiB (newline after 1 s) + " + esc[1:],
+                  runs["status --backend-log"][1][-2000:])
+
+
+def ipc_open(sockname):
+    """A connection to `sockname` past the hello exchange: (socket, bytes read) or raises."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(3.0)
+    s.connect(os.path.join(STACK.rundir, sockname))
+    s.sendall(frame(HELLO))
+    data, eof = read_until(s, b"", 3.0, lambda d: len(parse_frames(d)) >= 1)
+    fr = parse_frames(data)
+    if eof or not fr or "hello" not in fr[0]:
+        s.close()
+        raise RuntimeError("%s: no server hello (%r)" % (sockname, fr))
+    return s, data
+
+
+def ipc_call(s, data, id_, op, args, timeout=5.0):
+    """Sends one request on an open connection; returns (its reply or None, data, the reply's
+    frame length, eof)."""
+    n0 = len(parse_frames(data))
+    s.sendall(frame({"id": id_, "op": op, "args": args}))
+    data, eof = read_until(s, data, timeout, lambda d: any(f.get("id") == id_ for f in parse_frames(d)[n0:]))
+    reply, length, pos = None, 0, 0
+    while pos + 4 <= len(data):
+        n = struct.unpack(">I", data[pos:pos + 4])[0]
+        if pos + 4 + n > len(data):
+            break
+        try:
+            f = json.loads(data[pos + 4:pos + 4 + n])
+        except ValueError:
+            f = {}
+        if f.get("id") == id_:
+            reply, length = f, n
+        pos += 4 + n
+    return reply, data[pos:] if reply is not None else data, length, eof
+
+
+HUGE_LINES = (10 ** 9, 2 ** 63 - 1, 2 ** 64, -1, 0)
+LOG_ASKS = 50
+
+
+@case("exhaustion: backend.log asked %d times, lines up to 2^64, ring full of \\x01 lines" % LOG_ASKS,
+      "each a reply in one frame <= 1 MiB (<= 1,000 lines, cut with a note); then all three daemons answer status, same pids",
+      group="exhaustion", ipc=True)
+def _backend_log_huge():
+    pid = BASELINE.get("supervisord")
+    # Lines that JSON-escape worst (\u0001: 6 bytes each): 1,100 of 1,000 bytes fill the ring
+    # (1,000 lines), so a reply asked for all of them must leave lines out to stay in one frame.
+    append_backend_log((b"\x01" * 1000 + b"\n") * 1100)
+    time.sleep(1.0)
+    before = rss_kib(pid)
+    s, data = ipc_open("supervisord.sock")
+    answered, errors, biggest, most_lines, left_out, problems = 0, 0, 0, 0, 0, []
+    try:
+        for i in range(LOG_ASKS):
+            lines = HUGE_LINES[i % len(HUGE_LINES)]
+            reply, data, length, eof = ipc_call(s, data, 100 + i, "backend.log", {"lines": lines})
+            if reply is None:
+                problems.append("lines=%d: %s" % (lines, "closed" if eof else "no reply"))
+                break
+            got = (reply.get("result") or {}).get("lines")
+            if not isinstance(got, list):
+                # 2^64 is no Int: an error reply is a fine answer to it, not to the others
+                if lines == 2 ** 64 and "error" in reply:
+                    errors += 1
+                    continue
+                problems.append("lines=%d: %r" % (lines, reply)[:200])
+                break
+            answered += 1
+            biggest, most_lines = max(biggest, length), max(most_lines, len(got))
+            cut = bool(got) and "left out" in str(got[0])
+            left_out += cut
+            if lines in (10 ** 9, 2 ** 63 - 1) and not cut:
+                problems.append("lines=%d: %d lines, none left out although the ring holds 1,000 of 1,000 B" % (lines, len(got)))
+    finally:
+        s.close()
+    after = rss_kib(pid)
+    statuses = {}
+    for sock in ("authd.sock", "edged.sock", "supervisord.sock"):
+        try:
+            c, d = ipc_open(sock)
+            try:
+                r, _, _, _ = ipc_call(c, d, 7, "status", {})
+                statuses[sock.split(".")[0]] = "result" in (r or {})
+            finally:
+                c.close()
+        except (OSError, RuntimeError):
+            statuses[sock.split(".")[0]] = False
+    pids, prc = STACK.pids()
+    same = all(pids.get(d) == BASELINE.get(d) for d in ("authd", "edged", "supervisord"))
+    ok = (not problems and answered + errors == LOG_ASKS and biggest <= 1 << 20 and most_lines <= 1001
+          and all(statuses.values()) and prc == 0 and same)
+    obs = "%d results%s, largest frame %d B, <= %d lines, %d cut; status: %s; pids %s; supervisord RSS %+d KiB%s" % (
+        answered, " + %d errors (2^64)" % errors if errors else "", biggest, most_lines, left_out,
+        "all answer" if all(statuses.values()) else ", ".join(k for k, v in statuses.items() if not v) + " NO ANSWER",
+        "same" if same else "%s -> %s" % (dict((k, BASELINE.get(k)) for k in pids), pids),
+        (after or 0) - (before or 0), (" | " + "; ".join(problems)) if problems else "")
+    return Result(ok, obs, b"%d x backend.log {lines: 1e9 | 2^63-1 | 2^64 | -1 | 0}" % LOG_ASKS, None)
+
+
+def ipc_oversize_case(sockname):
+    @case("exhaustion: ipc %s: a frame declaring 1 MiB + 1 while another connection is open" % sockname.replace(".sock", ""),
+          "that connection closed (< 3 s); the other one's status request answered; status same pids",
+          group="exhaustion", ipc=True)
+    def run():
+        held, data = ipc_open(sockname)
+        try:
+            frames, eof, elapsed, raw = ipc_talk(sockname, [frame(HELLO), struct.pack(">I", (1 << 20) + 1) + b" " * 4096])
+            reply, _, _, heof = ipc_call(held, data, 7, "status", {})
+        finally:
+            held.close()
+        dropped = eof and elapsed < 3.0 and all("error" in f or "hello" in f for f in frames)
+        ok = dropped and reply is not None and "result" in reply and not heof
+        codes = [((f.get("error") or {}).get("code") if "error" in f else ("hello" if "hello" in f else "?")) for f in frames]
+        obs = "oversized: frames %s, %s after %.1fs; held connection: %s" % (
+            codes, "closed" if eof else "OPEN", elapsed,
+            "status answered" if reply is not None and "result" in reply else ("closed" if heof else "no answer (%r)" % (reply,)))
+        return Result(ok, obs, b"hello + length 0x00100001 + 4096 bytes (held connection: hello, then status)", raw)
+    return run
+
+
+for _sock in ("authd.sock", "supervisord.sock", "edged.sock"):
+    ipc_oversize_case(_sock)
+
+
 # ---- secrets
 @case("secrets: key in ?key= query (Gemini style)", "forwarded; key never in the stack's output (checked at end)")
 def _query_key():
