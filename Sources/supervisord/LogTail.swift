@@ -44,7 +44,7 @@ final class LogTail: Sendable {
         defer { fd.close() }
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         var pending: [UInt8] = []
-        var cutting = false   // inside a line already cut at maxLineBytes: drop up to its newline
+        var cut = longLine.value   // a line over the bound, from an earlier pass: its head and what was dropped
         var position = 0
         // Skip to `from`.
         while position < from {
@@ -59,25 +59,51 @@ final class LogTail: Sendable {
             position += n
             pending.append(contentsOf: chunk[0..<n])
             while let nl = pending.firstIndex(of: 0x0a) {
-                if cutting { cutting = false } else { emit(Array(pending[..<nl]).boundedText(Self.maxLineBytes)) }
+                if let c = cut {
+                    emit(c.text(droppedAlso: nl))
+                    cut = nil
+                } else {
+                    emit(Array(pending[..<nl]).boundedText(Self.maxLineBytes))
+                }
                 pending.removeSubrange(...nl)
             }
-            // A line longer than the bound: what fits is emitted now, the rest
-            // is skipped up to its newline (never buffered whole).
-            if pending.count > Self.maxLineBytes {
-                if !cutting { emit(pending.boundedText(Self.maxLineBytes)) }
-                cutting = true
+            // A line longer than the bound: its head is kept (bounded), the
+            // rest only counted, up to its newline; never buffered whole.
+            if cut == nil, pending.count > Self.maxLineBytes {
+                cut = LongLine(head: Array(pending[..<Self.maxLineBytes]), dropped: pending.count - Self.maxLineBytes)
+                pending.removeAll(keepingCapacity: true)
+            } else if cut != nil {
+                cut!.dropped += pending.count
                 pending.removeAll(keepingCapacity: true)
             }
         }
-        // A partial last line waits for its newline (unless it is being cut).
-        if !cutting { position -= pending.count }
+        // A partial last line waits for its newline (read again next time),
+        // unless it is a long one, whose head waits in `longLine`.
+        position -= pending.count
+        longLine.value = cut
         offset.value = position
         if position >= Self.maxFileBytes {
             (try? FileDescriptor.open(path, O_WRONLY | O_TRUNC))?.close()
             offset.value = 0
+            if let c = longLine.value {   // the file starts again: the long line ends here
+                emit(c.text(droppedAlso: 0))
+                longLine.value = nil
+            }
         }
     }
+
+    /// A line longer than `maxLineBytes` being read: the head shown, the rest counted.
+    struct LongLine: Sendable {
+        let head: [UInt8]
+        var dropped: Int
+        func text(droppedAlso n: Int) -> String {
+            var kept = String(decoding: head, as: UTF8.self)
+            while kept.unicodeScalars.last == "\u{FFFD}" { kept.unicodeScalars.removeLast() }
+            return kept + "… (\(dropped + n + head.count - kept.utf8.count) more bytes cut)"
+        }
+    }
+
+    private let longLine = Locked<LongLine?>(nil)
 
     private func emit(_ line: String) {
         Log.info("backend: \(line)")

@@ -170,12 +170,14 @@ final class SupervisorTests: XCTestCase {
         defer { decoy.signal(SIGKILL) }
         try Files.makeDirectory(h.stateDir, mode: 0o700)
         let start = try XCTUnwrap(ProcFS.stat(of: decoy.pid)?.startTime)
-        let forged: JSONValue = ["pid": .int(Int(decoy.pid)), "startTime": .string(String(start)), "executable": "/bin/sleep"]
+        // Exactly what the previous supervisord wrote and checked: pid, start time, /proc/PID/exe.
+        let exe = try XCTUnwrap(ProcFS.executable(of: decoy.pid))
+        let forged: JSONValue = ["pid": .int(Int(decoy.pid)), "startTime": .string(String(start)), "executable": .string(exe)]
         try Files.writeAtomically(h.stateDir + "/backend.pid", forged.serialized(), mode: 0o600)
         try h.startSupervisor()
         let b = try XCTUnwrap(h.waitForState("ready"), "\(h.backend() ?? .null)\n\(h.supervisord!.text)")
         XCTAssertNotEqual(b["pid"]?.intValue, Int(decoy.pid), "adopted the process a forged file named")
-        XCTAssertNotEqual(b["command"]?.stringValue, "/bin/sleep")
+        XCTAssertNotEqual(b["command"]?.stringValue, exe)
         XCTAssertFalse(h.supervisord!.text.contains("re-adopted"), h.supervisord!.text)
     }
 
