@@ -22,6 +22,24 @@ final class ProxyTests: XCTestCase {
         XCTAssertLessThanOrEqual(stats["connections_total"]?.intValue ?? 99, 3, "\(stats)")
     }
 
+    /// A client that sends `Connection: close` is told in the relayed head that
+    /// the connection ends (RFC 9112 §9.6). Before, edged closed after a head
+    /// that did not say so, and a pooled client (wrk) wrote its next request
+    /// into the closed socket.
+    func testAClientThatAsksToCloseIsToldSoInTheRelayedHead() throws {
+        let stack = try ProxyStack()
+        let c = try RawHTTP(port: stack.edgePort)
+        try c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: \(chatBody.utf8.count)\r\n\r\n\(chatBody)")
+        let r = try XCTUnwrap(try c.readResponse())
+        XCTAssertEqual(r.status, 200)
+        XCTAssertEqual(r.header("connection")?.lowercased(), "close", "\(r.headers)")
+        XCTAssertEqual(r.headers.filter { $0.0.lowercased() == "connection" }.count, 1)
+        // Kept alive, a response says nothing of closing.
+        let k = try RawHTTP(port: stack.edgePort)
+        try k.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(chatBody.utf8.count)\r\n\r\n\(chatBody)")
+        XCTAssertNotEqual(try XCTUnwrap(try k.readResponse()).header("connection")?.lowercased(), "close")
+    }
+
     func testRequestIsForwardedWithHostAndExactLengthAndWithoutHopByHopHeaders() throws {
         let stack = try ProxyStack()
         let c = try RawHTTP(port: stack.edgePort)

@@ -442,9 +442,12 @@ final class ClientConnection: LoopHandler {
     /// Whether the connection ends after this response.
     var closesAfterResponse: Bool { !keepAlive || clientIsHTTP10 }
 
-    /// A relayed head must add `Connection: close`: the connection ends after
-    /// the response (close mode) but the backend's head does not say so.
-    var mustAnnounceClose: Bool { !keepAlive && (closeMode || server.closeMode) }
+    /// A relayed head must say `Connection: close` whenever the connection
+    /// ends after the response — the client asked for it, close mode, a
+    /// request edged will not read past — since the backend's head says
+    /// nothing of our connection (RFC 9112 §9.6: the server SHOULD send it; a
+    /// client that is not told writes its next request into a closed socket).
+    var mustAnnounceClose: Bool { !keepAlive }
 
     func close() {
         guard state != .closed else { return }
