@@ -1243,11 +1243,10 @@ def render_conn(cfg, res, L):
              f"(nginx: its worker) / requests; in brackets its busy share of one core: below ~90 % the proxy "
              f"is not what limits conn/s (the load core is: wrk's connects and the backend), so compare "
              f"CPU µs/conn, not conn/s. *errors* = wrk's connect, write and timeout errors and responses "
-             f"≥ 400, summed over the runs. *resets* = wrk's read errors: edged closes the connection after "
-             f"the response to a `Connection: close` request but its relayed response head does not say "
-             f"`Connection: close` (RFC 9112 §9.6 says it SHOULD), so wrk writes its next request on the "
-             f"closed connection, gets a reset and reconnects; that happens on the load core, the same "
-             f"for both edged columns. nginx says `Connection: close` and gets none.")
+             f"≥ 400, summed over the runs. *resets* = wrk's read errors: a proxy that closes after the "
+             f"response to a `Connection: close` request without saying `Connection: close` in its "
+             f"response head (RFC 9112 §9.6 says it SHOULD) makes wrk write its next request into the "
+             f"closed connection, get a reset and reconnect; 0 for a proxy that announces the close.")
     L.append("")
 
 

@@ -21,6 +21,11 @@ extension CommandOptions {
         guard dir != config.paths.runtimeDir || root != nil else {
             return .success((paths.socket(daemon), ServerIdentity.system(daemon)))
         }
+        // Nothing there yet (nothing runs): the connect says so; the peer check still holds.
+        guard Files.exists(dir) else {
+            paths.runtimeDir = dir
+            return .success((paths.socket(daemon), ServerIdentity.devRoot()))
+        }
         switch TrustedDirectory.check(dir) {
         case .failure(let why):
             return .failure(.untrustedServer("the dev root's \(why); nothing was sent"))

@@ -22,6 +22,9 @@ enum LoginFlow {
     static let browserProviders: Set<String> = ["claude", "antigravity"]
 
     static let timeout = 600.0
+    /// A line of the login's output is cut at this many bytes (an OAuth URL
+    /// with all its scopes is a few KiB).
+    static let maxLineBytes = 16 << 10
     /// A partial line (a prompt) is relayed once the output pauses this long.
     static let promptPause = 0.2
 
@@ -56,17 +59,18 @@ enum LoginFlow {
         startThread("login-\(provider)") {
             let deadline = Monotonic.seconds() + timeout
             var pending: [UInt8] = []
+            var skipping = false   // the rest of a line already cut at maxLineBytes
             var chunk = [UInt8](repeating: 0, count: 4096)
             func relay(_ bytes: ArraySlice<UInt8>) {
-                let line = String(decoding: bytes, as: UTF8.self)
+                let line = Array(bytes).boundedText(Self.maxLineBytes)
                 session.saw(outputLine: line)
                 _ = connection.push(event: .backendLogin, sub: sub, data: ["line": .string(line)])
             }
             while Monotonic.seconds() < deadline {
                 guard (try? Poll.readable(output, timeoutMs: Int32(promptPause * 1000))) == true else {
                     if !connection.isOpen { break }
-                    if !pending.isEmpty {   // a prompt waiting for input
-                        relay(pending[...])
+                    if !pending.isEmpty {   // a prompt waiting for input (or the rest of a cut line)
+                        if !skipping { relay(pending[...]) }
                         pending.removeAll()
                     }
                     continue
@@ -75,11 +79,18 @@ enum LoginFlow {
                 if n == 0 { break }
                 pending.append(contentsOf: chunk[0..<n])
                 while let nl = pending.firstIndex(of: 0x0a) {
-                    relay(pending[..<nl])
+                    if skipping { skipping = false } else { relay(pending[..<nl]) }
                     pending.removeSubrange(...nl)
                 }
+                // The backend's output is bounded where it enters: a line longer
+                // than maxLineBytes is relayed cut, and the rest of it dropped.
+                if pending.count > Self.maxLineBytes {
+                    if !skipping { relay(pending[...]) }
+                    skipping = true
+                    pending.removeAll(keepingCapacity: true)
+                }
             }
-            if !pending.isEmpty { relay(pending[...]) }
+            if !pending.isEmpty && !skipping { relay(pending[...]) }
             output.close()
             LoginSessions.remove(session)
             let timedOut = Monotonic.seconds() >= deadline
