@@ -36,6 +36,18 @@ final class TrustTextTests: XCTestCase {
         XCTAssertTrue(open.reason.contains("writable by every user"), open.description)
         chmod(base + "/mine/run", 0o755)
 
+        // Group-writable: fine for a user-private group (root's own group, no members), not for another.
+        chmod(base + "/mine/run", 0o775)
+        if TrustedDirectory.isPrivateGroup(getegid(), of: geteuid()) {
+            XCTAssertNoThrow(try TrustedDirectory.check(base + "/mine/run").get())
+        }
+        if geteuid() == 0 {
+            chown(base + "/mine/run", 0, 4242)
+            XCTAssertThrowsError(try TrustedDirectory.check(base + "/mine/run").get())
+            chown(base + "/mine/run", 0, 0)
+        }
+        chmod(base + "/mine/run", 0o755)
+
         // A sticky shared folder above ours is fine (others cannot replace our entry); as the last folder it is not.
         chmod(base + "/mine", 0o1777)
         XCTAssertNoThrow(try TrustedDirectory.check(base + "/mine/run").get())

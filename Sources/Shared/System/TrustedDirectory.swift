@@ -38,7 +38,11 @@ public enum TrustedDirectory {
                 return .failure(Untrusted(path: dir, reason: "belongs to \(Users.name(of: st.st_uid)) (uid \(st.st_uid)), not to you or root: that user could replace what droidgate finds there"))
             }
             let mode = st.st_mode & 0o7777
-            let writableByOthers = mode & 0o022 != 0
+            // Group-writable counts only when the group may hold someone else: a
+            // user-private group (the owner's primary group, with no members listed,
+            // as umask 002 systems make every folder 0775) is just the owner.
+            let groupIsOthers = mode & 0o020 != 0 && !isPrivateGroup(st.st_gid, of: st.st_uid)
+            let writableByOthers = mode & 0o002 != 0 || groupIsOthers
             let sticky = mode & 0o1000 != 0
             if writableByOthers && (isLast || !sticky) {
                 let who = mode & 0o002 != 0 ? "every user" : "its group (gid \(st.st_gid))"
@@ -46,6 +50,12 @@ public enum TrustedDirectory {
             }
         }
         return .success(resolved)
+    }
+
+    /// Is `gid` the primary group of `uid` with no other member listed?
+    static func isPrivateGroup(_ gid: gid_t, of uid: uid_t) -> Bool {
+        guard let pw = getpwuid(uid), pw.pointee.pw_gid == gid, let gr = getgrgid(gid) else { return false }
+        return gr.pointee.gr_mem?.pointee == nil
     }
 
     static func realPath(_ path: String) -> String? {
