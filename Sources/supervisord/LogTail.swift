@@ -106,7 +106,10 @@ final class LogTail: Sendable {
     private let longLine = Locked<LongLine?>(nil)
 
     private func emit(_ line: String) {
-        Log.info("backend: \(line)")
+        // The health probe's own lines (one every few seconds, forever) are noise;
+        // every other line goes to the journal at the backend's own priority.
+        if BackendLogLine.isHealthProbe(line) { return }
+        Log.log(BackendLogLine.level(of: line), "backend: \(line)")
         ring.withLock { r in
             r.append(line)
             if r.count > Self.capacity { r.removeFirst(r.count - Self.capacity) }

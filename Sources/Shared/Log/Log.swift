@@ -38,6 +38,8 @@ public enum Log {
     public static func notice(_ message: @autoclosure () -> String) { emit(.notice, message) }
     public static func info(_ message: @autoclosure () -> String) { emit(.info, message) }
     public static func debug(_ message: @autoclosure () -> String) { emit(.debug, message) }
+    /// At a level decided at run time (another program's line relayed at its own priority).
+    public static func log(_ level: Level, _ message: @autoclosure () -> String) { emit(level, message) }
 
     private static func emit(_ level: Level, _ message: () -> String) {
         guard enabled(level) else { return }
