@@ -1,0 +1,332 @@
+#!/usr/bin/env python3
+"""The real-backend suite (suites/real-backend/run): droidgate's stack with the real
+cli-proxy-api as backend.command and a recording stand-in of Anthropic's API behind it.
+
+argv: BIN_DIR CLI_PROXY_API WORK_DIR. Prints one line per case and ends with
+"real-backend: N passed, M failed". Python 3 standard library only.
+
+The stand-in is what the backend's claude-api-key entry points at (`base-url`): it records
+every request exactly as the backend sent it (method, path, headers in order, body) and
+answers like Anthropic's Messages API, plain or streamed.
+"""
+import http.server
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+BIN, CPA, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
+MODEL = "claude-sonnet-4-5-20250929"   # in v7.2.140's embedded catalog for Claude API keys
+
+results = []
+
+
+def case(name):
+    def wrap(fn):
+        start = time.monotonic()
+        try:
+            fn()
+            results.append((name, True, ""))
+            print(f"  ok    {name} ({time.monotonic() - start:.1f} s)", flush=True)
+        except Exception as e:  # a failed check or anything unexpected
+            results.append((name, False, str(e)))
+            print(f"  FAIL  {name}: {e}", flush=True)
+        return fn
+    return wrap
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait(cond, timeout, what):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = cond()
+            if last:
+                return last
+        except Exception as e:
+            last = e
+        time.sleep(0.1)
+    raise AssertionError(f"{what} (waited {timeout} s; last: {str(last)[:300]})")
+
+
+# --------------------------------------------------------------------------- the provider stand-in
+
+class Provider(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), ProviderHandler)
+        self.recorded = []
+        self.lock = threading.Lock()
+
+    def requests(self):
+        with self.lock:
+            return list(self.recorded)
+
+
+class ProviderHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n)
+        with self.server.lock:
+            self.server.recorded.append({"method": self.command, "path": self.path,
+                                         "headers": list(self.headers.items()), "body": body})
+        try:
+            req = json.loads(body or b"{}")
+        except ValueError:
+            req = {}
+        if not self.path.startswith("/v1/messages"):
+            return self.reply(404, {"type": "error", "error": {"type": "not_found_error", "message": self.path}})
+        model = req.get("model", "?")
+        if req.get("stream"):
+            return self.stream(model)
+        self.reply(200, {"id": "msg_stand_in", "type": "message", "role": "assistant", "model": model,
+                         "content": [{"type": "text", "text": "hello from the stand-in"}],
+                         "stop_reason": "end_turn", "stop_sequence": None,
+                         "usage": {"input_tokens": 5, "output_tokens": 4}})
+
+    do_GET = do_POST
+
+    def reply(self, status, obj):
+        data = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def stream(self, model):
+        events = [
+            ("message_start", {"type": "message_start", "message": {
+                "id": "msg_stand_in", "type": "message", "role": "assistant", "model": model, "content": [],
+                "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 5, "output_tokens": 1}}}),
+            ("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
+            ("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "streamed "}}),
+            ("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "hello"}}),
+            ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+            ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                               "usage": {"output_tokens": 4}}),
+            ("message_stop", {"type": "message_stop"}),
+        ]
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        for name, data in events:
+            self.wfile.write(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode())
+            self.wfile.flush()
+        self.close_connection = True
+
+
+# --------------------------------------------------------------------------- the stack
+
+provider = Provider()
+threading.Thread(target=provider.serve_forever, daemon=True).start()
+listen_port, backend_port = free_port(), free_port()
+config_path = os.path.join(WORK, "droidgate.json")
+
+
+def write_config(extra):
+    cfg = {"listen": f"127.0.0.1:{listen_port}", "log": {"level": "info"},
+           "backend": {"command": CPA, "port": backend_port, "stopTimeoutSeconds": 35, "extraConfig": extra}}
+    tmp = config_path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(cfg, f)
+    os.chmod(tmp, 0o600)   # it holds the provider key: droidgate refuses it world-readable
+    os.replace(tmp, config_path)
+
+
+def claude_key(key):
+    return {"claude-api-key": [{"api-key": key, "base-url": f"http://127.0.0.1:{provider.server_address[1]}"}]}
+
+
+def droidgate(*args, timeout=60):
+    p = subprocess.run([f"{BIN}/droidgate", *args, "--config", config_path], cwd=WORK,
+                       capture_output=True, text=True, timeout=timeout)
+    return p.returncode, p.stdout + p.stderr
+
+
+def status():
+    code, out = droidgate("status", "--json")
+    return json.loads(out)
+
+
+def http(method, path, body=None, headers=None, timeout=30):
+    data = json.dumps(body).encode() if body is not None else None
+    h = {"Content-Type": "application/json", **(headers or {})}
+    req = urllib.request.Request(f"http://127.0.0.1:{listen_port}{path}", data=data, method=method, headers=h)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def messages(stream=False, model=MODEL):
+    return http("POST", "/v1/messages", {"model": model, "max_tokens": 16, "stream": stream,
+                                          "messages": [{"role": "user", "content": "hi"}]},
+                {"anthropic-version": "2023-06-01"})
+
+
+def bearer(r):
+    return next((v for k, v in r["headers"] if k.lower() == "authorization"), None)
+
+
+write_config(claude_key("sk-ant-stand-in-1"))
+up_log = open(os.path.join(WORK, "up.log"), "w+")
+up = subprocess.Popen([f"{BIN}/droidgate", "up", "--config", config_path], cwd=WORK,
+                      stdout=up_log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def up_text():
+    up_log.flush()
+    with open(up_log.name, errors="replace") as f:
+        return f.read()
+
+
+def stop_stack():
+    if up.poll() is None:
+        up.send_signal(signal.SIGTERM)
+        try:
+            up.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(up.pid, signal.SIGKILL)
+
+
+print(f"real-backend: {CPA}", flush=True)
+backend_pid = None
+try:
+    @case("start: the stack comes up with the real binary and it answers its health check")
+    def _():
+        global backend_pid
+        s = wait(lambda: (lambda v: v if v.get("supervisord", {}).get("backend", {}).get("state") == "ready"
+                          and v.get("edged", {}).get("ipc", {}).get("supervisord", {}).get("connected") else None)(status()),
+                 45, "backend ready and edged connected")
+        b = s["supervisord"]["backend"]
+        check(os.path.realpath(b.get("command", "")) == os.path.realpath(CPA), f"backend command {b.get('command')}")
+        backend_pid = b["pid"]
+        with open(f"/proc/{backend_pid}/cmdline", "rb") as f:
+            check(f.read().split(b"\0")[0].endswith(b"cli-proxy-api"), "the backend process is cli-proxy-api")
+
+    @case("doctor: the backend command is the real binary, its version read from -help")
+    def _():
+        code, out = droidgate("doctor", "--json", timeout=120)
+        c = [x for x in json.loads(out) if x["check"] == "backend command"]
+        check(c and c[0]["ok"] and "CLIProxyAPI v" in c[0]["detail"], f"{c}")
+
+    @case("models: with a Claude API key, GET /v1/models lists the embedded catalog's Claude models")
+    def _():
+        st, _, body = http("GET", "/v1/models")
+        ids = [m.get("id") for m in json.loads(body).get("data", [])]
+        check(st == 200 and MODEL in ids, f"{st} {ids[:10]}")
+
+    @case("messages: a request through edged reaches the provider with the backend's key, the answer comes back")
+    def _():
+        before = len(provider.requests())
+        st, h, body = messages()
+        check(st == 200, f"{st} {body[:300]}")
+        check(json.loads(body)["content"][0]["text"] == "hello from the stand-in", body[:300])
+        got = provider.requests()[before:]
+        check(len(got) == 1 and got[0]["path"].startswith("/v1/messages"), f"{[(r['method'], r['path']) for r in got]}")
+        check(bearer(got[0]) == "Bearer sk-ant-stand-in-1", f"provider saw {bearer(got[0])}")
+        check(json.loads(got[0]["body"])["model"] == MODEL, got[0]["body"][:200])
+
+    @case("messages, streamed: the provider's events reach the client in order, to message_stop")
+    def _():
+        st, h, body = messages(stream=True)
+        text = body.decode()
+        check(st == 200 and h.get("Content-Type", "").startswith("text/event-stream"), f"{st} {h}")
+        order = [l[7:] for l in text.splitlines() if l.startswith("event: ")]
+        check(order[0] == "message_start" and order[-1] == "message_stop", f"{order}")
+        check("streamed " in text and "hello" in text, text[:400])
+
+    @case("unknown model: the real backend's 400 model_not_found reaches the client")
+    def _():
+        st, _, body = http("POST", "/v1/chat/completions", {"model": "no-such-model-x", "messages": [{"role": "user", "content": "hi"}]})
+        err = json.loads(body).get("error", {})
+        check(st == 400 and err.get("code") == "model_not_found", f"{st} {body[:300]}")
+
+    def key_reaches_provider(key):
+        def probe():
+            before = len(provider.requests())
+            st, _, _ = messages()
+            got = provider.requests()[before:]
+            return st == 200 and got and bearer(got[-1]) == f"Bearer {key}"
+        wait(probe, 30, f"a request carrying {key} at the provider")
+
+    @case("config: a new backend.extraConfig reaches the running backend through `droidgate reload supervisord`")
+    def _():
+        write_config(claude_key("sk-ant-stand-in-2"))
+        code, out = droidgate("reload", "supervisord")
+        check(code == 0, out)
+        key_reaches_provider("sk-ant-stand-in-2")
+        check(status()["supervisord"]["backend"]["pid"] == backend_pid, "the backend was not restarted for it")
+
+    @case("config: a second change after the first reaches it too")
+    def _():
+        write_config(claude_key("sk-ant-stand-in-3"))
+        code, out = droidgate("reload", "supervisord")
+        check(code == 0, out)
+        key_reaches_provider("sk-ant-stand-in-3")
+
+    @case("models: with the key removed from extraConfig, the Claude models leave the list")
+    def _():
+        write_config({})
+        code, out = droidgate("reload", "supervisord")
+        check(code == 0, out)
+        wait(lambda: not [m for m in json.loads(http("GET", "/v1/models")[2]).get("data", [])
+                          if str(m.get("id", "")).startswith("claude-")], 30, "no claude model listed")
+        st, _, body = messages()
+        check(st == 400 or st == 502 or st == 503, f"a Claude request without an account: {st} {body[:200]}")
+
+    @case("log: backend lines keep their priority (a 400 is a warning) and the health probe's lines stay out")
+    def _():
+        time.sleep(7)   # two more health probes (every 3 s) after everything above
+        text = up_text()
+        lines = [l for l in text.splitlines() if l.startswith("supervisord") and "backend: " in l]
+        probes = [l for l in lines if '"/healthz"' in l]
+        check(not probes, f"{len(probes)} probe lines, e.g. {probes[:1]}")
+        warned = [l for l in lines if "warning: backend: " in l and "400 |" in l and "/v1/chat/completions" in l]
+        check(warned, "no warning-priority line for the backend's 400: " + " | ".join(lines[-5:]))
+        check(not [l for l in lines if "info: backend: " in l and "[warn ]" in l], "a [warn ] line relayed at info")
+
+    @case("stop: stopping `droidgate up` stops the real backend too")
+    def _():
+        stop_stack()
+        check(up.returncode == 0, f"droidgate up exited {up.returncode}")
+        wait(lambda: not os.path.exists(f"/proc/{backend_pid}") or open(f"/proc/{backend_pid}/stat").read().split(")")[-1].split()[0] in "ZX",
+             40, f"backend pid {backend_pid} gone")
+finally:
+    stop_stack()
+    provider.shutdown()
+
+passed = sum(1 for _, ok, _ in results if ok)
+failed = len(results) - passed
+if failed:
+    print("---- droidgate up, last 60 lines ----")
+    print("\n".join(up_text().splitlines()[-60:]))
+print(f"real-backend: {passed} passed, {failed} failed", flush=True)
+sys.exit(1 if failed else 0)
