@@ -19,8 +19,12 @@ struct BackendProcess: Sendable {
     /// Starts `executable -config <config.yaml> [-local-model]` with a clean
     /// environment, stdin /dev/null, and stdout/stderr appended to backend.log
     /// (a file outlives supervisord, so the child never dies of SIGPIPE).
-    /// `-local-model` (the embedded catalog only, no remote model updates)
-    /// exists since the build of 2026-03-18; older builds refuse it.
+    /// `localModel` (backend.localModel): `-local-model`, the embedded catalog
+    /// only. Without it, as cli-proxy-api runs by default, it fetches
+    /// models.json from raw.githubusercontent.com/router-for-me/models (or
+    /// models.router-for.me) at start and every 3 h, keeping the embedded one
+    /// when that fails (internal/registry/model_updater.go). The flag exists
+    /// since the build of 2026-03-18; older builds refuse it.
     static func spawn(executable: String, files: BackendFiles, localModel: Bool) throws -> BackendProcess {
         let strayEnv = files.workDir + "/.env"
         if Files.exists(strayEnv) {

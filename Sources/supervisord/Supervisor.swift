@@ -263,7 +263,8 @@ final class Supervisor: Sendable {
 
             do {
                 try renderConfig()
-                let p = try BackendProcess.spawn(executable: executable, files: files, localModel: localModel.value)
+                let p = try BackendProcess.spawn(executable: executable, files: files,
+                                                 localModel: config.localModel && !refusedLocalModel.value)
                 child.value = p
                 Log.info("supervisord: started \(executable) (pid \(p.pid))")
                 recordIdentity(of: p)
@@ -316,14 +317,15 @@ final class Supervisor: Sendable {
         return result
     }
 
-    /// Start the backend with `-local-model` until a build refuses it.
-    private let localModel = Locked(true)
+    /// backend.localModel asked for `-local-model` and this build refused it:
+    /// it is started without the flag from then on.
+    private let refusedLocalModel = Locked(false)
 
     func crashed(_ p: BackendProcess, status: ExitStatus?, during phase: String, reason: String? = nil) {
-        if phase == "start-up", localModel.value, p.refusedLocalModel(status: status, files: files) {
+        if phase == "start-up", current.config.localModel, !refusedLocalModel.value, p.refusedLocalModel(status: status, files: files) {
             // Retried once, at once, without the flag; not a crash, no backoff.
-            localModel.value = false
-            Log.notice("supervisord: \(p.executable) does not know -local-model, so it is a cli-proxy-api build older than 2026-03-18; starting it without that flag (its model list may then be updated from the network). Upgrading cli-proxy-api is recommended.")
+            refusedLocalModel.value = true
+            Log.notice("supervisord: \(p.executable) does not know -local-model (backend.localModel), so it is a cli-proxy-api build older than 2026-03-18; starting it without that flag (its model list is then updated from the network). Upgrading cli-proxy-api is recommended.")
             p.close()
             child.value = nil
             forgetIdentity()

@@ -92,7 +92,7 @@ final class BackendConfigTests: XCTestCase {
     /// A build older than 2026-03-18 refuses -local-model (Go's flag package:
     /// exit 2). supervisord starts it again at once without the flag.
     func testOldBackendWithoutLocalModelIsStartedWithoutIt() throws {
-        let h = try Harness(fakeArgs: ["--old-build"])
+        let h = try Harness(fakeArgs: ["--old-build"], extraConfig: #", "localModel": true"#)
         try h.startSupervisor()
         let b = try XCTUnwrap(h.waitForState("ready"), h.supervisord!.text)
         XCTAssertEqual(b["restarts"]?.intValue, 0, "not counted as a crash")
@@ -101,9 +101,27 @@ final class BackendConfigTests: XCTestCase {
         XCTAssertTrue(eventually(timeout: 5) { h.supervisord!.text.contains("flag provided but not defined: -local-model") }, h.supervisord!.text)
         XCTAssertTrue(h.supervisord!.text.contains("older than 2026-03-18"), h.supervisord!.text)
         // A current build keeps the flag.
-        let current = try Harness()
+        let current = try Harness(extraConfig: #", "localModel": true"#)
         try current.startSupervisor()
-        _ = try XCTUnwrap(current.waitForState("ready"))
+        let pid = try XCTUnwrap(current.waitForState("ready")?["pid"]?.intValue)
         XCTAssertFalse(current.supervisord!.text.contains("older than 2026-03-18"))
+        XCTAssertTrue(try Self.arguments(of: pid).contains("-local-model"))
+    }
+
+    /// backend.localModel is off by default, as in cli-proxy-api: its catalog is
+    /// refreshed from the network (a model released after the binary was built
+    /// is known). Before: -local-model was always passed.
+    func testTheBackendRunsWithoutLocalModelByDefault() throws {
+        let h = try Harness()
+        try h.startSupervisor()
+        let pid = try XCTUnwrap(h.waitForState("ready")?["pid"]?.intValue, h.supervisord!.text)
+        let args = try Self.arguments(of: pid)
+        XCTAssertFalse(args.contains("-local-model"), "\(args)")
+        XCTAssertTrue(args.contains("-config"), "\(args)")
+    }
+
+    static func arguments(of pid: Int) throws -> [String] {
+        let raw = try Files.read("/proc/\(pid)/cmdline", maxBytes: 1 << 16)
+        return raw.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
     }
 }

@@ -18,10 +18,12 @@ final class DoctorTests: XCTestCase {
 
         /// `backend`: the backend command (default: the fake); `extra`: more top-level config keys.
         /// `prefix`: a command that runs `droidgate up` (e.g. prlimit with its options).
-        init(backend: String? = nil, extra: String = "", environment: [String: String] = [:], prefix: [String] = []) throws {
+        /// `backendExtra`: more keys of the backend section (", \"localModel\": true").
+        init(backend: String? = nil, extra: String = "", environment: [String: String] = [:], prefix: [String] = [],
+             backendExtra: String = "") throws {
             let command = backend ?? Binaries.path("fake-cli-proxy-api")
             config = dir.write("droidgate.json", """
-            {"listen": "127.0.0.1:\(listenPort)", "backend": {"command": "\(command)", "port": \(backendPort), "stopTimeoutSeconds": 2}\(extra.isEmpty ? "" : ", " + extra)}
+            {"listen": "127.0.0.1:\(listenPort)", "backend": {"command": "\(command)", "port": \(backendPort), "stopTimeoutSeconds": 2\(backendExtra)}\(extra.isEmpty ? "" : ", " + extra)}
             """)
             settings = dir.path + "/factory/settings.json"
             let argv = prefix + [Binaries.path("droidgate"), "up", "--config", config]
@@ -143,7 +145,8 @@ final class DoctorTests: XCTestCase {
         let dir = TempDir()
         let old = dir.write("old-backend.sh", "#!/bin/sh\nexec \(Binaries.path("fake-cli-proxy-api")) --old-build \"$@\"\n")
         chmod(old, 0o755)
-        let s = try UpStack(backend: old, extra: #""models": [{"id": "claude-opus-4-7", "upstream": "factory", "type": "anthropic"}]"#)
+        let s = try UpStack(backend: old, extra: #""models": [{"id": "claude-opus-4-7", "upstream": "factory", "type": "anthropic"}]"#,
+                            backendExtra: #", "localModel": true"#)
         try s.waitUntilReady()
         s.account("claude", "off@example.com", disabled: true)
 

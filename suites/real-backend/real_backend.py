@@ -229,7 +229,11 @@ try:
         check(os.path.realpath(b.get("command", "")) == os.path.realpath(CPA), f"backend command {b.get('command')}")
         backend_pid = b["pid"]
         with open(f"/proc/{backend_pid}/cmdline", "rb") as f:
-            check(f.read().split(b"\0")[0].endswith(b"cli-proxy-api"), "the backend process is cli-proxy-api")
+            argv = f.read().split(b"\0")
+        check(argv[0].endswith(b"cli-proxy-api"), "the backend process is cli-proxy-api")
+        # backend.localModel is off by default, as in cli-proxy-api (its catalog is refreshed
+        # from the network; offline it keeps the embedded one, which the models case lists).
+        check(b"-local-model" not in argv, f"started with {argv}")
 
     @case("doctor: the backend command is the real binary, its version read from -help")
     def _():

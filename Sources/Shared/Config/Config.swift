@@ -92,6 +92,10 @@ public struct BackendConfig: Sendable {
     /// forwards to whatever listens there (a backend you run yourself; then
     /// anyone who can bind that port while it is down gets the requests).
     public var supervised = true
+    /// `-local-model`: the backend's embedded model catalog only. Default off,
+    /// as cli-proxy-api itself: it then refreshes its catalog from the network
+    /// every 3 h, so a model released after the binary was built is known.
+    public var localModel = false
     /// Rendered as cli-proxy-api's `proxy-url`: the first of `network.proxies`
     /// (set by the loader), unless `extraConfig` sets its own.
     public var proxyURL: String? = nil

@@ -118,6 +118,7 @@ public enum ConfigLoader {
         backend.stopTimeoutSeconds = try b.double("stopTimeoutSeconds", default: backend.stopTimeoutSeconds, range: 0...3600)
         backend.extraConfig = try b.object("extraConfig") ?? JSONObject()
         backend.supervised = try b.bool("supervised", default: backend.supervised)
+        backend.localModel = try b.bool("localModel", default: backend.localModel)
         for k in backend.extraConfig.keys where BackendConfig.managedKeys.contains(k) {
             throw ConfigError(file: file, key: "backend.extraConfig.\(k)",
                               problem: "managed by droidgate (\(k == "port" ? "set backend.port instead" : "it keeps this value for a documented reason"))")

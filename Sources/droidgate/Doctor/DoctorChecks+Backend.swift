@@ -27,8 +27,11 @@ extension Doctor {
             if let c = p.commit, c != "none" { detail += ", commit \(c)" }
             if let b = p.builtAt, b != "unknown" { detail += ", built \(b)" }
             guard p.localModel else {
-                return .fail(name, detail + "; no -local-model (a build older than 2026-03-18: its model list is updated from the network)" + note,
-                             fix: "upgrade cli-proxy-api, then `droidgate backend restart`")
+                guard config.backend.localModel else {
+                    return .pass(name, detail + "; no -local-model (not used: backend.localModel is false)" + note)
+                }
+                return .fail(name, detail + "; no -local-model, which backend.localModel asks for (a build older than 2026-03-18: its model list is updated from the network)" + note,
+                             fix: "upgrade cli-proxy-api, or set backend.localModel to false, then `droidgate backend restart`")
             }
             return .pass(name, detail + ", supports -local-model" + note)
         }
