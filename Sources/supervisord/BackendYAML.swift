@@ -24,8 +24,13 @@ enum BackendYAML {
             "api-keys": [.string(i.apiKey)],
             "remote-management": ["secret-key": "", "disable-control-panel": true],
             "request-retry": 3,
-            // Global cooldowns black out every account after one transient failure in long sessions.
-            "disable-cooling": true,
+            // One transient failure (408/5xx) must not black out an account for the
+            // legacy 60 s in a long session: -1 turns off only those cooldowns
+            // (config.example.yaml, cli-proxy-api since 2026-06-19; older builds ignore
+            // the key). Quota-exhausted or revoked accounts still cool down, so a new
+            // session does not pay a failed upstream call on them first. Both this and
+            // `disable-cooling` may be set in backend.extraConfig.
+            "transient-error-cooldown-seconds": -1,
             // Stateful Responses traffic breaks when a follow-up turn lands on another account.
             "routing": ["strategy": "round-robin", "session-affinity": true, "session-affinity-ttl": "2h"],
             "quota-exceeded": ["switch-project": true, "switch-preview-model": true],

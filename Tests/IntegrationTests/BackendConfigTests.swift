@@ -84,7 +84,8 @@ final class BackendConfigTests: XCTestCase {
         XCTAssertEqual(try runToEnd(Binaries.path("droidgate"), ["backend", "providers", "--disable", "xai", "--root", h.dir.path]).0, 0)
         let c = try waitForFakeConfig(h, "xai disabled") { excluded($0) == ["xai"] }
         XCTAssertEqual(c["unknown_keys"], .array([]), "keys the backend would silently ignore")
-        XCTAssertEqual(c["disable_cooling"], true)
+        XCTAssertEqual(c["disable_cooling"], false, "quota-exhausted accounts cool down (#26)")
+        XCTAssertEqual(c["transient_error_cooldown_seconds"], -1, "no cooldown after a transient error")
         let yaml = try String(contentsOfFile: h.stateDir + "/config.yaml", encoding: .utf8)
         XCTAssertFalse(yaml.contains("request-timeout"), yaml)
     }

@@ -19,7 +19,7 @@ final class BackendYAMLTests: XCTestCase {
           secret-key: ""
           disable-control-panel: true
         request-retry: 3
-        disable-cooling: true
+        transient-error-cooldown-seconds: -1
         routing:
           strategy: "round-robin"
           session-affinity: true
@@ -60,14 +60,29 @@ final class BackendYAMLTests: XCTestCase {
     }
 
     func testManagedKeysCannotBeOverridden() throws {
-        let extra: JSONObject = ["disable-cooling": false, "host": "0.0.0.0"]
+        let extra: JSONObject = ["host": "0.0.0.0"]
         let yaml = BackendYAML.render(.init(port: 1, authDir: "/a", apiKey: "k", extra: extra))
-        XCTAssertTrue(yaml.contains("disable-cooling: true"))
         XCTAssertFalse(yaml.contains("0.0.0.0"))
         // And the config loader refuses them up front.
-        XCTAssertThrowsError(try ConfigLoader.parse(Array(#"{"backend": {"extraConfig": {"disable-cooling": false}}}"#.utf8), file: "c.json")) {
-            XCTAssertEqual(($0 as? ConfigError)?.key, "backend.extraConfig.disable-cooling")
+        XCTAssertThrowsError(try ConfigLoader.parse(Array(#"{"backend": {"extraConfig": {"host": "0.0.0.0"}}}"#.utf8), file: "c.json")) {
+            XCTAssertEqual(($0 as? ConfigError)?.key, "backend.extraConfig.host")
         }
+    }
+
+    /// Cooling (#26): accounts that hit their quota or were revoked cool down
+    /// (cli-proxy-api's default); only the cooldowns after transient errors are
+    /// off. Before: `disable-cooling: true`, refused as an override. Both are the
+    /// operator's to change now.
+    func testCoolingKeepsQuotaCooldownsAndOperatorsMayChangeIt() throws {
+        let yaml = BackendYAML.render(.init(port: 1, authDir: "/a", apiKey: "k"))
+        XCTAssertFalse(yaml.contains("disable-cooling"), yaml)
+        XCTAssertTrue(yaml.contains("transient-error-cooldown-seconds: -1"), yaml)
+        let overridden = BackendYAML.render(.init(port: 1, authDir: "/a", apiKey: "k",
+                                                  extra: ["disable-cooling": true, "transient-error-cooldown-seconds": 30]))
+        XCTAssertTrue(overridden.contains("disable-cooling: true"), overridden)
+        XCTAssertTrue(overridden.contains("transient-error-cooldown-seconds: 30"), overridden)
+        XCTAssertFalse(overridden.contains("transient-error-cooldown-seconds: -1"), overridden)
+        XCTAssertNoThrow(try ConfigLoader.parse(Array(#"{"backend": {"extraConfig": {"disable-cooling": true}}}"#.utf8), file: "c.json"))
     }
 }
 

@@ -100,6 +100,9 @@ class ProviderHandler(http.server.BaseHTTPRequestHandler):
         if not self.path.startswith("/v1/messages"):
             return self.reply(404, {"type": "error", "error": {"type": "not_found_error", "message": self.path}})
         model = req.get("model", "?")
+        auth = self.headers.get("Authorization", "")
+        if auth.endswith("quota-gone"):   # an account whose quota is used up: Anthropic's 429
+            return self.reply(429, {"type": "error", "error": {"type": "rate_limit_error", "message": "quota exceeded"}})
         if req.get("stream"):
             return self.stream(model)
         self.reply(200, {"id": "msg_stand_in", "type": "message", "role": "assistant", "model": model,
@@ -185,10 +188,12 @@ def http(method, path, body=None, headers=None, timeout=30):
         return e.code, dict(e.headers), e.read()
 
 
-def messages(stream=False, model=MODEL):
+def messages(stream=False, model=MODEL, session=None):
+    headers = {"anthropic-version": "2023-06-01"}
+    if session:   # what Claude Code sends per session; the backend's session affinity keys on it
+        headers["X-Claude-Code-Session-Id"] = session
     return http("POST", "/v1/messages", {"model": model, "max_tokens": 16, "stream": stream,
-                                          "messages": [{"role": "user", "content": "hi"}]},
-                {"anthropic-version": "2023-06-01"})
+                                          "messages": [{"role": "user", "content": "hi"}]}, headers)
 
 
 def bearer(r):
@@ -295,6 +300,24 @@ try:
         code, out = droidgate("reload", "supervisord")
         check(code == 0, out)
         key_reaches_provider("sk-ant-stand-in-3")
+
+    @case("cooling: an account out of quota is tried once, not before every request (#26)")
+    def _():
+        base = f"http://127.0.0.1:{provider.server_address[1]}"
+        write_config({"claude-api-key": [{"api-key": "sk-ant-quota-gone", "base-url": base},
+                                         {"api-key": "sk-ant-stand-in-4", "base-url": base}]})
+        code, out = droidgate("reload", "supervisord")
+        check(code == 0, out)
+        key_reaches_provider("sk-ant-stand-in-4")
+        before = len(provider.requests())
+        # Eight new sessions (Claude Code's session header): each is placed afresh.
+        statuses = [messages(session=f"session-{os.getpid()}-{i}")[0] for i in range(8)]
+        got = provider.requests()[before:]
+        gone = [r for r in got if bearer(r) == "Bearer sk-ant-quota-gone"]
+        check(statuses == [200] * 8, f"{statuses}")
+        # With disable-cooling (droidgate before) round robin put about every second new
+        # session on it first, which then paid a 429 before the retry on the other account.
+        check(len(gone) <= 1, f"the exhausted account was tried {len(gone)} times in 8 new sessions")
 
     @case("models: with the key removed from extraConfig, the Claude models leave the list")
     def _():

@@ -104,7 +104,7 @@ public struct BackendConfig: Sendable {
     /// itself; `backend.extraConfig` may not set them.
     public static let managedKeys: Set<String> = [
         "host", "port", "auth-dir", "api-keys", "remote-management", "request-retry",
-        "disable-cooling", "routing", "quota-exceeded", "oauth-excluded-models",
+        "routing", "quota-exceeded", "oauth-excluded-models",
     ]
 }
 

@@ -13,6 +13,8 @@ struct ConfigFile: Sendable {
     var debug = false
     var requestRetry = 0
     var disableCooling = false
+    /// `transient-error-cooldown-seconds` (config.go, since 2026-06-19): 0 keeps the legacy 60 s, -1 turns those cooldowns off.
+    var transientErrorCooldownSeconds = 0
     /// Provider → lowercased patterns (`NormalizeOAuthExcludedModels`, config_normalization.go).
     var oauthExcludedModels: [String: [String]] = [:]
     /// `claude-code.disable-cloaking-model-list` (sdk_config.go): Anthropic model lists keep non-Claude ids.
@@ -46,6 +48,7 @@ struct ConfigFile: Sendable {
         c.debug = try bool(root, "debug") ?? false
         c.requestRetry = try int(root, "request-retry") ?? 0
         c.disableCooling = try bool(root, "disable-cooling") ?? false
+        c.transientErrorCooldownSeconds = try int(root, "transient-error-cooldown-seconds") ?? 0
         c.disableClaudeCloakMode = try bool(root, "disable-claude-cloak-mode") ?? false
         c.disableCloakingModelList = try bool(root["claude-code"] ?? .null, "disable-cloaking-model-list") ?? false
         for item in root["api-keys"]?.items ?? [] {

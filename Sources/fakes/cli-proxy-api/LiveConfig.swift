@@ -54,6 +54,7 @@ final class LiveConfig: Sendable {
             "debug": .bool(s.config.debug),
             "request_retry": .int(s.config.requestRetry),
             "disable_cooling": .bool(s.config.disableCooling),
+            "transient_error_cooldown_seconds": .int(s.config.transientErrorCooldownSeconds),
         ]
     }
 }
