@@ -88,6 +88,29 @@ final class DroidSettingsTests: XCTestCase {
         XCTAssertTrue(lines.last!.hasPrefix("Cannot ask the running stack which models it serves: no droidgate listener answers at \(base)"), status)
     }
 
+    /// Droid orders custom models by `index`: droidgate's come after the user's
+    /// own. Before, they were numbered from 0 and collided with the user's (#26).
+    func testOurIndexesComeAfterTheUsersOwn() throws {
+        let dir = TempDir()
+        let (config, _) = noStackConfig(dir)
+        func indexes(_ settings: String) throws -> (user: [Int], ours: [Int]) {
+            let path = dir.write("settings.json", settings)
+            let (rc, out) = try droid(["install", "--builtin", "--settings", path, "--config", config], dir)
+            XCTAssertEqual(rc, 0, out)
+            let models = try XCTUnwrap(try JSONValue(parsing: Array(try String(contentsOfFile: path, encoding: .utf8).utf8))["customModels"]?.arrayValue)
+            let isOurs = { (m: JSONValue) in m["id"]?.stringValue?.hasPrefix("custom:droidgate:") == true }
+            return (models.filter { !isOurs($0) }.compactMap { $0["index"]?.intValue }, models.filter(isOurs).compactMap { $0["index"]?.intValue })
+        }
+        // Two user entries without an index: ours start at 2.
+        var r = try indexes(fixture)
+        XCTAssertEqual(r.ours, Array(2..<(2 + DroidModel.defaults.count)))
+        // A user entry at index 7: ours start at 8, and the user's stays 7.
+        r = try indexes(#"{"customModels": [{"model": "m", "baseUrl": "http://h", "apiKey": "k", "provider": "openai", "index": 7}]}"#)
+        XCTAssertEqual(r.user, [7])
+        XCTAssertEqual(r.ours.first, 8)
+        XCTAssertEqual(Set(r.ours).count, DroidModel.defaults.count)
+    }
+
     func testMissingFileIsCreatedAndAFileWithoutCustomModelsGetsTheKey() throws {
         let dir = TempDir()
         let fresh = dir.path + "/factory/settings.json"

@@ -54,7 +54,8 @@ enum DroidSettings {
             let open = JSONScan.skipWhitespace(body, 0)
             let indent = detectIndent(body)
             var splice = Splice()
-            let encoded = add.map { indentLines($0.prettyPrinted(indent: indent.count), by: indent + indent) }
+            let encoded = numbered(add, after: value["customModels"]?.arrayValue ?? [])
+                .map { indentLines($0.prettyPrinted(indent: indent.count), by: indent + indent) }
 
             if let models = JSONScan.member(body, objectAt: open, named: "customModels") {
                 guard body[models.start] == 0x5b, let (elements, _) = JSONScan.elements(body, arrayAt: models.start) else {
@@ -88,6 +89,19 @@ enum DroidSettings {
                                        emptyReplacement: Array(("{\n" + indent + text + "\n}").utf8), into: &splice)
             }
             return splice.isEmpty ? Array(body) : splice.apply(to: body)
+        }
+    }
+
+    /// Droid orders custom models by `index`: droidgate's entries come after
+    /// the user's own (after the highest index they use, and after as many
+    /// entries as they have), never on the same numbers.
+    static func numbered(_ add: [JSONValue], after existing: [JSONValue]) -> [JSONValue] {
+        let users = existing.filter { $0["id"]?.stringValue?.hasPrefix(idPrefix) != true }
+        let base = max(users.count, (users.compactMap { $0["index"]?.intValue }.max() ?? -1) + 1)
+        return add.enumerated().map { i, entry in
+            guard case .object(var o) = entry else { return entry }
+            o["index"] = .int(base + i)
+            return .object(o)
         }
     }
 
