@@ -104,7 +104,9 @@ class ProviderHandler(http.server.BaseHTTPRequestHandler):
         if auth.endswith("quota-gone"):   # an account whose quota is used up: Anthropic's 429
             return self.reply(429, {"type": "error", "error": {"type": "rate_limit_error", "message": "quota exceeded"}})
         if req.get("stream"):
-            return self.stream(model)
+            # "slow" as the user's text (the backend turns a string content into a text block).
+            slow = '"slow"' in json.dumps(req.get("messages", []))
+            return self.stream(model, pause=0.5 if slow else 0, deltas=10 if slow else 2)
         self.reply(200, {"id": "msg_stand_in", "type": "message", "role": "assistant", "model": model,
                          "content": [{"type": "text", "text": "hello from the stand-in"}],
                          "stop_reason": "end_turn", "stop_sequence": None,
@@ -120,14 +122,15 @@ class ProviderHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def stream(self, model):
+    def stream(self, model, pause=0, deltas=2):
+        texts = ["streamed ", "hello"] if deltas == 2 else [f"part{i} " for i in range(deltas)]
         events = [
             ("message_start", {"type": "message_start", "message": {
                 "id": "msg_stand_in", "type": "message", "role": "assistant", "model": model, "content": [],
                 "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 5, "output_tokens": 1}}}),
             ("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
-            ("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "streamed "}}),
-            ("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "hello"}}),
+        ] + [("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": t}})
+             for t in texts] + [
             ("content_block_stop", {"type": "content_block_stop", "index": 0}),
             ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
                                "usage": {"output_tokens": 4}}),
@@ -141,6 +144,8 @@ class ProviderHandler(http.server.BaseHTTPRequestHandler):
         for name, data in events:
             self.wfile.write(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode())
             self.wfile.flush()
+            if pause and name == "content_block_delta":
+                time.sleep(pause)
         self.close_connection = True
 
 
@@ -188,12 +193,12 @@ def http(method, path, body=None, headers=None, timeout=30):
         return e.code, dict(e.headers), e.read()
 
 
-def messages(stream=False, model=MODEL, session=None):
+def messages(stream=False, model=MODEL, session=None, content="hi"):
     headers = {"anthropic-version": "2023-06-01"}
     if session:   # what Claude Code sends per session; the backend's session affinity keys on it
         headers["X-Claude-Code-Session-Id"] = session
     return http("POST", "/v1/messages", {"model": model, "max_tokens": 16, "stream": stream,
-                                          "messages": [{"role": "user", "content": "hi"}]}, headers)
+                                          "messages": [{"role": "user", "content": content}]}, headers)
 
 
 def bearer(r):
@@ -299,6 +304,27 @@ try:
         write_config(claude_key("sk-ant-stand-in-3"))
         code, out = droidgate("reload", "supervisord")
         check(code == 0, out)
+        key_reaches_provider("sk-ant-stand-in-3")
+
+    @case("restart with a stream in flight: the old backend drains it, the new one serves the next request")
+    def _():
+        global backend_pid
+        result = {}
+        def slow_stream():
+            result["r"] = messages(stream=True, content="slow", session=f"drain-{os.getpid()}")
+        t = threading.Thread(target=slow_stream)
+        t.start()
+        time.sleep(1.2)   # the stream is under way (10 deltas, 0.5 s apart)
+        code, out = droidgate("backend", "restart")
+        check(code == 0, out)
+        t.join(60)
+        st, h, body = result.get("r", (0, {}, b""))
+        order = [l[7:] for l in body.decode().splitlines() if l.startswith("event: ")]
+        check(st == 200 and order[-1:] == ["message_stop"] and "part9 " in body.decode(),
+              f"the stream was cut: {st} {order[-3:]} {body[-600:]!r}")
+        new_pid = wait(lambda: (lambda b: b["pid"] if b.get("state") == "ready" and b.get("pid") != backend_pid else None)(
+            status()["supervisord"]["backend"]), 45, "a new backend ready")
+        backend_pid = new_pid
         key_reaches_provider("sk-ant-stand-in-3")
 
     @case("cooling: an account out of quota is tried once, not before every request (#26)")
