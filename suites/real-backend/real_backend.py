@@ -381,5 +381,5 @@ failed = len(results) - passed
 if failed:
     print("---- droidgate up, last 60 lines ----")
     print("\n".join(up_text().splitlines()[-60:]))
-print(f"real-backend: {passed} passed, {failed} failed", flush=True)
+print(f"real-backend: {passed} passed, {failed} failed (the stack)", flush=True)
 sys.exit(1 if failed else 0)
