@@ -251,8 +251,21 @@ final class RuleTests: XCTestCase {
         for t in ["enabled", "adaptive", "auto"] { XCTAssertNotEqual(betas([], thinking: t), .unchanged, t) }
     }
 
+    /// The rule kept for backends that need the Claude Code betas: configured, they are appended once.
+    func testConfiguredBetasAreAppendedOnce() {
+        var cfg = RewritesConfig()
+        cfg.visibleThinkingBetas = RewritesConfig.visibleThinkingBetasOfTheSpec
+        let out = betas(["anthropic-beta: redact-thinking-2026-02-12, custom-beta", "Anthropic-Beta: OAUTH-2025-04-20"], RewriteSettings(cfg))
+        let expected = ["custom-beta", "OAUTH-2025-04-20"] + RewritesConfig.visibleThinkingBetasOfTheSpec.filter { $0 != "oauth-2025-04-20" }
+        XCTAssertEqual(out, .replace(expected.joined(separator: ",")))
+        // By default nothing the client did not send is added.
+        XCTAssertEqual(betas(["anthropic-beta: custom-beta"]), .replace("custom-beta"))
+        XCTAssertEqual(betas([]), .replace(nil))
+    }
+
     func testStripBetaPrefixes() {
         var cfg = RewritesConfig()
+        cfg.visibleThinkingBetas = RewritesConfig.visibleThinkingBetasOfTheSpec
         cfg.stripBetaPrefixes = ["fast-mode-"]
         let s = RewriteSettings(cfg)
         guard case .replace(let v?) = betas([], s) else { return XCTFail() }

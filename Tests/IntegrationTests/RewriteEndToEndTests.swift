@@ -63,9 +63,8 @@ final class RewriteEndToEndTests: XCTestCase {
         let raw = try roundTrip("POST /v1/messages HTTP/1.1",
                                 headers: ["ANTHROPIC-BETA: redact-thinking-2026-02-12,my-beta", "X-Keep: 1", "anthropic-beta: Claude-Code-20250219"],
                                 body: body)
-        let betas = ["my-beta", "Claude-Code-20250219", "oauth-2025-04-20", "interleaved-thinking-2025-05-14",
-                     "context-management-2025-06-27", "prompt-caching-scope-2026-01-05", "structured-outputs-2025-12-15",
-                     "fast-mode-2026-02-01", "token-efficient-tools-2026-03-28"].joined(separator: ",")
+        // Only the client's own betas, redact-thinking dropped (no betas are added by default, #26).
+        let betas = ["my-beta", "Claude-Code-20250219"].joined(separator: ",")
         // Rule 6 says how the thinking is shown; nothing else in the body changes.
         let out = #"{"model":"claude-opus-4-6","thinking":{"type":"enabled","budget_tokens":2048,"display":"summarized"},"messages":[]}"#
         XCTAssertEqual(raw, "POST /v1/messages HTTP/1.1\r\n\(hostLine)X-Keep: 1\r\nContent-Length: \(out.utf8.count)\r\nAnthropic-Beta: \(betas)\r\n\r\n\(out)",

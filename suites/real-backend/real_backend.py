@@ -277,6 +277,25 @@ try:
         check(order[0] == "message_start" and order[-1] == "message_stop", f"{order}")
         check("streamed " in text and "hello" in text, text[:400])
 
+    @case("betas: with thinking on, only the client's own Anthropic-Beta values reach the provider (#26)")
+    def _():
+        before = len(provider.requests())
+        st, _, body = http("POST", "/v1/messages", {"model": MODEL, "max_tokens": 2048,
+                                                     "thinking": {"type": "enabled", "budget_tokens": 1024},
+                                                     "messages": [{"role": "user", "content": "hi"}]},
+                           {"anthropic-version": "2023-06-01", "anthropic-beta": "my-own-beta-2026-01-01"})
+        check(st == 200, f"{st} {body[:200]}")
+        got = provider.requests()[before:]
+        check(got, "nothing reached the provider")
+        sent = [v for k, v in got[-1]["headers"] if k.lower() == "anthropic-beta"]
+        values = [b.strip() for v in sent for b in v.split(",") if b.strip()]
+        # Before, edged appended eight (claude-code-…, oauth-…, fast-mode-…, …) and the real
+        # backend forwarded them all. It may add its own; none of droidgate's may appear.
+        for b in ["oauth-2025-04-20", "fast-mode-2026-02-01", "structured-outputs-2025-12-15", "token-efficient-tools-2026-03-28"]:
+            check(b not in values, f"{b} reached the provider: {values}")
+        check("my-own-beta-2026-01-01" in values, f"the client's own beta was lost: {values}")
+        check(b'"display"' in got[-1]["body"], "the display splice reached the provider")
+
     @case("unknown model: the real backend's 400 model_not_found reaches the client")
     def _():
         st, _, body = http("POST", "/v1/chat/completions", {"model": "no-such-model-x", "messages": [{"role": "user", "content": "hi"}]})

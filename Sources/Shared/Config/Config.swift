@@ -213,7 +213,15 @@ public struct RewritesConfig: Sendable {
         ("ag-c46o-thinking", "claude-opus-4-6-thinking"),
     ]
     public var fastModeModels: [String] = []
-    public var visibleThinkingBetas: [String] = [
+    /// Betas appended to `anthropic-beta` of Claude requests that turn thinking
+    /// on. None by default: today's cli-proxy-api forwards the list as sent (a
+    /// beta such as fast mode can change what the user pays, and an account's
+    /// requests no longer look like its client's), and the display splice is
+    /// what makes thinking visible. For a backend that does not honour
+    /// `thinking.display` and shows thinking only under the Claude Code betas,
+    /// set them here (`visibleThinkingBetasOfTheSpec` is the spec's list).
+    public var visibleThinkingBetas: [String] = []
+    public static let visibleThinkingBetasOfTheSpec = [
         "claude-code-20250219", "oauth-2025-04-20", "interleaved-thinking-2025-05-14",
         "context-management-2025-06-27", "prompt-caching-scope-2026-01-05",
         "structured-outputs-2025-12-15", "fast-mode-2026-02-01", "token-efficient-tools-2026-03-28",
