@@ -385,6 +385,42 @@ try:
         check(warned, "no warning-priority line for the backend's 400: " + " | ".join(lines[-5:]))
         check(not [l for l in lines if "info: backend: " in l and "[warn ]" in l], "a [warn ] line relayed at info")
 
+    @case("login: the real Claude login's URL is relayed, wrong pastes refused, a right one handed on; no account, no success")
+    def _():
+        import re
+        auth_dir = os.path.join(WORK, ".droidgate", "state", "backend", "auth")
+        before = set(os.listdir(auth_dir)) if os.path.isdir(auth_dir) else set()
+        p = subprocess.Popen([f"{BIN}/droidgate", "backend", "login", "claude", "--callback-port", str(free_port()),
+                              "--config", config_path], cwd=WORK, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True, bufsize=1)
+        out = []
+        def reader():
+            for line in p.stdout:
+                out.append(line)
+        threading.Thread(target=reader, daemon=True).start()
+        text = lambda: "".join(out)
+        try:
+            m = wait(lambda: re.search(r"[?&]state=([A-Za-z0-9_\-]+)", text()), 30, "the authorization URL")
+            state = m.group(1)
+            check("claude.ai" in text() or "anthropic.com" in text(), f"the real login's URL: {text()[:300]}")
+            p.stdin.write("hello\n"); p.stdin.flush()
+            wait(lambda: "not the callback address" in text(), 15, "a wrong line refused")
+            p.stdin.write("http://localhost:54545/callback?code=abc&state=someoneelse\n"); p.stdin.flush()
+            wait(lambda: "another sign-in attempt" in text(), 15, "a foreign state refused")
+            check(p.poll() is None, "a wrong paste ended the login")
+            p.stdin.write(f"http://localhost:54545/callback?code=offline-code&state={state}\n"); p.stdin.flush()
+            # The real program reads the paste after its own 15 s wait, tries the token exchange
+            # (no internet here: it fails), and exits 0 all the same.
+            code = p.wait(90)
+        finally:
+            if p.poll() is None:
+                p.kill()
+        after = set(os.listdir(auth_dir)) if os.path.isdir(auth_dir) else set()
+        check(after == before, f"an account file appeared: {after - before}")
+        check(code != 0, f"droidgate called a login without an account file a success (exit {code}): {text()[-400:]}")
+        check("Signed in" not in text(), text()[-400:])
+        print("    " + "\n    ".join(text().strip().splitlines()[-3:]), flush=True)
+
     @case("stop: stopping `droidgate up` stops the real backend too")
     def _():
         stop_stack()
