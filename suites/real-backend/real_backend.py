@@ -296,6 +296,21 @@ try:
         check("my-own-beta-2026-01-01" in values, f"the client's own beta was lost: {values}")
         check(b'"display"' in got[-1]["body"], "the display splice reached the provider")
 
+    @case("rewrites: the model alias and the display splice reach the provider through the real backend, plain and streamed")
+    def _():
+        for stream in (False, True):
+            before = len(provider.requests())
+            st, h, body = http("POST", "/v1/messages", {"model": "ag-c46s-thinking", "max_tokens": 2048, "stream": stream,
+                                                         "thinking": {"type": "enabled", "budget_tokens": 1024},
+                                                         "messages": [{"role": "user", "content": "hi"}]},
+                               {"anthropic-version": "2023-06-01"})
+            check(st == 200, f"stream={stream}: {st} {body[:200]}")
+            got = provider.requests()[before:]
+            check(got, f"stream={stream}: nothing reached the provider")
+            sent = json.loads(got[-1]["body"])
+            check(sent.get("model") == "claude-sonnet-4-6", f"stream={stream}: the provider got model {sent.get('model')}")
+            check(sent.get("thinking", {}).get("display") == "summarized", f"stream={stream}: thinking {sent.get('thinking')}")
+
     @case("unknown model: the real backend's 400 model_not_found reaches the client")
     def _():
         st, _, body = http("POST", "/v1/chat/completions", {"model": "no-such-model-x", "messages": [{"role": "user", "content": "hi"}]})
