@@ -99,6 +99,26 @@ final class FactoryTests: XCTestCase {
         XCTAssertEqual(data[0]["owned_by"], "anthropic")
     }
 
+    /// Each caller gets the shape the backend gives it (#26): Claude Code and the
+    /// Anthropic SDK (Anthropic-Version) Anthropic's, with Factory's models in it.
+    /// Before, edged always answered in OpenAI's shape and dropped the header.
+    func testModelsKeepTheCallersShape() throws {
+        let s = try Stack()
+        let r = try XCTUnwrap(try request(s.edgePort, "GET", "/v1/models", headers: ["anthropic-version": "2023-06-01"]))
+        XCTAssertNil(r.header("x-droidgate-warning"), "\(r.headers)")
+        let v = try XCTUnwrap(r.json)
+        let data = try XCTUnwrap(v["data"]?.arrayValue)
+        XCTAssertNil(v["object"], "not OpenAI's list: \(v)")
+        XCTAssertEqual(v["has_more"], false)
+        XCTAssertEqual(v["first_id"], "claude-f")
+        let f = try XCTUnwrap(data.first { $0["id"] == "claude-f" })
+        XCTAssertEqual(f["type"], "model")
+        XCTAssertEqual(f["display_name"], "claude-f")
+        XCTAssertTrue(f["created_at"]?.stringValue?.hasSuffix("Z") == true, "\(f)")
+        let backend = try XCTUnwrap(data.first { $0["id"] == "claude-sonnet-4-6" }, "the backend's models too")
+        XCTAssertEqual(backend["type"], "model", "in the backend's Anthropic shape: \(backend)")
+    }
+
     // 2
     func testChatToAnthropic() throws {
         let s = try Stack()

@@ -404,10 +404,10 @@ final class ClientConnection: LoopHandler {
     }
 
     /// A locally generated response; the connection continues if keep-alive.
-    func answer(status: Int, contentType: String, body: [UInt8], route: Route) {
+    func answer(status: Int, contentType: String, body: [UInt8], route: Route, extraHeaders: String = "") {
         exchange.route = route
         exchange.status = status
-        sink.complete(status: status, contentType: contentType, body: body, close: !keepAlive)
+        sink.complete(status: status, contentType: contentType, body: body, close: !keepAlive, extraHeaders: extraHeaders)
         finishRequest(reusable: keepAlive)
     }
 

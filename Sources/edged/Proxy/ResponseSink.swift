@@ -110,9 +110,11 @@ final class ResponseSink {
     }
 
     /// A whole response with a known body, in one write.
-    func complete(status: Int, contentType: String, body: [UInt8], close: Bool) {
+    /// `extraHeaders`: complete header lines (CRLF-terminated) edged adds itself.
+    func complete(status: Int, contentType: String, body: [UInt8], close: Bool, extraHeaders: String = "") {
         framing = .relayed
-        LocalReply.make(status: status, contentType: contentType, body: body, close: close, extraHeaders: corsLines).withUnsafeBytes { write($0) }
+        LocalReply.make(status: status, contentType: contentType, body: body, close: close,
+                        extraHeaders: corsLines + extraHeaders).withUnsafeBytes { write($0) }
     }
 
     // MARK: body
