@@ -41,7 +41,7 @@ public enum SocketOwner {
     }
 
     private final class PerThread { var fd: Int32? }
-    nonisolated(unsafe) private static let key: pthread_key_t = {
+    private static let key: pthread_key_t = {
         var k = pthread_key_t()
         pthread_key_create(&k) { p in
             guard let p else { return }

@@ -65,10 +65,8 @@ extension CommandOptions {
             let client = try IPCClient(path: target.path, role: IPCRole.cli, timeout: connectTimeout, servedBy: target.servedBy)
             defer { client.close() }
             return .success(try client.call(op, args, timeout: timeout).result)
-        } catch let e as IPCError {
-            return .failure(e)
         } catch {
-            return .failure(.notConnected("\(error)"))
+            return .failure(error)
         }
     }
 
