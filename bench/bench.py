@@ -659,7 +659,9 @@ def edged_conf(tmp, port, backend_port, name, allowed_users=None):
     path = os.path.join(tmp, f"{name}.json")
     conf = {"listen": f"{LOOPBACK}:{port}", "backend": {"port": backend_port, "supervised": False},
             "edged": {"workers": 1}, "log": {"level": "warning"},
-            "limits": {"maxBodyBytes": 67108864}}
+            # maxConnections as nginx's worker_connections: the idle phase holds 10,000 connections,
+            # more than edged's default cap of 4096 (limits.maxConnections, issue 25).
+            "limits": {"maxBodyBytes": 67108864, "maxConnections": 65536}}
     if allowed_users is not None:
         conf["clients"] = {"allowedUsers": allowed_users}
     with open(path, "w") as f:
@@ -1558,7 +1560,7 @@ def render(cfg, res, facts, targets, tmp, elapsed):
         L.append("")
     L.append("Configuration: logging is off everywhere — edged runs with `log.level` `warning` (no "
              "access-log line per request), nginx with `access_log off`, haproxy with no log target. "
-             "edged: `edged.workers` 1, alone (no authd/supervisord). nginx: `worker_processes 1`, upstream "
+             "edged: `edged.workers` 1, `limits.maxConnections` 65536 (as nginx's `worker_connections`; the idle phase holds 10,000), alone (no authd/supervisord). nginx: `worker_processes 1`, upstream "
              "`keepalive 64`, `proxy_http_version 1.1`, `proxy_set_header Connection \"\"`, `proxy_buffering "
              "off`, `client_max_body_size 64m`, `keepalive_requests 1000000` on both sides (its default of "
              "1000 would force reconnects), request bodies buffered nginx's default way (over 16 KiB: to a "

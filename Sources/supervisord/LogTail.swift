@@ -97,8 +97,7 @@ final class LogTail: Sendable {
         let head: [UInt8]
         var dropped: Int
         func text(droppedAlso n: Int) -> String {
-            var kept = String(decoding: head, as: UTF8.self)
-            while kept.unicodeScalars.last == "\u{FFFD}" { kept.unicodeScalars.removeLast() }
+            let kept = String(decodingWholeScalars: head)
             return kept + "… (\(dropped + n + head.count - kept.utf8.count) more bytes cut)"
         }
     }

@@ -243,12 +243,16 @@ final class TrustBoundaryTests: XCTestCase {
 /// listed users' processes may use the edge; the kernel says who owns each
 /// loopback connection.
 final class AllowedUsersTests: XCTestCase {
-    /// `GET /healthz` from a process of `uid` (through setpriv), its raw answer.
-    func healthz(port: UInt16, asUID uid: uid_t) throws -> String {
+    /// `GET /healthz` from a process of `uid` (through setpriv), its raw answer:
+    /// over loopback TCP to `port`, or over the Unix socket at `unixPath`.
+    func healthz(port: UInt16 = 0, unixPath: String? = nil, asUID uid: uid_t) throws -> String {
         let script = """
         import socket,sys
-        s = socket.create_connection(('127.0.0.1', \(port)), timeout=5)
-        s.sendall(b'GET /healthz HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nConnection: close\\r\\n\\r\\n')
+        if len(sys.argv) > 1:
+            s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1])
+        else:
+            s = socket.create_connection(('127.0.0.1', \(port)), timeout=5)
+        s.sendall(b'GET /healthz HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n')
         out = b''
         while True:
             d = s.recv(65536)
@@ -256,7 +260,8 @@ final class AllowedUsersTests: XCTestCase {
             out += d
         sys.stdout.write(out.decode('utf-8', 'replace'))
         """
-        let (_, out) = try runToEnd("/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "/usr/bin/python3", "-c", script])
+        let (_, out) = try runToEnd("/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "/usr/bin/python3", "-c", script]
+                                    + (unixPath.map { [$0] } ?? []))
         return out
     }
 
@@ -280,23 +285,6 @@ final class AllowedUsersTests: XCTestCase {
         XCTAssertTrue(try healthz(port: s.edgePort, asUID: 65534).hasPrefix("HTTP/1.1 200"))
     }
 
-    /// A request over a Unix socket as user `uid` (setpriv), its raw answer.
-    func healthzOverUnix(_ path: String, asUID uid: uid_t) throws -> String {
-        let script = """
-        import socket,sys
-        s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1])
-        s.sendall(b'GET /healthz HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n')
-        out = b''
-        while True:
-            d = s.recv(65536)
-            if not d: break
-            out += d
-        sys.stdout.write(out.decode('utf-8', 'replace'))
-        """
-        let (_, out) = try runToEnd("/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "/usr/bin/python3", "-c", script, path])
-        return out
-    }
-
     /// The optional Unix-socket listener: the same service, peers checked by
     /// SO_PEERCRED, and kept across a reload (the new generation inherits it).
     func testTheUnixSocketListenerChecksItsPeersAndSurvivesAReload() throws {
@@ -306,15 +294,15 @@ final class AllowedUsersTests: XCTestCase {
         let s = try ProxyStack(config: #""clients": {"allowedUsers": ["root"], "unixSocket": "\#(path)"}"#)
         defer { killProcesses(mentioning: s.dir.path) }   // the generation the reload starts
         XCTAssertEqual(try Files.status(path).mode & 0o777, 0o666)
-        XCTAssertTrue(try healthzOverUnix(path, asUID: 0).hasPrefix("HTTP/1.1 200"))
-        let theirs = try healthzOverUnix(path, asUID: 65534)
+        XCTAssertTrue(try healthz(unixPath: path, asUID: 0).hasPrefix("HTTP/1.1 200"))
+        let theirs = try healthz(unixPath: path, asUID: 65534)
         XCTAssertTrue(theirs.hasPrefix("HTTP/1.1 403"), theirs)
         XCTAssertTrue(s.edged.waitFor("refused a connection from uid 65534"), s.edged.text)
         let inode = try Files.status(path).inode
         s.edged.signal(SIGHUP)
         XCTAssertTrue(s.edged.waitFor("handed to pid"), s.edged.text)
         XCTAssertEqual(try Files.status(path).inode, inode, "the same socket, not a new bind")
-        XCTAssertTrue(try healthzOverUnix(path, asUID: 0).hasPrefix("HTTP/1.1 200"), s.edged.text)
+        XCTAssertTrue(try healthz(unixPath: path, asUID: 0).hasPrefix("HTTP/1.1 200"), s.edged.text)
     }
 
     func testTheListNeedsALoopbackListenerAndKnownUsers() throws {

@@ -7,13 +7,16 @@ import XCTest
 /// (issue 25, clients.allowedUsers): our own connection, and — as root — one
 /// made by another user's process.
 final class SocketOwnerTests: XCTestCase {
-    func testOurOwnConnectionIsOurs() throws {
-        let listener = try Socket.listenTCP(SocketAddress(parsing: "127.0.0.1:0")!)
-        defer { listener.close() }
+    /// A connection of our own on `address`: (listener, client end, server end).
+    func pair(_ address: String) throws -> (Socket, Socket, Socket) {
+        let listener = try Socket.listenTCP(SocketAddress(parsing: address)!)
         let client = try Socket.connectTCP(listener.localAddress()!)
-        defer { client.close() }
-        let server = try XCTUnwrap(try listener.accept())
-        defer { server.close() }
+        return (listener, client, try XCTUnwrap(try listener.accept()))
+    }
+
+    func testOurOwnConnectionIsOurs() throws {
+        let (listener, client, server) = try pair("127.0.0.1:0")
+        defer { [listener, client, server].forEach { $0.close() } }
         XCTAssertEqual(try SocketOwner.uidOfPeer(server), geteuid())
         // Asked again on the same thread: the kept netlink socket.
         XCTAssertEqual(try SocketOwner.uidOfPeer(server), geteuid())
@@ -27,12 +30,8 @@ final class SocketOwnerTests: XCTestCase {
     }
 
     func testIPv6Loopback() throws {
-        guard let listener = try? Socket.listenTCP(SocketAddress(parsing: "[::1]:0")!) else { throw XCTSkip("no IPv6 loopback") }
-        defer { listener.close() }
-        let client = try Socket.connectTCP(listener.localAddress()!)
-        defer { client.close() }
-        let server = try XCTUnwrap(try listener.accept())
-        defer { server.close() }
+        guard let (listener, client, server) = try? pair("[::1]:0") else { throw XCTSkip("no IPv6 loopback") }
+        defer { [listener, client, server].forEach { $0.close() } }
         XCTAssertEqual(try SocketOwner.uidOfPeer(server), geteuid())
     }
 

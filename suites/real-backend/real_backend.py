@@ -317,6 +317,11 @@ try:
         err = json.loads(body).get("error", {})
         check(st == 400 and err.get("code") == "model_not_found", f"{st} {body[:300]}")
 
+    def reconfigure(extra):
+        write_config(extra)
+        code, out = droidgate("reload", "supervisord")
+        check(code == 0, out)
+
     def key_reaches_provider(key):
         def probe():
             before = len(provider.requests())
@@ -327,17 +332,13 @@ try:
 
     @case("config: a new backend.extraConfig reaches the running backend through `droidgate reload supervisord`")
     def _():
-        write_config(claude_key("sk-ant-stand-in-2"))
-        code, out = droidgate("reload", "supervisord")
-        check(code == 0, out)
+        reconfigure(claude_key("sk-ant-stand-in-2"))
         key_reaches_provider("sk-ant-stand-in-2")
         check(status()["supervisord"]["backend"]["pid"] == backend_pid, "the backend was not restarted for it")
 
     @case("config: a second change after the first reaches it too")
     def _():
-        write_config(claude_key("sk-ant-stand-in-3"))
-        code, out = droidgate("reload", "supervisord")
-        check(code == 0, out)
+        reconfigure(claude_key("sk-ant-stand-in-3"))
         key_reaches_provider("sk-ant-stand-in-3")
 
     @case("restart with a stream in flight: the old backend drains it, the new one serves the next request")
@@ -364,10 +365,8 @@ try:
     @case("cooling: an account out of quota is tried once, not before every request (#26)")
     def _():
         base = f"http://127.0.0.1:{provider.server_address[1]}"
-        write_config({"claude-api-key": [{"api-key": "sk-ant-quota-gone", "base-url": base},
+        reconfigure({"claude-api-key": [{"api-key": "sk-ant-quota-gone", "base-url": base},
                                          {"api-key": "sk-ant-stand-in-4", "base-url": base}]})
-        code, out = droidgate("reload", "supervisord")
-        check(code == 0, out)
         key_reaches_provider("sk-ant-stand-in-4")
         before = len(provider.requests())
         # Eight new sessions (Claude Code's session header): each is placed afresh.
@@ -381,9 +380,7 @@ try:
 
     @case("models: with the key removed from extraConfig, the Claude models leave the list")
     def _():
-        write_config({})
-        code, out = droidgate("reload", "supervisord")
-        check(code == 0, out)
+        reconfigure({})
         wait(lambda: not [m for m in json.loads(http("GET", "/v1/models")[2]).get("data", [])
                           if str(m.get("id", "")).startswith("claude-")], 30, "no claude model listed")
         st, _, body = messages()

@@ -117,22 +117,16 @@ public struct Socket: Sendable, Hashable {
     }
 
     /// The address a socket is bound to (IPv4/IPv6 only; nil for others).
-    public func localAddress() -> SocketAddress? {
-        var storage = sockaddr_storage()
-        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let r = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd.rawValue, $0, &len) }
-        }
-        guard r == 0 else { return nil }
-        return SocketAddress(storage: storage)
-    }
+    public func localAddress() -> SocketAddress? { address(getsockname) }
 
     /// The peer's address (getpeername(2)); nil for a Unix socket or on failure.
-    public func remoteAddress() -> SocketAddress? {
+    public func remoteAddress() -> SocketAddress? { address(getpeername) }
+
+    private func address(_ call: (Int32, UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32) -> SocketAddress? {
         var storage = sockaddr_storage()
         var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let r = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd.rawValue, $0, &len) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { call(fd.rawValue, $0, &len) }
         }
         guard r == 0 else { return nil }
         return SocketAddress(storage: storage)

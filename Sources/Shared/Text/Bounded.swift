@@ -6,8 +6,7 @@ extension String {
     public func bounded(_ maxBytes: Int) -> String {
         let total = utf8.count
         guard total > maxBytes else { return self }
-        var kept = String(decoding: utf8.prefix(maxBytes), as: UTF8.self)
-        while kept.unicodeScalars.last == "\u{FFFD}" { kept.unicodeScalars.removeLast() }
+        let kept = String(decodingWholeScalars: utf8.prefix(maxBytes))
         return kept + "… (\(total - kept.utf8.count) more bytes cut)"
     }
 }
@@ -16,8 +15,17 @@ extension Array where Element == UInt8 {
     /// Bytes as text, at most `maxBytes` of them (see `String.bounded`).
     public func boundedText(_ maxBytes: Int) -> String {
         guard count > maxBytes else { return String(decoding: self, as: UTF8.self) }
-        var kept = String(decoding: self[..<maxBytes], as: UTF8.self)
-        while kept.unicodeScalars.last == "\u{FFFD}" { kept.unicodeScalars.removeLast() }
+        let kept = String(decodingWholeScalars: self[..<maxBytes])
         return kept + "… (\(count - kept.utf8.count) more bytes cut)"
+    }
+}
+
+extension String {
+    /// `bytes` as UTF-8 text, without the replacement characters a scalar cut
+    /// off at the end would decode to.
+    public init<C: Collection>(decodingWholeScalars bytes: C) where C.Element == UInt8 {
+        var s = String(decoding: bytes, as: UTF8.self)
+        while s.unicodeScalars.last == "\u{FFFD}" { s.unicodeScalars.removeLast() }
+        self = s
     }
 }

@@ -40,7 +40,7 @@ extension CommandOptions {
         let target: (path: String, servedBy: Set<uid_t>)
         switch socketTarget(daemon, config) {
         case .failure(let e):
-            printError("droidgate \(command): \(daemon.rawValue): \(e)")
+            printError("droidgate \(command): \(daemon.rawValue): \(e); run droidgate from a folder of your own, or pass --root DIR (or --config) pointing at one")
             exitProcess(1)
         case .success(let t): target = t
         }

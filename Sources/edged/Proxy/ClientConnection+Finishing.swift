@@ -29,13 +29,13 @@ extension ClientConnection {
         beginClosing()
     }
 
-    /// edged is at one of its budgets (limits.maxConnections,
-    /// limits.maxBufferedBodyBytes): 503 with Retry-After, then close. Logged
-    /// once a second at most, with the count, by the caller's `RateLimitedLog`.
-    /// `reply`: made once at start (`EdgeContext`), so a refusal costs no formatting.
-    /// Answers at once with `reply` (made once, `status` in its head) and
-    /// closes; `line` goes to the log at most once a second.
-    func refuseOverloaded(_ reply: [UInt8], status: Int = 503, log: RateLimitedLog, _ line: (Int) -> String) {
+    /// Answers at once with `reply` and closes: edged is at one of its budgets
+    /// (limits.maxConnections, limits.maxBufferedBodyBytes: a 503 with
+    /// Retry-After), or the peer's user is not in clients.allowedUsers (403).
+    /// `reply` is made once at start (`EdgeContext`), so a refusal costs no
+    /// formatting; `status` is the one in its head. `line` goes to the log at
+    /// most once a second, with the count, through the caller's `RateLimitedLog`.
+    func refuseAtOnce(_ reply: [UInt8], status: Int = 503, log: RateLimitedLog, _ line: (Int) -> String) {
         if !exchange.inFlight {
             server.metrics.requestStarted()
             exchange.begin(bodyBytes: 0)
@@ -56,7 +56,7 @@ extension ClientConnection {
     /// A request that needs more buffer than limits.maxBufferedBodyBytes has left.
     func refuseOverBudget() {
         let limit = context.bufferBudget.limit
-        refuseOverloaded(context.buffersFullReply, log: context.bufferRefusals) { n in
+        refuseAtOnce(context.buffersFullReply, log: context.bufferRefusals) { n in
             "edged: refused \(n) request(s) since the last such line: limits.maxBufferedBodyBytes (\(limit) bytes) reached"
         }
     }

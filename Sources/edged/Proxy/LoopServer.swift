@@ -6,7 +6,7 @@ import Shared
 /// TCP one, and the optional Unix one; EPOLLEXCLUSIVE spreads accepts over
 /// the loops), owns its client
 /// connections and its upstream pool, and sweeps timeouts on each tick.
-final class LoopServer: LoopHandler {
+final class LoopServer {
     let loop: EventLoop
     let context: EdgeContext
     let pool: UpstreamPool
@@ -64,9 +64,6 @@ final class LoopServer: LoopHandler {
         for l in listeners { loop.unregister(l.fd) }
     }
 
-    /// Unused: each listener has its own `Acceptor`.
-    func handleEvent(_ mask: UInt32) {}
-
     /// Accepts a batch of pending connections from listener `index` (0: TCP, 1: Unix).
     func acceptBatch(from index: Int) {
         guard accepting, acceptPausedUntil == 0 else { return }
@@ -94,7 +91,7 @@ final class LoopServer: LoopHandler {
     /// not lost to a reset).
     private func refuseOverCapacity(_ c: ClientConnection) {
         let limit = context.config.limits.maxConnections
-        c.refuseOverloaded(context.connectionsFullReply, log: context.connectionRefusals) { n in
+        c.refuseAtOnce(context.connectionsFullReply, log: context.connectionRefusals) { n in
             "edged: refused \(n) connection(s) since the last such line: limits.maxConnections (\(limit)) reached"
         }
     }
@@ -113,7 +110,7 @@ final class LoopServer: LoopHandler {
     }
 
     private func refuseUser(_ c: ClientConnection, _ who: String) {
-        c.refuseOverloaded(context.userRefusedReply, status: 403, log: context.userRefusals) { n in
+        c.refuseAtOnce(context.userRefusedReply, status: 403, log: context.userRefusals) { n in
             "edged: refused a connection from \(who): not in clients.allowedUsers (\(n) such refusal(s) since the last such line)"
         }
     }
