@@ -47,7 +47,7 @@ do {
 server.start()
 // Started by a reload: adopt the previous generation's client connections.
 if let channel = HandoverReceiver.takeChannel() {
-    HandoverReceiver.start(channel) { socket, pending in server.adopt(socket, pending: pending, closeMode: false) }
+    HandoverReceiver.start(channel) { c in server.adopt(c, closeMode: false) }
 }
 let drain: @Sendable () -> Void = {
     let left = server.drain(timeout: config.limits.drainTimeoutSeconds)

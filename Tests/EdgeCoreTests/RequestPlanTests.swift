@@ -116,6 +116,26 @@ final class RequestPlanTests: XCTestCase {
                        "the chunked body is given to the planner as received here, so its length is the raw one")
     }
 
+    /// A WebSocket handshake (RFC 6455 §4.1) is forwarded as one: edged's own
+    /// Connection and Upgrade, the Sec-WebSocket-* headers as the client sent them.
+    func testAWebSocketHandshakeIsForwardedAsOne() {
+        let f = forward(["GET /v1/responses HTTP/1.1", "Host: localhost", "Connection: keep-alive, Upgrade", "Upgrade: WebSocket",
+                         "Sec-WebSocket-Key: abc==", "Sec-WebSocket-Version: 13"])
+        XCTAssertTrue(f.plan.upgrade)
+        XCTAssertEqual(f.head, "GET /v1/responses HTTP/1.1\r\nHost: 127.0.0.1:8317\r\nSec-WebSocket-Key: abc==\r\nSec-WebSocket-Version: 13\r\n"
+                       + "Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
+        // Not a WebSocket handshake: Upgrade without Connection: upgrade, another protocol,
+        // a body, another method, HTTP/1.0 — Upgrade is dropped as hop-by-hop, as before.
+        for lines in [["GET /v1/responses HTTP/1.1", "Host: localhost", "Upgrade: websocket"],
+                      ["GET /v1/responses HTTP/1.1", "Host: localhost", "Connection: Upgrade", "Upgrade: h2c"],
+                      ["POST /v1/responses HTTP/1.1", "Host: localhost", "Connection: Upgrade", "Upgrade: websocket", "Content-Length: 2"],
+                      ["GET /v1/responses HTTP/1.0", "Connection: Upgrade", "Upgrade: websocket"]] {
+            let f = forward(lines, body: lines[0].hasPrefix("POST") ? "{}" : "")
+            XCTAssertFalse(f.plan.upgrade, "\(lines)")
+            XCTAssertFalse(f.head.lowercased().contains("upgrade"), f.head)
+        }
+    }
+
     func testNoBodyAndNoFramingHeaderSendsNoContentLength() {
         XCTAssertEqual(forward(["GET /v1/models HTTP/1.1", "Host: localhost", "Accept: */*"]).head,
                        "GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1:8317\r\nAccept: */*\r\n\r\n")

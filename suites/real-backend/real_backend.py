@@ -21,6 +21,8 @@ import time
 import urllib.error
 import urllib.request
 
+from websocket_client import WebSocket
+
 BIN, CPA, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 MODEL = "claude-sonnet-4-5-20250929"   # in v7.2.140's embedded catalog for Claude API keys
 
@@ -316,6 +318,56 @@ try:
         st, _, body = http("POST", "/v1/chat/completions", {"model": "no-such-model-x", "messages": [{"role": "user", "content": "hi"}]})
         err = json.loads(body).get("error", {})
         check(st == 400 and err.get("code") == "model_not_found", f"{st} {body[:300]}")
+
+    def ws_turn(w, text):
+        """One response.create on an open session: the provider is asked, the events come back."""
+        before = len(provider.requests())
+        w.send(json.dumps({"type": "response.create", "model": MODEL,
+                           "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}]}))
+        events = []
+        while not events or events[-1] not in ("response.completed", "error", "response.failed"):
+            op, data = w.recv()
+            check(op == 1, f"a text message, not opcode {op}: {data[:200]!r}")
+            events.append(json.loads(data).get("type"))
+        got = provider.requests()[before:]
+        check(events[-1] == "response.completed", f"events {events}")
+        check(got and got[-1]["path"].startswith("/v1/messages") and text.encode() in got[-1]["body"],
+              f"what reached the provider: {[(r['path'], r['body'][:120]) for r in got]}")
+        return events
+
+    @case("WebSocket: GET /v1/responses upgrades through edged; a response.create reaches the provider, its events come back (#26)")
+    def _():
+        # The real backend serves Codex's Responses WebSocket (sdk/api/handlers/openai/
+        # openai_responses_websocket.go) and runs each response.create through the
+        # account's executor (here the Claude key, translated to the Messages API).
+        w = WebSocket("127.0.0.1", listen_port, "/v1/responses")
+        try:
+            check(w.accepted, f"no 101 with the right Sec-WebSocket-Accept: {w.head[:300]}")
+            events = ws_turn(w, "first turn")
+            check(events[0] == "response.created", f"{events}")
+            ws_turn(w, "second turn on the same session")
+        finally:
+            w.close()
+
+    @case("WebSocket: an open session survives `droidgate reload edged` (the tunnel is handed over)")
+    def _():
+        w = WebSocket("127.0.0.1", listen_port, "/v1/responses")
+        try:
+            check(w.accepted, w.head[:300])
+            ws_turn(w, "before the reload")
+            old = status()["edged"]["pid"]
+            code, out = droidgate("reload", "edged")
+            check(code == 0, out)
+            wait(lambda: status()["edged"]["pid"] not in (None, old), 30, "a new edged generation")
+            ws_turn(w, "after the reload")
+        finally:
+            w.close()
+
+    @case("WebSocket: a web page's handshake (a foreign Origin) is refused before the backend sees it")
+    def _():
+        w = WebSocket("127.0.0.1", listen_port, "/v1/responses", headers={"Origin": "https://evil.example"})
+        w.close()
+        check(w.status == 403, f"a web page got {w.status}: {w.head[:200]}")
 
     def reconfigure(extra):
         write_config(extra)

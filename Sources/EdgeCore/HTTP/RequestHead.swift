@@ -37,6 +37,9 @@ public struct RequestHead: Sendable {
     public var framing: BodyFraming
     public var keepAlive: Bool
     public var expectContinue: Bool
+    /// An HTTP/1.1 request that asks to become a WebSocket (RFC 6455 §4.1:
+    /// `Connection` lists `upgrade` and `Upgrade` lists `websocket`).
+    public var upgradeToWebSocket: Bool
     public var requestLine: ByteRange   // without its CRLF
 
     public init() {
@@ -48,6 +51,7 @@ public struct RequestHead: Sendable {
         framing = .none
         keepAlive = true
         expectContinue = false
+        upgradeToWebSocket = false
         requestLine = ByteRange(0, 0)
     }
 
@@ -61,6 +65,7 @@ public struct RequestHead: Sendable {
         framing = .none
         keepAlive = true
         expectContinue = false
+        upgradeToWebSocket = false
         requestLine = ByteRange(0, 0)
     }
 

@@ -127,6 +127,7 @@ public enum RequestParser {
         var chunked = false
         var hostCount = 0
         var connectionClose = false, connectionKeepAlive = false, connectionListsOthers = false
+        var connectionUpgrade = false, upgradeWebSocket = false
         head.headers.reserveCapacity(16)
         while pos < headEnd - 2 {
             guard let end = Self.lineEnd(buf, from: pos, to: headEnd) else { throw .badRequest("malformed header line") }
@@ -171,7 +172,14 @@ public enum RequestParser {
                 forEachToken(buf, h.value) { t in
                     if buf.equalsLowercase(t, "close") { connectionClose = true }
                     else if buf.equalsLowercase(t, "keep-alive") { connectionKeepAlive = true }
-                    else { connectionListsOthers = true }
+                    else {
+                        connectionListsOthers = true
+                        if buf.equalsLowercase(t, "upgrade") { connectionUpgrade = true }
+                    }
+                }
+            case .upgrade:
+                forEachToken(buf, h.value) { t in
+                    if buf.equalsLowercase(t, "websocket") { upgradeWebSocket = true }
                 }
             case .expect:
                 guard buf.equalsLowercase(h.value, "100-continue") else {
@@ -200,6 +208,7 @@ public enum RequestParser {
         if connectionClose { head.keepAlive = false }
         else if connectionKeepAlive { head.keepAlive = true }
         if head.minorVersion == 0 { head.expectContinue = false }
+        head.upgradeToWebSocket = connectionUpgrade && upgradeWebSocket && head.minorVersion == 1
     }
 
     /// Whether the path (before `?`) has a `.` or `..` segment, literally or

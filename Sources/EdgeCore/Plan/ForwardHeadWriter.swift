@@ -50,6 +50,10 @@ public enum ForwardHeadWriter {
             out.append(contentsOf: key)
             out.append(0x0d); out.append(0x0a)
         }
+        if plan.upgrade {
+            // The client's own Connection and Upgrade are hop-by-hop: edged asks for itself.
+            appendLiteral("Connection: Upgrade\r\nUpgrade: websocket\r\n", into: &out)
+        }
         if case .replace(let value?) = plan.rewrite.beta {
             appendLiteral("Anthropic-Beta: ", into: &out)
             out.append(contentsOf: value.utf8)

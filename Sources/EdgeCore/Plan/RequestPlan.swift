@@ -31,6 +31,10 @@ public struct RequestPlan: Sendable {
     /// The rewrite rules' outcome: target, body splice, Anthropic-Beta.
     public var rewrite = RequestRewriter.Plan()
     public var credential: Credential = .keep
+    /// A `GET` that asks for a WebSocket, on the backend route: the forward
+    /// head says `Connection: Upgrade` and `Upgrade: websocket`, and after the
+    /// backend's 101 edged splices bytes both ways (`UpgradeTunnel`).
+    public var upgrade = false
     /// Content-Length to send: nil when the request had no body and no framing header.
     public var bodyLength: Int? = nil
 

@@ -73,6 +73,9 @@ public enum RequestPlanner {
             }
         }
         plan.route = .backend
+        // A WebSocket handshake has no body (RFC 6455 §4.1: a GET); anything
+        // else that says Upgrade is forwarded without it, as a plain request.
+        plan.upgrade = head.upgradeToWebSocket && isGet && body.count == 0 && head.framing == .none
         plan.rewrite = RequestRewriter.plan(buf, head, body: body, settings.rewrites, scan: .some(plan.scan))
         if hasBackendKey {
             // The backend wants its own key, never the client's.

@@ -18,6 +18,9 @@ import Shared
 ///   new → old  {"hello":"droidgate-handover","version":1}   (or it closes: refused)
 ///   old → new  {"adopt":N,"pending":"<base64>","fds":1}  + the socket
 ///   new → old  {"ack":N}
+/// A WebSocket tunnel (`UpgradeTunnel`) travels as one adopt frame with
+/// both sockets, the client's first: "fds":2, "pending" the bytes waiting
+/// for the backend and "toClient" those waiting for the client.
 /// The old generation closes its copy of a socket only after the ack. If the
 /// new one refuses, dies or stops answering, the old one takes back every
 /// connection not acknowledged and serves it in "close mode": each answer
@@ -43,7 +46,21 @@ struct DetachedConnection: @unchecked Sendable {
     // @unchecked: the socket was unregistered from its loop and is touched by
     // one thread at a time from here on (the sender, or the loop it returns to).
     let socket: Socket
+    /// Bytes read from the client and not yet used (for a tunnel: not yet written to the backend).
     let pending: [UInt8]
+    /// The backend side of a WebSocket tunnel, when this connection is one.
+    var tunnel: Tunnel? = nil
+
+    struct Tunnel {
+        let upstream: Socket
+        /// Bytes read from the backend and not yet written to the client.
+        let toClient: [UInt8]
+    }
+
+    func close() {
+        socket.close()
+        tunnel?.upstream.close()
+    }
 }
 
 /// Old generation: sends detached connections over the channel, one at a
@@ -100,11 +117,17 @@ final class HandoverSender: Sendable {
                 number += 1
                 if failed.value { fallback(c); continue }
                 do {
-                    try channel.send(["adopt": .int(number), "pending": .string(Data(c.pending).base64EncodedString()), "fds": 1],
-                                     fds: [c.socket.fd])
+                    var frame: JSONObject = ["adopt": .int(number), "pending": .string(Data(c.pending).base64EncodedString()), "fds": 1]
+                    var fds = [c.socket.fd]
+                    if let t = c.tunnel {
+                        frame["fds"] = 2
+                        frame["toClient"] = .string(Data(t.toClient).base64EncodedString())
+                        fds.append(t.upstream.fd)
+                    }
+                    try channel.send(.object(frame), fds: fds)
                     let (ack, _) = try channel.receive(timeout: ConnectionHandover.ackTimeout)
                     guard ack["ack"]?.intValue == number else { throw IPCError.invalidJSON("expected ack \(number), got \(ack)") }
-                    c.socket.close()   // the new generation holds it now
+                    c.close()   // the new generation holds it now
                     sent.withLock { $0 += 1 }
                     delivered()
                 } catch {
@@ -129,7 +152,7 @@ enum HandoverReceiver {
         return Socket(fd: fd)
     }
 
-    static func start(_ socket: Socket, adopt: @escaping @Sendable (Socket, [UInt8]) -> Void) {
+    static func start(_ socket: Socket, adopt: @escaping @Sendable (DetachedConnection) -> Void) {
         startThread("handover-in") {
             // Each "adopt" frame brings its client socket.
             let channel = FramedConnection(socket: socket, descriptors: .accept)
@@ -144,15 +167,20 @@ enum HandoverReceiver {
                 try channel.send(ConnectionHandover.hello)
                 while true {
                     let (m, fds) = try channel.receive()
-                    guard let n = m["adopt"]?.intValue, fds.count == 1,
+                    let declared = m["fds"]?.intValue ?? 1
+                    guard let n = m["adopt"]?.intValue, fds.count == declared, declared == 1 || declared == 2,
                           let pending = Data(base64Encoded: m["pending"]?.stringValue ?? ""),
-                          pending.count <= ConnectionHandover.maxPendingBytes else {
+                          pending.count <= ConnectionHandover.maxPendingBytes,
+                          let toClient = Data(base64Encoded: m["toClient"]?.stringValue ?? ""),
+                          toClient.count <= ConnectionHandover.maxPendingBytes else {
                         // A peer that sends anything else is not an edged generation: stop listening to it.
                         for fd in fds { fd.close() }
                         Log.warning("edged: malformed connection handover frame; closing the channel")
                         return
                     }
-                    adopt(Socket(fd: fds[0]), Array(pending))
+                    var c = DetachedConnection(socket: Socket(fd: fds[0]), pending: Array(pending))
+                    if declared == 2 { c.tunnel = .init(upstream: Socket(fd: fds[1]), toClient: Array(toClient)) }
+                    adopt(c)
                     try channel.send(["ack": .int(n)])
                 }
             } catch IPCError.disconnected {

@@ -72,7 +72,7 @@ enum Generation {
         host.handOverAndExit {
             let sender = HandoverSender(channel: channel, fallback: { back in
                 server.handoverFailed()
-                server.adopt(back.socket, pending: back.pending, closeMode: true)
+                server.adopt(back, closeMode: true)
             }, delivered: { server.context.liveConnections.subtract(1, ordering: .relaxed) })
             if !sender.open() { server.handoverFailed() }
             let left = server.handOver(to: sender, timeout: drainTimeout)

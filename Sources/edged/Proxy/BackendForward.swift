@@ -56,6 +56,9 @@ final class BackendForward {
 
     var requestIsHead: Bool { connection.requestMethodIs("HEAD") }
 
+    /// The request is a WebSocket handshake edged forwarded as one.
+    var requestIsUpgrade: Bool { connection.plan.upgrade }
+
     private func connect() {
         connection.deadline = server.loop.now + context.upstreamTimeoutNanos
         let gate = context.peers.gate
@@ -159,6 +162,14 @@ final class BackendForward {
         let c = connection
         c.deadline = server.loop.now + context.upstreamTimeoutNanos
         return c.sink.body(bytes)
+    }
+
+    /// The backend switched protocols: the client connection and `upstream`
+    /// become a tunnel; `fromUpstream` came after the 101's head.
+    func upgraded(head: UnsafeRawBufferPointer, upstream socket: Socket, fromUpstream: UnsafeRawBufferPointer) {
+        let c = connection
+        upstream = nil
+        c.beginTunnel(head: head, upstream: socket, fromUpstream: fromUpstream)
     }
 
     /// The response ended cleanly. `closeClient`: it was delimited by the backend closing.

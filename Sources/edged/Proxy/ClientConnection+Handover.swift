@@ -51,3 +51,37 @@ extension ClientConnection {
         sender.enqueue(DetachedConnection(socket: socket, pending: pending))
     }
 }
+
+extension ClientConnection {
+    // MARK: WebSocket
+
+    /// The backend answered a WebSocket handshake with 101: the client gets
+    /// the head as the backend sent it (edged's CORS edits aside) and the
+    /// connection leaves the HTTP state machine for an `UpgradeTunnel`, with
+    /// whatever either side already sent past the handshake.
+    func beginTunnel(head: UnsafeRawBufferPointer, upstream: Socket, fromUpstream: UnsafeRawBufferPointer) {
+        backendInUse = false
+        responseBegan(status: 101)
+        sink.reset(producer: nil)
+        _ = sink.beginRelayed(head, headCount: head.count, addClose: false)
+        guard state != .closed else { return upstream.close() }
+        requestsServed += 1
+        logAccess(note: "WebSocket")
+        endExchange()
+        // The client may have written its first frames right behind the handshake.
+        let wire = requestWireLength
+        let fromClient = inBuf.readableCount > wire ? Array(inBuf.readable[wire...]) : []
+        var toClient = Array(outBuf.readable)   // the 101, if the client's socket was full
+        toClient.append(contentsOf: fromUpstream)
+        state = .closed
+        loop.unregister(socket.fd)
+        inBuf.release()
+        outBuf.release()
+        chunkedBody = []
+        settleBudget()
+        server.remove(self)   // still one of limits.maxConnections: the tunnel counts it out
+        toClient.withUnsafeBytes { down in
+            fromClient.withUnsafeBytes { up in server.startTunnel(client: socket, upstream: upstream, toClient: down, toUpstream: up) }
+        }
+    }
+}

@@ -52,12 +52,11 @@ final class EdgeServer: Sendable {
     }
 
     /// Adopts a client connection on one of the loops (round robin).
-    func adopt(_ socket: Socket, pending: [UInt8], closeMode: Bool) {
+    func adopt(_ c: DetachedConnection, closeMode: Bool) {
         let i = nextAdopt.withLock { n -> Int in defer { n += 1 }; return n } % loops.count
         let loop = loops[i]
-        guard let box = servers.value[loop.index] else { return socket.close() }
-        let c = DetachedConnection(socket: socket, pending: pending)
-        loop.execute { box.server.adopt(c.socket, pending: c.pending, closeMode: closeMode) }
+        guard let box = servers.value[loop.index] else { return c.close() }
+        loop.execute { box.server.adopt(c, closeMode: closeMode) }
     }
 
     private let nextAdopt = Locked(0)

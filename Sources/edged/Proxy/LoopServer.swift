@@ -15,6 +15,8 @@ final class LoopServer {
     private let listeners: [Socket]
     private var acceptors: [Acceptor] = []
     private var connections: [ClientConnection] = []
+    /// Client connections that became WebSocket tunnels (each still one of limits.maxConnections).
+    private var tunnels: [UpgradeTunnel] = []
     private var accepting = true
     /// Accepting is paused until then (monotonic ns; 0: not paused): accept
     /// failed for want of descriptors or memory (see `acceptFailed`).
@@ -53,8 +55,9 @@ final class LoopServer {
         loop.onTick { [unowned self] in tick() }
     }
 
-    var activeRequests: Int { connections.reduce(0) { $0 + ($1.state == .idle ? 0 : 1) } }
-    var connectionCount: Int { connections.count }
+    /// A tunnel counts as a request in flight: a stop waits for it as for a stream.
+    var activeRequests: Int { connections.reduce(0) { $0 + ($1.state == .idle ? 0 : 1) } + tunnels.count }
+    var connectionCount: Int { connections.count + tunnels.count }
 
     private func watchListeners() throws(SystemError) {
         for (l, a) in zip(listeners, acceptors) { try loop.register(l.fd, events: Epoll.readable | Epoll.exclusive, handler: a) }
@@ -159,10 +162,47 @@ final class LoopServer {
     }
 
     /// A connection another generation (or our own failed handover) gives us,
-    /// with the bytes already read from it.
-    func adopt(_ socket: Socket, pending: [UInt8], closeMode: Bool) {
-        guard let c = add(socket, counted: closeMode) else { return }
-        c.resume(pending: pending, closeMode: closeMode)
+    /// with the bytes already read from it; a WebSocket tunnel with both its sockets.
+    func adopt(_ d: DetachedConnection, closeMode: Bool) {
+        if let t = d.tunnel {
+            if !closeMode { context.liveConnections.add(1, ordering: .relaxed) }
+            return d.pending.withUnsafeBytes { up in
+                t.toClient.withUnsafeBytes { down in startTunnel(client: d.socket, upstream: t.upstream, toClient: down, toUpstream: up) }
+            }
+        }
+        guard let c = add(d.socket, counted: closeMode) else { return }
+        c.resume(pending: d.pending, closeMode: closeMode)
+    }
+
+    /// A client connection (already counted in liveConnections, already out
+    /// of `connections`) and its backend connection become a tunnel after a 101.
+    func startTunnel(client: Socket, upstream: Socket, toClient: UnsafeRawBufferPointer, toUpstream: UnsafeRawBufferPointer) {
+        let t = UpgradeTunnel(server: self, client: client, upstream: upstream, toClient: toClient, toUpstream: toUpstream)
+        t.slot = tunnels.count
+        tunnels.append(t)
+        metrics.connectionOpened()
+        do { try t.start() } catch {
+            Log.warning("edged: could not watch a WebSocket tunnel's sockets: \(error)")
+            t.finish(nil)
+            return
+        }
+        // A reload under way: the tunnel goes to the new generation at once.
+        if let handover, !t.closed { t.handOff(handover) }
+    }
+
+    /// A tunnel closed or went to the new generation.
+    func tunnelEnded(_ t: UpgradeTunnel, handedOver: Bool) {
+        let i = t.slot
+        guard i >= 0, i < tunnels.count, tunnels[i] === t else { return }
+        let last = tunnels.removeLast()
+        if last !== t {
+            tunnels[i] = last
+            last.slot = i
+        }
+        t.slot = -1
+        metrics.connectionClosed()
+        // Handed over: the sender's ack counts it out (`delivered`), as for a connection.
+        if !handedOver { context.liveConnections.subtract(1, ordering: .relaxed) }
     }
 
     /// Reload: stop accepting and hand every connection to the new generation,
@@ -176,6 +216,7 @@ final class LoopServer {
         guard !sender.hasFailed else { return handoverFailed() }
         handover = sender
         for c in connections where c.state == .idle { c.handOff(sender) }
+        for t in tunnels { t.handOff(sender) }
     }
 
     /// The new generation refused or died: keep what is left and close each after its answer.
@@ -221,6 +262,12 @@ final class LoopServer {
             let c = connections[i]
             c.tick(now: now)
             if i < connections.count && connections[i] === c { i += 1 }
+        }
+        i = 0
+        while i < tunnels.count {
+            let t = tunnels[i]
+            t.tick(now: now, timeoutNanos: context.upstreamTimeoutNanos)
+            if i < tunnels.count && tunnels[i] === t { i += 1 }
         }
     }
 

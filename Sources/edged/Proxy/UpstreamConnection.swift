@@ -203,6 +203,16 @@ final class UpstreamConnection: LoopHandler, ResponseProducer {
             if case .length(let n) = h.framing { remaining = n }
             guard let f = forward else { abort(); return false }
             let rest = UnsafeRawBufferPointer(rebasing: source[h.headLength...])
+            if h.status == 101 {
+                // Switching Protocols: only ever to a WebSocket handshake edged forwarded
+                // as one; to anything else it is a backend out of step with HTTP.
+                guard f.requestIsUpgrade else {
+                    failBeforeResponse(nil, why: "101 Switching Protocols to a request that did not ask to upgrade")
+                    return false
+                }
+                becomeTunnel(head: UnsafeRawBufferPointer(rebasing: source[0..<h.headLength]), rest: rest, for: f)
+                return false
+            }
             if (100...199).contains(h.status) {
                 // An interim response: relayed, and another head follows.
                 _ = f.responseHead(status: h.status, wire: UnsafeRawBufferPointer(rebasing: source[0..<h.headLength]), headCount: h.headLength, producer: self)
@@ -323,6 +333,17 @@ final class UpstreamConnection: LoopHandler, ResponseProducer {
         let f = forward
         forward = nil
         f?.unreachable(error)
+    }
+
+    /// After a 101 the socket leaves the pool for good: it becomes the backend
+    /// side of the client's `UpgradeTunnel`.
+    private func becomeTunnel(head: UnsafeRawBufferPointer, rest: UnsafeRawBufferPointer, for f: BackendForward) {
+        state = .closed
+        forward = nil
+        loop.unregister(socket.fd)
+        pool.forget(self)
+        f.upgraded(head: head, upstream: socket, fromUpstream: rest)
+        headBuf.release()
     }
 
     // MARK: Flow control and teardown

@@ -111,6 +111,7 @@ final class RawHTTP {
 
     /// Everything received so far, as text.
     var received: String { String(decoding: buffer, as: UTF8.self) }
+    var receivedBytes: [UInt8] { buffer }
     func clear() { buffer.removeAll() }
 
     /// True if the peer closes the connection within `timeout`.
