@@ -184,7 +184,7 @@ final class RequestPlanTests: XCTestCase {
         XCTAssertTrue(f.head.contains("Content-Length: \(f.body.utf8.count)\r\n"), f.head)
         let gemini = #"{"model":"gemini-3-pro-preview"}"#
         let g = forward(["POST /v1/responses?beta=true HTTP/1.1", "Host: localhost", "Content-Length: \(gemini.utf8.count)"], body: gemini)
-        XCTAssertTrue(g.head.hasPrefix("POST /v1/chat/completions?beta=true HTTP/1.1\r\n"), g.head)
+        XCTAssertTrue(g.head.hasPrefix("POST /v1/responses?beta=true HTTP/1.1\r\n"), "the Gemini path rule is retired: \(g.head)")
     }
 
     func testTheForwardedHeadParsesAgainWithTheSameHeadersMinusHopByHop() {

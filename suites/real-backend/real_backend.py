@@ -99,6 +99,8 @@ class ProviderHandler(http.server.BaseHTTPRequestHandler):
             req = json.loads(body or b"{}")
         except ValueError:
             req = {}
+        if self.path.startswith("/v1beta/models/"):
+            return self.gemini()
         if not self.path.startswith("/v1/messages"):
             return self.reply(404, {"type": "error", "error": {"type": "not_found_error", "message": self.path}})
         model = req.get("model", "?")
@@ -120,6 +122,21 @@ class ProviderHandler(http.server.BaseHTTPRequestHandler):
         data = json.dumps(obj).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def gemini(self):
+        """Google's generateContent / streamGenerateContent?alt=sse, for the gemini-api-key entry."""
+        reply = {"candidates": [{"content": {"role": "model", "parts": [{"text": "hello from gemini"}]}, "finishReason": "STOP", "index": 0}],
+                 "usageMetadata": {"promptTokenCount": 3, "candidatesTokenCount": 3, "totalTokenCount": 6}}
+        if ":streamGenerateContent" in self.path:
+            data = f"data: {json.dumps(reply)}\r\n\r\n".encode()
+            ctype = "text/event-stream"
+        else:
+            data, ctype = json.dumps(reply).encode(), "application/json"
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -173,6 +190,10 @@ def claude_key(key):
     return {"claude-api-key": [{"api-key": key, "base-url": f"http://127.0.0.1:{provider.server_address[1]}"}]}
 
 
+def gemini_key(key):
+    return {"gemini-api-key": [{"api-key": key, "base-url": f"http://127.0.0.1:{provider.server_address[1]}"}]}
+
+
 def droidgate(*args, timeout=60):
     p = subprocess.run([f"{BIN}/droidgate", *args, "--config", config_path], cwd=WORK,
                        capture_output=True, text=True, timeout=timeout)
@@ -207,7 +228,7 @@ def bearer(r):
     return next((v for k, v in r["headers"] if k.lower() == "authorization"), None)
 
 
-write_config(claude_key("sk-ant-stand-in-1"))
+write_config({**claude_key("sk-ant-stand-in-1"), **gemini_key("gemini-stand-in-1")})
 up_log = open(os.path.join(WORK, "up.log"), "w+")
 up = subprocess.Popen([f"{BIN}/droidgate", "up", "--config", config_path], cwd=WORK,
                       stdout=up_log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -312,6 +333,26 @@ try:
             sent = json.loads(got[-1]["body"])
             check(sent.get("model") == "claude-sonnet-4-6", f"stream={stream}: the provider got model {sent.get('model')}")
             check(sent.get("thinking", {}).get("display") == "summarized", f"stream={stream}: thinking {sent.get('thinking')}")
+
+    @case("Gemini preview on the Responses API: /v1/responses keeps its path and the answer is a Responses object, plain and streamed (#26)")
+    def _():
+        # The retired Gemini path rule sent gemini-…-preview to /v1/chat/completions: the
+        # client then got chat completions (or chat SSE) where it expects Responses events.
+        # v7.2.140 serves the Responses API for a gemini-api-key model (it calls the
+        # provider's generateContent; internal/runtime/executor/gemini_executor.go).
+        for stream in (False, True):
+            before = len(provider.requests())
+            st, h, body = http("POST", "/v1/responses", {"model": "gemini-3-pro-preview", "input": "hi", "stream": stream})
+            got = provider.requests()[before:]
+            check(st == 200, f"stream={stream}: {st} {body[:300]}")
+            check(got and (":generateContent" in got[-1]["path"] or ":streamGenerateContent" in got[-1]["path"]),
+                  f"stream={stream}: the provider saw {[r['path'] for r in got]}")
+            if stream:
+                events = [l[7:] for l in body.decode().splitlines() if l.startswith("event: ")]
+                check(events[:1] == ["response.created"] and "response.completed" in events, f"events {events}")
+            else:
+                reply = json.loads(body)
+                check(reply.get("object") == "response" and "hello from gemini" in body.decode(), body[:300])
 
     @case("unknown model: the real backend's 400 model_not_found reaches the client")
     def _():

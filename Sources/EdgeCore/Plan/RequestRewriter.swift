@@ -1,12 +1,12 @@
 /// Applies the backend route's rules, in their fixed order (README, "The request path and its rewrites"), to one request:
-/// 1 model alias, 2 fast mode, 3 Claude thinking sanitizer, 4 Gemini path,
-/// 5 Anthropic-Beta, 6 thinking display. Never adds or changes a reasoning
+/// 1 model alias, 2 fast mode, 3 Claude thinking sanitizer, (4, the Gemini
+/// path, is retired), 5 Anthropic-Beta, 6 thinking display. Never adds or changes a reasoning
 /// amount (rule 6 only says how thinking the client turned on is shown).
 /// Works on the request's bytes in place: a request no rule touches costs
 /// the routing scan and no copy.
 public enum RequestRewriter {
     public enum Rule: String, Sendable, CaseIterable {
-        case alias, fastMode = "fast_mode", sanitize, geminiPath = "gemini_path", beta
+        case alias, fastMode = "fast_mode", sanitize, beta
         case thinkingDisplay = "thinking_display"
     }
 
@@ -82,13 +82,12 @@ public enum RequestRewriter {
                 plan.notes.append("rewrite sanitize: removed \(removed) stale thinking block\(removed == 1 ? "" : "s") for \(plan.model(in: body) ?? "?")")
             }
         }
-        // 4. Gemini path
-        if isPost, routed({ GeminiPathRule.applies(path: path, model: $0) }) == true {
-            let target = UnsafeRawBufferPointer(rebasing: buf[head.target.start..<head.target.end])
-            plan.target = GeminiPathRule.rewrite(target: target, pathLength: pathRange.count)
-            plan.applied.append(.geminiPath)
-            plan.notes.append("rewrite gemini_path: /responses -> /chat/completions for \(plan.model(in: body) ?? "?")")
-        }
+        // 4. (The Gemini path rule is retired, issue 26: the backend it was written for
+        //    served `gemini-…-preview` through Gemini CLI's OAuth, which could not take
+        //    the Responses API; cli-proxy-api removed that provider on 2026-06-18, and for
+        //    today's Gemini API-key providers `/v1/responses` works — suites/real-backend
+        //    sends one — while the rewrite turned it into chat SSE that Responses
+        //    clients cannot parse.)
         // 5. Anthropic-Beta (any method with a body; Claude models only)
         if isClaude {
             let thinkingType = scan.thinkingType.map { body.string($0) }
