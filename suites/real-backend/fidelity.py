@@ -36,6 +36,15 @@ KNOWN = {
     "responses": "body: as for chat: the real backend's Responses object translated from Anthropic "
                  "leaves out instructions, metadata, tools and the other request echoes OpenAI sends",
     "responses, streamed": "body: as for responses, in each event's response object",
+    "completions": "body: as for chat: both convert their chat completion into a text_completion the same way "
+                   "(openai_handlers.go convertChatCompletionsResponseToCompletions copies a choice's logprobs and the "
+                   "usage as they are), so the fake's carries OpenAI's logprobs: null and plain usage, the real one's "
+                   "none and Anthropic's prompt_tokens_details",
+    "completions, streamed": "body: as for chat, streamed: each fake chunk carries logprobs: null, and the usage the "
+                             "real one's Anthropic translation puts in its finish chunk the fake's chat stream sends "
+                             "only for stream_options.include_usage, which the completions conversion drops",
+    "codex responses": "body: as for responses (the Codex CLI alias has the same handler)",
+    "codex responses, streamed": "body: as for responses, streamed",
     "messages, unknown model": "status: the real backend answers 400 model_not_found for a model no account "
                                "serves; the fake answers every model with its reply plan (issue 26, known)",
     "chat, unknown model": "status: as above",
@@ -177,6 +186,24 @@ REQUESTS = [
                                                               "messages": [{"role": "user", "content": "hi"}]}, {}),
     ("responses", True, "POST", "/v1/responses", {"model": MODEL, "input": "hi"}, {}),
     ("responses, streamed", True, "POST", "/v1/responses", {"model": MODEL, "input": "hi", "stream": True}, {}),
+    ("completions", True, "POST", "/v1/completions", {"model": MODEL, "prompt": "hi", "max_tokens": 8}, {}),
+    ("completions, streamed", True, "POST", "/v1/completions", {"model": MODEL, "prompt": "hi", "max_tokens": 8,
+                                                                "stream": True}, {}),
+    ("responses compact", True, "POST", "/v1/responses/compact", {"model": MODEL, "input": "hi"}, {}),
+    ("responses compact, streamed", True, "POST", "/v1/responses/compact", {"model": MODEL, "input": "hi",
+                                                                            "stream": True}, {}),
+    ("codex responses", True, "POST", "/backend-api/codex/responses", {"model": MODEL, "input": "hi"}, {}),
+    ("codex responses, streamed", True, "POST", "/backend-api/codex/responses", {"model": MODEL, "input": "hi",
+                                                                                 "stream": True}, {}),
+    ("codex responses compact", True, "POST", "/backend-api/codex/responses/compact", {"model": MODEL, "input": "hi"}, {}),
+    ("codex responses, missing key", True, "POST", "/backend-api/codex/responses", {"model": MODEL, "input": "hi"},
+     {"key": None}),
+    ("codex responses, plain GET", True, "GET", "/backend-api/codex/responses", None, {}),
+    ("codex alpha search", True, "POST", "/backend-api/codex/alpha/search", {"model": MODEL, "query": "hi"}, {}),
+    ("alpha search", True, "POST", "/v1/alpha/search", {"model": MODEL, "query": "hi"}, {}),
+    ("interactions", True, "POST", "/v1beta/interactions", {"model": MODEL, "input": "hi"}, {}),
+    ("interactions, streamed", True, "POST", "/v1beta/interactions", {"model": MODEL, "input": "hi", "stream": True}, {}),
+    ("interactions, no model", True, "POST", "/v1beta/interactions", {"input": "hi"}, {}),
     ("messages, unknown model", True, "POST", "/v1/messages", {"model": "no-such-model-q", "max_tokens": 8,
                                                               "messages": [{"role": "user", "content": "hi"}]}, {}),
     ("chat, unknown model", True, "POST", "/v1/chat/completions", {"model": "no-such-model-q",

@@ -27,6 +27,9 @@ extension FakeBackend {
 
     /// The request as the Claude executor sees it, or nil when it does not go there.
     func claudeUpstream(_ request: HTTPRequest, body: JSONValue) -> ClaudeUpstream? {
+        // `/v1/completions` reaches the executor as the chat request it becomes
+        // (openai_handlers.go `convertCompletionsRequestToChatCompletions`).
+        let body = request.path == "/v1/completions" ? OpenAICompletions.chatRequest(body) : body
         guard let (source, model) = Self.claudeSource(request, body: body), servedByClaudeOAuth(model) else { return nil }
         return ClaudeUpstream(source: source, body: body, model: model)
     }
@@ -50,8 +53,8 @@ extension FakeBackend {
         let model = body["model"]?.stringValue ?? ""
         switch request.path {
         case "/v1/messages": return (.anthropic, resolveCloakedModel(model))
-        case "/v1/chat/completions": return (.openAIChat, model)
-        case "/v1/responses": return (.responses, model)
+        case "/v1/chat/completions", "/v1/completions": return (.openAIChat, model)
+        case "/v1/responses", "/backend-api/codex/responses": return (.responses, model)
         default:
             let prefix = "/v1beta/models/"
             guard request.path.hasPrefix(prefix) else { return nil }

@@ -28,6 +28,15 @@ public struct APIServer {
         return send(events: F.streamEvents(plan, shape: shape), headers: Self.sseHeaders)
     }
 
+    /// One JSON object built from the reply plan, never streamed (e.g. a
+    /// Responses compaction).
+    public func serveObject<F: APIFormat>(_ format: F.Type, _ make: (ReplyPlan) -> JSONValue) -> Disposition {
+        guard let (_, plan) = plan(format, model: nil, stream: false) else {
+            return reply.json(400, F.error(status: 400, message: "Invalid request: body is not valid JSON"))
+        }
+        return reply.json(200, make(plan))
+    }
+
     /// Gemini `streamGenerateContent` without `alt=sse`: the chunks as one
     /// JSON array, still sent chunk by chunk.
     public func serveGeminiJSONStream(model: String) -> Disposition {

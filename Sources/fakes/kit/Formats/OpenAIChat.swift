@@ -48,16 +48,21 @@ public enum OpenAIChat: APIFormat {
     }
 
     public static func streamEvents(_ plan: ReplyPlan, shape: RequestShape) -> [[UInt8]] {
+        streamChunks(plan, shape: shape).map(SSE.data) + [SSE.done]
+    }
+
+    /// The stream's chunks as JSON, before SSE framing and the final `[DONE]`.
+    public static func streamChunks(_ plan: ReplyPlan, shape: RequestShape) -> [JSONValue] {
         let id = "chatcmpl-" + IDs.random(29)
         let created = IDs.unixTime
-        func chunk(_ delta: JSONValue, finish: JSONValue = nil) -> [UInt8] {
-            SSE.data([
+        func chunk(_ delta: JSONValue, finish: JSONValue = nil) -> JSONValue {
+            [
                 "id": .string(id), "object": "chat.completion.chunk", "created": .int(created),
                 "model": .string(plan.model), "system_fingerprint": nil,
                 "choices": [["index": 0, "delta": delta, "logprobs": nil, "finish_reason": finish]],
-            ])
+            ]
         }
-        var events: [[UInt8]] = []
+        var events: [JSONValue] = []
         if let t = plan.thinking, !t.isEmpty {
             for piece in ReplyPlan.split(t, into: 2) { events.append(chunk(["role": "assistant", "reasoning_content": .string(piece)])) }
         }
@@ -77,12 +82,11 @@ public enum OpenAIChat: APIFormat {
             events.append(chunk([:], finish: "stop"))
         }
         if shape.includeUsage {
-            events.append(SSE.data([
+            events.append([
                 "id": .string(id), "object": "chat.completion.chunk", "created": .int(created),
                 "model": .string(plan.model), "system_fingerprint": nil, "choices": [], "usage": usage(plan),
-            ]))
+            ])
         }
-        events.append(SSE.done)
         return events
     }
 

@@ -95,6 +95,22 @@ public enum Responses: APIFormat {
         Plan(reply).response(done: true)
     }
 
+    /// `POST /responses/compact`: a `response.compaction` object whose output is
+    /// one opaque `compaction` item (what OpenAI's endpoint answers and
+    /// cli-proxy-api's Codex executor passes through unchanged, `codex_executor_execute.go`
+    /// `executeCompact`; `helps/responses_usage_helpers.go` leaves a compaction's usage as sent).
+    public static func compaction(_ reply: ReplyPlan) -> JSONValue {
+        [
+            "id": .string("resp_" + IDs.hex(48)), "object": "response.compaction", "created_at": .int(IDs.unixTime),
+            "output": [["id": .string("cmp_" + IDs.hex(48)), "type": "compaction", "encrypted_content": .string(IDs.random(64))]],
+            "usage": [
+                "input_tokens": .int(reply.inputTokens), "input_tokens_details": ["cached_tokens": 0],
+                "output_tokens": .int(reply.outputTokens), "output_tokens_details": ["reasoning_tokens": 0],
+                "total_tokens": .int(reply.inputTokens + reply.outputTokens),
+            ],
+        ]
+    }
+
     public static func streamEvents(_ reply: ReplyPlan, shape: RequestShape) -> [[UInt8]] {
         let p = Plan(reply)
         var events: [[UInt8]] = []
