@@ -176,9 +176,11 @@ listen_port, backend_port = free_port(), free_port()
 config_path = os.path.join(WORK, "droidgate.json")
 
 
-def write_config(extra):
+def write_config(extra, factory_models=False):
     cfg = {"listen": f"127.0.0.1:{listen_port}", "log": {"level": "info"},
            "backend": {"command": CPA, "port": backend_port, "stopTimeoutSeconds": 35, "extraConfig": extra}}
+    if factory_models:   # one Factory model: edged then answers /v1/models itself, merging both lists
+        cfg["models"] = [{"id": "factory-claude-x", "upstream": "factory", "type": "anthropic"}]
     tmp = config_path + ".tmp"
     with open(tmp, "w") as f:
         json.dump(cfg, f)
@@ -353,6 +355,34 @@ try:
             else:
                 reply = json.loads(body)
                 check(reply.get("object") == "response" and "hello from gemini" in body.decode(), body[:300])
+
+    @case("models with a Factory model: each caller gets the real backend's shape — Anthropic's, Codex's client list, OpenAI's (#26)")
+    def _():
+        write_config({**claude_key("sk-ant-stand-in-1"), **gemini_key("gemini-stand-in-1")}, factory_models=True)
+        old = status()["edged"]["pid"]
+        code, out = droidgate("reload", "edged")
+        check(code == 0, out)
+        wait(lambda: status()["edged"]["pid"] not in (None, old), 30, "a new edged generation")
+        try:
+            # Claude Code and the Anthropic SDK send Anthropic-Version: Anthropic's list shape.
+            st, _, body = http("GET", "/v1/models", headers={"anthropic-version": "2023-06-01"})
+            v = json.loads(body)
+            ids = [m.get("id") for m in v.get("data", [])]
+            check(st == 200 and "first_id" in v and "has_more" in v and all(m.get("type") == "model" for m in v["data"]),
+                  f"not Anthropic's shape: {str(v)[:300]}")
+            check("factory-claude-x" in ids and MODEL in ids, f"both lists: {ids[:8]}")
+            # Codex asks with ?client_version: the backend's client list, relayed as it came.
+            st, _, body = http("GET", "/v1/models?client_version=0.50.0", headers={"User-Agent": "codex_cli_rs/0.50.0"})
+            check(st == 200 and isinstance(json.loads(body).get("models"), list), f"not Codex's client list: {body[:200]}")
+            # Everyone else: OpenAI's shape.
+            st, _, body = http("GET", "/v1/models")
+            v = json.loads(body)
+            check(v.get("object") == "list" and "factory-claude-x" in [m.get("id") for m in v.get("data", [])], str(v)[:300])
+        finally:
+            write_config({**claude_key("sk-ant-stand-in-1"), **gemini_key("gemini-stand-in-1")})
+            old = status()["edged"]["pid"]
+            droidgate("reload", "edged")
+            wait(lambda: status()["edged"]["pid"] not in (None, old), 30, "edged back without Factory models")
 
     @case("unknown model: the real backend's 400 model_not_found reaches the client")
     def _():
