@@ -27,7 +27,13 @@ let package = Package(
         .target(name: "CSystem"),
         .target(name: "Shared", dependencies: ["CSystem"], swiftSettings: strict),
         .target(name: "IPC", dependencies: ["Shared"], swiftSettings: strict),
-        .executableTarget(name: "authd", dependencies: ["Shared", "IPC"], swiftSettings: strict),
+        // libcurl's API as we use it, linked by the runtime library's soname
+        // (libcurl.so.4): no development package needed to build.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary(":libcurl.so.4")]),
+        // HTTPS to Factory and WorkOS through libcurl: one request's options
+        // (proxy, CA, no cookies, no redirects), and a blocking client for authd.
+        .target(name: "Outbound", dependencies: ["Shared", "CCurl"], swiftSettings: strict),
+        .executableTarget(name: "authd", dependencies: ["Shared", "IPC", "Outbound"], swiftSettings: strict),
         // The request path's pure logic (HTTP parsing, the body scanner, rewrite rules):
         // a library so unit tests and fuzz targets can use it directly.
         .target(name: "CFastScan", cSettings: [.unsafeFlags(["-O3"])]),
@@ -35,7 +41,7 @@ let package = Package(
         // Chat completions ⇄ Anthropic / Responses / Google translation for the Factory
         // route: pure functions over our order-preserving JSON value type.
         .target(name: "Translate", dependencies: ["Shared"], swiftSettings: strict),
-        .executableTarget(name: "edged", dependencies: ["Shared", "IPC", "EdgeCore", "Translate"], swiftSettings: strict),
+        .executableTarget(name: "edged", dependencies: ["Shared", "IPC", "EdgeCore", "Translate", "Outbound", "CCurl"], swiftSettings: strict),
         .executableTarget(name: "supervisord", dependencies: ["Shared", "IPC"], swiftSettings: strict),
         .executableTarget(name: "droidgate", dependencies: ["Shared", "IPC", "EdgeCore"], swiftSettings: strict),
         .target(name: "FakeKit", dependencies: ["Shared"], path: "Sources/fakes/kit", swiftSettings: strict),

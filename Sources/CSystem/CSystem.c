@@ -2,6 +2,7 @@
 #include <sys/socket.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <signal.h>
 #include "CSystem.h"
@@ -234,4 +235,11 @@ int csys_sockdiag_tcp_uid(int nl, int family, const uint8_t *src, uint16_t sport
     }
     errno = EPROTO;
     return -1;
+}
+
+int csys_timerfd(void) { return timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC); }
+
+int csys_timerfd_arm(int fd, unsigned long long ns) {
+    struct itimerspec spec = {{0, 0}, {(time_t)(ns / 1000000000ULL), (long)(ns % 1000000000ULL)}};
+    return timerfd_settime(fd, 0, &spec, 0);
 }

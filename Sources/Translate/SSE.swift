@@ -13,6 +13,13 @@ public struct SSEEvent: Sendable, Equatable {
 }
 
 public struct SSEParser: Sendable {
+    /// What one line, and one event's data, may hold: the stream comes from
+    /// another party, and a line or an event without end must not take
+    /// memory without end. Past either, `overflow` says which, and nothing
+    /// more is parsed.
+    public let maxLineBytes: Int
+    public let maxEventBytes: Int
+    public private(set) var overflow: String? = nil
     /// The current, not yet terminated line.
     private var line: [UInt8] = []
     /// The previous byte was a CR, so an LF right after it belongs to the same line break.
@@ -23,10 +30,14 @@ public struct SSEParser: Sendable {
     private var data: [UInt8] = []
     private var hasData = false
 
-    public init() {}
+    public init(maxLineBytes: Int = 8 << 20, maxEventBytes: Int = 16 << 20) {
+        self.maxLineBytes = maxLineBytes
+        self.maxEventBytes = maxEventBytes
+    }
 
     public mutating func feed(_ bytes: UnsafeRawBufferPointer) -> [SSEEvent] {
         var events: [SSEEvent] = []
+        guard overflow == nil else { return events }
         for byte in bytes {
             if afterCR {
                 afterCR = false
@@ -39,7 +50,17 @@ public struct SSEParser: Sendable {
                 afterCR = true
                 endLine(into: &events)
             default:
+                guard line.count < maxLineBytes else {
+                    overflow = "an event-stream line longer than \(maxLineBytes) bytes"
+                    line = []
+                    return events
+                }
                 line.append(byte)
+            }
+            if data.count > maxEventBytes {
+                overflow = "an event larger than \(maxEventBytes) bytes"
+                data = []
+                return events
             }
         }
         return events
@@ -54,6 +75,7 @@ public struct SSEParser: Sendable {
     /// blank line, are still delivered.
     public mutating func finish() -> [SSEEvent] {
         var events: [SSEEvent] = []
+        guard overflow == nil else { return events }
         if !line.isEmpty { endLine(into: &events) }
         dispatch(into: &events)
         afterCR = false

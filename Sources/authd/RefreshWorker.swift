@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Outbound
 import Shared
 
 /// `authd --refresh-worker`: one refresh, in its own process. WorkOS rotates
@@ -13,7 +14,7 @@ import Shared
 enum RefreshWorker {
     /// `heldOnStdin`: authd holds a rotated pair its disk lacks (the write failed after the
     /// rotation); it comes on stdin and is the one to refresh, never the dead pair on disk.
-    static func run(config: Config, stateDir: String, notAfter: Double?, heldOnStdin: Bool = false) -> Never {
+    static func run(config: Config, network: OutboundNetwork, stateDir: String, notAfter: Double?, heldOnStdin: Bool = false) -> Never {
         // Finish the critical section even if asked to stop; systemd's final SIGKILL comes much later.
         Processes.ignore([SIGTERM, SIGINT, SIGHUP])
         let store = TokenStore(dir: stateDir)
@@ -44,7 +45,7 @@ enum RefreshWorker {
         do { pending = try store.prepareWrite() } catch {
             finish(.persistFailed("cannot write to \(stateDir): \(error); the current tokens stay valid, nothing was refreshed"))
         }
-        let workos = WorkOS(baseURL: config.auth.workosBaseURL, clientID: config.auth.clientID, timeout: config.auth.timeoutSeconds)
+        let workos = WorkOS(baseURL: config.auth.workosBaseURL, clientID: config.auth.clientID, network: network, timeout: config.auth.timeoutSeconds)
         switch workos.refresh(tokens.refreshToken) {
         case .tokens(let access, let refresh):
             let fresh = TokenStore.Tokens.issued(access: access, refresh: refresh, source: "refresh", now: WallClock.now())

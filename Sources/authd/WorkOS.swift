@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import Outbound
 import Shared
 
 /// The two WorkOS calls authd makes: the refresh grant and the device
@@ -10,7 +8,16 @@ import Shared
 struct WorkOS: Sendable {
     let baseURL: String
     let clientID: String
+    /// Proxies and CAs (`network.*`).
+    let network: OutboundNetwork
     var timeout: Double = AuthLimits.workosTimeout
+
+    init(baseURL: String, clientID: String, network: OutboundNetwork, timeout: Double = AuthLimits.workosTimeout) {
+        self.baseURL = baseURL
+        self.clientID = clientID
+        self.network = network
+        self.timeout = timeout
+    }
 
     enum Outcome: Sendable {
         case tokens(access: String, refresh: String)
@@ -99,18 +106,16 @@ struct WorkOS: Sendable {
     /// be one screen).
     static let maxErrorText = 256
 
+    /// One form POST; a 3xx is never followed (the form holds the refresh token or device code).
     private func post(_ path: String, _ form: [String: String]) -> Result<(Int, [UInt8]), WorkOSError> {
-        guard let url = URL(string: baseURL.hasSuffix("/") ? String(baseURL.dropLast()) + path : baseURL + path) else {
-            return .failure(WorkOSError(message: "auth.workosBaseURL \(baseURL) is not a valid URL"))
-        }
-        var request = URLRequest(url: url, timeoutInterval: timeout)
-        request.httpMethod = "POST"
-        request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
-        request.httpBody = Data(form.sorted { $0.key < $1.key }.map { "\(Self.encode($0.key))=\(Self.encode($0.value))" }.joined(separator: "&").utf8)
-        switch NoRedirectPost.send(request, timeout: timeout) {
+        let url = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) + path : baseURL + path
+        let body = Array(form.sorted { $0.key < $1.key }.map { "\(Self.encode($0.key))=\(Self.encode($0.value))" }.joined(separator: "&").utf8)
+        let request = network.request(method: "POST", url: url,
+                                      headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
+                                      body: body, idleTimeout: timeout, totalTimeout: timeout)
+        switch BlockingHTTPS.perform(request) {
         case .failure(let error):
-            return .failure(WorkOSError(message: Self.describe(error, host: url.host ?? baseURL, timeout: timeout)))
+            return .failure(WorkOSError(message: "WorkOS: \(error.message)"))
         case .success(let a) where (300..<400).contains(a.status):
             return .failure(WorkOSError(message: Self.redirectRefused(a.status, location: a.location, path: path)))
         case .success(let a):
@@ -121,19 +126,6 @@ struct WorkOS: Sendable {
     /// A 3xx is never followed: the form it would repeat holds the refresh token or device code.
     static func redirectRefused(_ status: Int, location: String?, path: String) -> String {
         "WorkOS answered \(status) to POST \(path), redirecting to \(RedirectTarget.describe(location)); not followed (it would carry the token elsewhere): check auth.workosBaseURL and any proxy in between"
-    }
-
-    /// A transport error in words an operator can act on.
-    static func describe(_ error: Error, host: String, timeout: Double) -> String {
-        switch (error as? URLError)?.code {
-        case .timedOut?: return "no answer from WorkOS (\(host)) within \(Int(timeout)) s"
-        case .cannotConnectToHost?: return "cannot connect to WorkOS (\(host)): connection refused"
-        case .cannotFindHost?, .dnsLookupFailed?: return "cannot resolve WorkOS's host \(host) (DNS)"
-        case .notConnectedToInternet?, .networkConnectionLost?: return "network unavailable while calling WorkOS (\(host))"
-        case .serverCertificateUntrusted?, .serverCertificateHasBadDate?, .serverCertificateHasUnknownRoot?, .secureConnectionFailed?:
-            return "TLS to WorkOS (\(host)) failed: \(error.localizedDescription)"
-        default: return "cannot reach WorkOS (\(host)): \(error.localizedDescription)\(OutboundProxyEnvironment.viaProxiesNote)"
-        }
     }
 
     static func encode(_ s: String) -> String {

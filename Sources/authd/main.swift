@@ -1,6 +1,7 @@
 // authd: the only process that holds Factory credentials and talks to WorkOS.
 import Foundation
 import IPC
+import Outbound
 import Shared
 
 // Before any thread exists: SIGTERM/SIGINT/SIGHUP stay pending until the
@@ -22,8 +23,7 @@ if argv.first == "--refresh-worker" {
     let notAfter = args.values["--not-after"].flatMap(Double.init)
     let held = args.flags.contains("--held-tokens-on-stdin")
     let config = args.loadConfigOrExit(name: "authd")
-    installOutboundProxies(config, daemon: "authd refresh worker")
-    RefreshWorker.run(config: config, stateDir: Environment.get("STATE_DIRECTORY") ?? config.paths.authStateDir,
+    RefreshWorker.run(config: config, network: OutboundNetwork.start(config, daemon: "authd refresh worker"), stateDir: Environment.get("STATE_DIRECTORY") ?? config.paths.authStateDir,
                       notAfter: notAfter, heldOnStdin: held)
 }
 
@@ -34,8 +34,8 @@ let config = arguments.loadConfigOrExit(name: "authd")
 // The secrets are in `config.auth` now: gone from the environment (and from
 // /proc/PID/environ), so no refresh worker or other child inherits them.
 for name in Config.secretEnvironment { Environment.scrub(name) }
-// WorkOS calls (and the refresh workers' own relays) go through network.proxies, or directly.
-installOutboundProxies(config, daemon: "authd")
+// WorkOS calls go through network.proxies (round-robin per request), or directly.
+let network = OutboundNetwork.start(config, daemon: "authd")
 let host = DaemonHost(name: .authd, arguments: arguments, config: config, listenFDs: ListenFDs.takeFromEnvironment())
 
 let store = TokenStore(dir: Environment.get("STATE_DIRECTORY") ?? config.paths.authStateDir)
@@ -54,6 +54,6 @@ do {
     Log.error("authd: \(error)")
     exitProcess(1)
 }
-let logins = DeviceLogins(workos: WorkOS(baseURL: config.auth.workosBaseURL, clientID: config.auth.clientID, timeout: config.auth.timeoutSeconds))
+let logins = DeviceLogins(workos: WorkOS(baseURL: config.auth.workosBaseURL, clientID: config.auth.clientID, network: network, timeout: config.auth.timeoutSeconds))
 host.run(ops: AuthOps.table(host: host, refresher: refresher, logins: logins),
          readyStatus: "tier \(refresher.tier.rawValue)")

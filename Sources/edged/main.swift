@@ -1,5 +1,6 @@
 // edged: the public listener and the request path.
 import IPC
+import Outbound
 import Shared
 
 // Before any thread exists: SIGTERM/SIGINT/SIGHUP stay pending until the
@@ -15,8 +16,8 @@ let arguments = DaemonArguments.parse(
     Array(CommandLine.arguments.dropFirst()), name: "edged",
     summary: "Accepts client connections on droidgate's port and routes them to the backend or Factory.")
 let config = arguments.loadConfigOrExit(name: "edged")
-// Factory calls and the LATEST version check go through network.proxies, or directly.
-installOutboundProxies(config, daemon: "edged")
+// Factory calls and the LATEST version check go through network.proxies (per request), or directly.
+let outbound = OutboundNetwork.start(config, daemon: "edged")
 let listenFDs = ListenFDs.takeFromEnvironment()
 let host = DaemonHost(name: .edged, arguments: arguments, config: config, listenFDs: listenFDs)
 
@@ -39,7 +40,7 @@ peers.awaitBackendInfo(socket: config.paths.socket(.supervisord), timeout: 5)
 let workers = config.edged.workers > 0 ? config.edged.workers : Processes.cpuCount
 let server: EdgeServer
 do {
-    server = try EdgeServer(listeners: [listener.socket] + (unixListener.map { [$0.socket] } ?? []), context: EdgeContext(config: config, peers: peers, loops: workers), workers: workers)
+    server = try EdgeServer(listeners: [listener.socket] + (unixListener.map { [$0.socket] } ?? []), context: EdgeContext(config: config, peers: peers, loops: workers, outbound: outbound), workers: workers)
 } catch {
     Log.error("edged: cannot start the event loops: \(error)")
     exitProcess(1)

@@ -16,7 +16,7 @@ final class FactoryTests: XCTestCase {
 
         init(reasoning: String = "auto", env: [String: String] = ["DROID_REFRESH_KEY": "factory-seed"], withWorkOS: Bool = true,
              clientKey: String? = nil, userAgent: String = "factory-cli/9.9.9", latestVersionPort: UInt16? = nil,
-             network: String? = nil) throws {
+             network: String? = nil, extra: String? = nil) throws {
             let clientKeyDigests = clientKey.map { ["sha256:" + SHA256.hexDigest(Array($0.utf8))] } ?? []
             workos = try RunningProcess(Binaries.path("fake-workos"), ["--port", String(workosPort), "--seed-refresh", "factory-seed"])
             factory = try RunningProcess(Binaries.path("fake-factory"), ["--port", String(factoryPort), "--record", "--latest-version", "0.91.7"]
@@ -25,7 +25,7 @@ final class FactoryTests: XCTestCase {
                 throw TimedOut(what: "fakes", seconds: 10)
             }
             let config = dir.write("droidgate.json", """
-            {"listen": "127.0.0.1:\(edgePort)", "backend": {"port": \(backendPort)},\(network.map { "\"network\": \($0)," } ?? "")
+            {"listen": "127.0.0.1:\(edgePort)", "backend": {"port": \(backendPort)},\(network.map { "\"network\": \($0)," } ?? "")\(extra.map { $0 + "," } ?? "")
              "clients": {"apiKeys": [\(clientKeyDigests.map { "\"\($0)\"" }.joined(separator: ","))]},
              "auth": {"workosBaseURL": "http://127.0.0.1:\(workosPort)", "timeoutSeconds": 5},
              "factory": {"baseURL": "http://127.0.0.1:\(factoryPort)", "systemPrompt": "You are Droid.", "userAgent": "\(userAgent)",
@@ -383,25 +383,41 @@ final class FactoryTests: XCTestCase {
         XCTAssertEqual(try s.last().path, "/api/llm/o/v1/chat/completions")
     }
 
-    /// A client that stops reading a Factory stream. FoundationNetworking cannot
-    /// pause a transfer, so edged cannot push back on Factory; instead it bounds
-    /// what it queues for the client (ResponseSink.unpausableLimit, 16 MiB) and
-    /// cuts the response off, rather than buffering the whole stream.
-    func testAClientThatStopsReadingAFactoryStreamIsCutOffNotBuffered() throws {
+    /// edged's resident memory, in bytes.
+    static func rss(_ pid: Int32) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kb = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return -1 }
+        return kb * 1024
+    }
+
+    /// A client that stops reading a Factory stream (#27). The transfer pauses
+    /// (libcurl stops reading Factory's socket) while the client's socket is
+    /// full, and goes on when it drains: the client gets the whole 64 MiB
+    /// stream, and edged holds no more than its high-water mark meanwhile.
+    /// Before (URLSession cannot pause a transfer) edged queued 16 MiB and
+    /// cut the response off.
+    func testAClientThatStopsReadingAFactoryStreamGetsItWholeAndEdgedDoesNotBuffer() throws {
         let s = try Stack()
+        let pid = Int32(try XCTUnwrap(try request(s.edgePort, "GET", "/healthz")?.json?["edged"]?["pid"]?.intValue))
+        XCTAssertEqual(try s.post("/v1/messages", #"{"model":"claude-f","max_tokens":10,"messages":[{"role":"user","content":"warm"}]}"#).status, 200)
+        let idle = Self.rss(pid)
         try s.next(#"{"events": 2048, "size": 67108864}"#)   // 64 MiB of text in 32 KiB deltas
         let c = try RawHTTP(port: s.edgePort)
         let body = #"{"model":"claude-f","stream":true,"max_tokens":100,"messages":[{"role":"user","content":"hi"}]}"#
         try c.send("POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
-        // Read nothing until edged gives up on this client.
-        XCTAssertTrue(eventually(timeout: 60) { s.up.text.contains("client not reading") }, s.up.text)
-        // Then read what was queued: the chunked body never gets its terminator.
-        while try c.fill(timeout: 5) > 0 {}
-        XCTAssertTrue(c.closedByPeer, "edged closes a response it cut off")
-        let got: String = c.received
-        XCTAssertLessThan(got.utf8.count, 40 << 20, "edged queued at most its limit plus what the sockets hold")
-        XCTAssertFalse(got.hasSuffix("\r\n0\r\n\r\n"), "a cut-off stream must not look complete")
-        // edged keeps serving.
+        // Read nothing for 3 s: edged pauses the transfer instead of queueing Factory's bytes.
+        var peak = idle
+        for _ in 0..<30 {
+            usleep(100_000)
+            peak = max(peak, Self.rss(pid))
+        }
+        XCTAssertFalse(s.up.text.contains("client not reading"), "nothing was cut off")
+        XCTAssertLessThan(peak - idle, 12 << 20, "edged grew by \((peak - idle) >> 20) MiB while the client read nothing")
+        // Then read it all: complete, with the chunked terminator.
+        XCTAssertTrue(try c.readUntil(endsWith: "\r\n0\r\n\r\n", timeout: 120), "the whole stream arrives, terminated: \(c.receivedCount) bytes")
+        XCTAssertGreaterThan(c.receivedCount, 64 << 20)
+        XCTAssertTrue(String(decoding: c.receivedBytes.suffix(400), as: UTF8.self).contains("event: message_stop"))
         XCTAssertEqual(try request(s.edgePort, "GET", "/healthz")?.status, 200)
     }
 

@@ -1,7 +1,7 @@
 import Shared
 import XCTest
 
-/// `network.proxies` / `network.noProxy` parsing and the relay's SOCKS5 parsing.
+/// `network.proxies` / `network.noProxy` / `network.caFile` parsing and the per-request route.
 final class OutboundProxyConfigTests: XCTestCase {
     func testProxyURLs() throws {
         let p = try ProxyURL(parsing: "http://alice:p%40ss%20w@proxy.corp:3128/")
@@ -10,18 +10,22 @@ final class OutboundProxyConfigTests: XCTestCase {
         XCTAssertEqual(p.username, "alice")
         XCTAssertEqual(p.password, "p@ss w")
         XCTAssertEqual(p.description, "http://alice:***@proxy.corp:3128")
-        XCTAssertEqual(p.authorization, "Basic YWxpY2U6cEBzcyB3")   // base64("alice:p@ss w")
+        XCTAssertEqual(p.endpoint, "http://proxy.corp:3128", "libcurl gets the credentials apart")
         let v6 = try ProxyURL(parsing: "http://[fd00::1]:8080")
         XCTAssertEqual(v6.host, "fd00::1")
         XCTAssertEqual(v6.authority, "[fd00::1]:8080")
-        XCTAssertNil(v6.authorization)
+        XCTAssertNil(v6.username)
         XCTAssertEqual(try ProxyURL(parsing: "HTTP://u@h:1").description, "http://u@h:1")
+        // A TLS connection to the proxy itself (libcurl's HTTPS proxy).
+        let tls = try ProxyURL(parsing: "https://u:pw@secure.proxy:8443")
+        XCTAssertEqual(tls.scheme, "https")
+        XCTAssertEqual(tls.endpoint, "https://secure.proxy:8443")
+        XCTAssertEqual(tls.description, "https://u:***@secure.proxy:8443")
     }
 
     func testBadProxyURLsSayWhatToFixWithoutRepeatingThem() {
         let cases: [(String, String)] = [
-            ("https://proxy:3128", "only http:// proxies"),
-            ("socks5://proxy:1080", "only http:// proxies"),
+            ("socks5://proxy:1080", "only http:// and https:// proxies"),
             ("proxy:3128", "expected \"http://"),
             ("http://proxy", "port is missing"),
             ("http://proxy:99999", "1 to 65535"),
@@ -60,6 +64,16 @@ final class OutboundProxyConfigTests: XCTestCase {
         }
     }
 
+    func testCAFileMustBeAnAbsoluteReadablePath() {
+        for (value, problem) in [("ca.pem", "absolute path"), ("/no/such/ca.pem", "cannot be read")] {
+            XCTAssertThrowsError(try ConfigLoader.parse(Array(#"{"network": {"caFile": "\#(value)"}}"#.utf8), file: "c.json")) {
+                XCTAssertEqual(($0 as? ConfigError)?.key, "network.caFile")
+                XCTAssertTrue("\($0)".contains(problem), "\($0)")
+            }
+        }
+        XCTAssertEqual(try ConfigLoader.parse(Array(#"{"network": {"caFile": "/etc/hostname"}}"#.utf8), file: "c.json").network.caFile, "/etc/hostname")
+    }
+
     func testRoutesAreRoundRobinAndNoProxyGoesDirect() throws {
         var network = NetworkConfig()
         network.proxies = [try ProxyURL(parsing: "http://a:1"), try ProxyURL(parsing: "http://b:2")]
@@ -72,27 +86,5 @@ final class OutboundProxyConfigTests: XCTestCase {
         XCTAssertEqual(picked, ["a", "b", "a", "b"])
         XCTAssertEqual(routes.route(host: "x.direct.example"), .direct)
         XCTAssertEqual(OutboundRoutes(NetworkConfig()).route(host: "api.factory.ai"), .direct)
-    }
-
-    func testSocks5Messages() {
-        guard case .done(true, 3) = Socks5.parseGreeting([5, 1, 0]) else { return XCTFail("greeting") }
-        guard case .done(false, 3) = Socks5.parseGreeting([5, 1, 2]) else { return XCTFail("no 'no auth'") }
-        guard case .needMore(4) = Socks5.parseGreeting([5, 2, 0]) else { return XCTFail("partial") }
-        guard case .invalid = Socks5.parseGreeting([4, 1, 0]) else { return XCTFail("SOCKS4") }
-        let name = Array("api.factory.ai".utf8)
-        guard case .done(.success(let t), let n) = Socks5.parseRequest([5, 1, 0, 3, UInt8(name.count)] + name + [1, 187]) else {
-            return XCTFail("domain request")
-        }
-        XCTAssertEqual(t, Socks5.Target(host: "api.factory.ai", port: 443))
-        XCTAssertEqual(n, 5 + name.count + 2)
-        guard case .done(.success(let v4), _) = Socks5.parseRequest([5, 1, 0, 1, 127, 0, 0, 1, 0x1f, 0x90]) else { return XCTFail("v4") }
-        XCTAssertEqual(v4, Socks5.Target(host: "127.0.0.1", port: 8080))
-        guard case .done(.success(let v6), _) = Socks5.parseRequest([5, 1, 0, 4] + [UInt8](repeating: 0, count: 15) + [1, 0, 80]) else { return XCTFail("v6") }
-        XCTAssertEqual(v6.host, "0:0:0:0:0:0:0:1")
-        guard case .done(.failure(.commandNotSupported(2)), _) = Socks5.parseRequest([5, 2, 0, 1, 1, 2, 3, 4, 0, 80]) else { return XCTFail("BIND") }
-        guard case .done(.failure(.addressTypeNotSupported(9)), _) = Socks5.parseRequest([5, 1, 0, 9, 0]) else { return XCTFail("atyp") }
-        guard case .needMore = Socks5.parseRequest([5, 1, 0, 3, 10, 65]) else { return XCTFail("partial name") }
-        guard case .invalid = Socks5.parseRequest([5, 1, 0, 3, 2, 65, 10, 0, 80]) else { return XCTFail("control char in a name") }
-        XCTAssertEqual(Socks5.reply(.hostUnreachable), [5, 4, 0, 1, 0, 0, 0, 0, 0, 0])
     }
 }

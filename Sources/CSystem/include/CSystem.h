@@ -33,6 +33,10 @@ int csys_epoll_wait(int epfd, uint64_t *datas, uint32_t *masks, int max, int tim
 uint32_t csys_epollexclusive(void);
 
 int csys_eventfd(void);
+/// A non-blocking, close-on-exec CLOCK_MONOTONIC timerfd.
+int csys_timerfd(void);
+/// Arms it once, `ns` nanoseconds from now (0 disarms). 0 or -1 with errno.
+int csys_timerfd_arm(int fd, unsigned long long ns);
 int csys_pipe2_cloexec(int fds[2]);
 
 /// sendmsg with SCM_RIGHTS carrying `nfds` descriptors alongside `len` bytes.

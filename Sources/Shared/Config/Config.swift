@@ -234,15 +234,18 @@ public struct RewritesConfig: Sendable {
     public init() {}
 }
 
-/// Outbound HTTP proxies for droidgate's own calls to Factory and WorkOS
-/// (`network.*`). The daemons ignore proxy variables in their environment:
-/// this is the only way, and it is explicit.
+/// How droidgate's own calls to Factory and WorkOS go out (`network.*`). The
+/// daemons ignore proxy variables in their environment: this is the only
+/// way, and it is explicit.
 public struct NetworkConfig: Sendable {
-    /// Used round-robin, one per new upstream connection (droid2api's
-    /// `proxies`, proxy-manager.js): each is an HTTP proxy that accepts CONNECT.
+    /// Used round-robin, one per request (droid2api's `proxies`,
+    /// proxy-manager.js): each is an HTTP or HTTPS proxy that accepts CONNECT.
     public var proxies: [ProxyURL] = []
     /// Hosts reached directly even when proxies are set.
     public var noProxy = NoProxyList([])
+    /// A PEM bundle of the CAs to trust for Factory, WorkOS and HTTPS proxies
+    /// (a private CA or a TLS-inspecting proxy); nil: the system's.
+    public var caFile: String? = nil
 
     public init() {}
 }

@@ -202,6 +202,11 @@ public enum ConfigLoader {
             throw n.error("noProxy[\(i)]", "expected a host name, a domain (\".corp.example\" or \"corp.example\" covers its subdomains), an IP address, or \"*\"; got \"\(h)\"")
         }
         network.noProxy = NoProxyList(hosts)
+        if let ca = try n.optionalString("caFile") {
+            guard ca.hasPrefix("/") else { throw n.error("caFile", "expected an absolute path to a PEM file, got \"\(ca)\"") }
+            guard access(ca, R_OK) == 0 else { throw n.error("caFile", "\(ca) cannot be read (\(String(cString: strerror(errno))))") }
+            network.caFile = ca
+        }
         return network
     }
 

@@ -110,3 +110,26 @@ extension FileDescriptor {
         try nonBlockingSyscall("send") { Glibc.send(rawValue, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL)) }
     }
 }
+
+/// A timerfd (CLOCK_MONOTONIC, non-blocking): one deadline an epoll loop can
+/// wait on with the precision of the clock, not of the loop's tick.
+public struct TimerFD: Sendable {
+    public let fd: FileDescriptor
+
+    public static func create() throws(SystemError) -> TimerFD {
+        TimerFD(fd: FileDescriptor(rawValue: try syscall("timerfd_create") { csys_timerfd() }))
+    }
+
+    /// Fires once after `nanoseconds` (at least 1 ns: 0 would disarm).
+    public func arm(afterNanoseconds nanoseconds: UInt64) {
+        _ = csys_timerfd_arm(fd.rawValue, max(1, nanoseconds))
+    }
+
+    public func disarm() { _ = csys_timerfd_arm(fd.rawValue, 0) }
+
+    /// Reads the expiry count (so the descriptor stops being readable).
+    public func drain() {
+        var v: UInt64 = 0
+        _ = Glibc.read(fd.rawValue, &v, 8)
+    }
+}

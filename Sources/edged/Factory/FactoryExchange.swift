@@ -1,31 +1,34 @@
+import CCurl
 import EdgeCore
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import Outbound
 import Shared
 import Translate
 
-/// Where an exchange delivers the client's response (always called on the client's loop).
+/// Where an exchange delivers the client's response (on the client's loop).
 protocol FactoryResponder: AnyObject {
     /// A complete response with a known body.
     func factoryComplete(status: Int, contentType: String, body: [UInt8], upstreamLatency: Double?)
     /// The start of a streamed response (chunked to the client).
     func factoryBegin(status: Int, contentType: String, upstreamLatency: Double)
-    func factoryChunk(_ bytes: [UInt8])
+    /// Body bytes; false: the client is slow, the exchange is paused (`ResponseProducer`).
+    func factoryChunk(_ bytes: UnsafeRawBufferPointer) -> Bool
     /// `complete` false: the upstream failed mid-stream; the client must see the response cut off.
     func factoryEnd(complete: Bool)
 }
 
-/// One client request on the Factory route: resolves the credential (authd's
-/// token, or the client's own on tier 3), sends the request over HTTPS,
-/// retries once after a refresh on 401, and turns the reply into what the
-/// client asked for (passed through, or translated to chat completions).
-/// Runs on URLSession's queue; results are posted to the client's loop.
-final class FactoryExchange: @unchecked Sendable {
-    // @unchecked: mutable state is touched only on the session's serial delegate
-    // queue (after `start`, which runs before the task exists).
-
+/// One client request on the Factory route, on the client's own event loop:
+/// plans it (pure), resolves the credential (authd's token, or the client's own
+/// on tier 3), sends it over HTTPS through the loop's `CurlLoop`, retries once
+/// after a refresh on 401, and turns the reply into what the client asked for
+/// (passed through, or translated to chat completions) as its bytes arrive.
+///
+/// The same discipline as the backend route: the response goes to the client
+/// with backpressure (a full client pauses the transfer, a drained one resumes
+/// it), and every buffer Factory fills has a bound (the head, an event-stream
+/// line and event, a body collected for translation); past one, the client
+/// gets a 502 naming it and the operator one log line.
+final class FactoryExchange: CurlTransfer, CurlReceiver {
     struct Plan: Sendable {
         let url: URL
         let body: [UInt8]
@@ -43,58 +46,89 @@ final class FactoryExchange: @unchecked Sendable {
         case anthropic(stream: Bool)
         case responses(stream: Bool)
         case google(stream: Bool)
+
+        var streamed: Bool {
+            switch self {
+            case .anthropic(let s), .responses(let s), .google(let s): s
+            case .none: false
+            }
+        }
     }
 
+    /// What a body collected for translation may hold (a non-streamed reply).
+    static let maxCollectedBytes = 64 << 20
+    /// What an error answer's body is kept to (it is summarised for the client).
+    static let maxErrorBytes = 1 << 20
+
     private let request: FactoryRequest
+    private let context: EdgeContext
+    // unowned(unsafe): never freed while the process runs (see EdgeServer.loops).
+    private unowned(unsafe) let curl: CurlLoop
+    /// Weak: the connection owns this exchange; once it is gone, nothing is delivered.
+    private weak var responder: FactoryResponder?
     private var plan: Plan!
-    private let tokens: TokenSource
-    private let session: FactorySession
-    private let deliver: @Sendable (@escaping @Sendable (FactoryResponder) -> Void) -> Void
-    private var task: URLSessionDataTask?
-    private var status = 0
-    private var contentType = "application/json"
+    /// The request as libcurl sends it (a new one for the retry after a 401).
+    private var easy: CurlEasy? = nil
+    private var head = UpstreamResponseHead()
     private var errorBody: [UInt8] = []
     private var collected: [UInt8] = []
     private var sse = SSEParser()
     private var translator: (any ChatStreamTranslator)?
+    private var out: [UInt8] = []
     private var began = false
     private var retried = false
     private var usedAuthd = false
     /// The authd token sent, so that a 401 names which one Factory refused.
     private var usedToken: String?
     private var cancelled = false
+    private var inFlight = false
+    private var paused = false
+    /// Why the response was refused (a bound or a malformed head), once known.
+    private var refusal: String? = nil
     private let startedAt = Monotonic.seconds()
 
-    init(request: FactoryRequest, tokens: TokenSource, session: FactorySession,
-         deliver: @escaping @Sendable (@escaping @Sendable (FactoryResponder) -> Void) -> Void) {
+    init(request: FactoryRequest, context: EdgeContext, curl: CurlLoop, responder: FactoryResponder) {
         self.request = request
-        self.tokens = tokens
-        self.session = session
-        self.deliver = deliver
+        self.context = context
+        self.curl = curl
+        self.responder = responder
     }
 
-    /// Plans and starts on a background queue: translation and the credential
-    /// (an IPC round trip at worst) stay off the event loops.
+    /// Plans (on the loop: pure and fast) and sends once the credential is known;
+    /// only a credential that needs authd is looked up off the loop.
     func start() {
-        DispatchQueue.global().async { [self] in
-            switch FactoryPlanner.plan(request) {
-            case .failure(let e): fail(e.status, e.type, e.message)
-            case .success(let p):
-                plan = p
-                send(credential: tokens.current())
+        switch FactoryPlanner.plan(request) {
+        case .failure(let e): return fail(e.status, e.type, e.message)
+        case .success(let p): plan = p
+        }
+        if let cached = context.peers.tokens.cachedCredential() { return send(credential: cached) }
+        lookUpCredential { $0.current() }
+    }
+
+    /// Runs `lookup` on the credential worker and comes back to this loop with the answer.
+    private func lookUpCredential(_ lookup: @escaping @Sendable (TokenSource) -> TokenSource.Credential) {
+        let tokens = context.peers.tokens
+        let me = LoopBound(object: self)
+        let loop = curl.loop
+        context.credentialQueue.async {
+            let credential = lookup(tokens)
+            loop.execute {
+                guard let e = me.object, !e.cancelled else { return }
+                e.send(credential: credential)
             }
         }
     }
 
     func cancel() {
-        session.session.delegateQueue.addOperation { [self] in
-            cancelled = true
-            task?.cancel()
+        cancelled = true
+        if inFlight {
+            inFlight = false
+            curl.cancel(self)
         }
     }
 
     private func send(credential: TokenSource.Credential) {
-        var authorization: String
+        let authorization: String
         switch credential {
         case .token(let t):
             authorization = "Bearer " + t
@@ -112,111 +146,140 @@ final class FactoryExchange: @unchecked Sendable {
         case .unavailable(let status, let message):
             return fail(status, status == 401 ? "authentication_error" : "service_unavailable", message)
         }
-        var request = URLRequest(url: plan.url)
-        request.httpMethod = "POST"
-        request.httpBody = Data(plan.body)
-        for (k, v) in plan.headers { request.setValue(v, forHTTPHeaderField: k) }
-        request.setValue(authorization, forHTTPHeaderField: "authorization")
-        let ready = request
-        session.session.delegateQueue.addOperation { [self] in
-            if cancelled { return }
-            reset()
-            task = session.start(ready, for: self)
+        let timeout = context.config.factory.timeoutSeconds
+        let outbound = context.outbound.request(method: "POST", url: plan.url.absoluteString,
+                                                headers: plan.headers + [("authorization", authorization)], body: plan.body,
+                                                connectTimeout: min(10, timeout), idleTimeout: timeout)
+        let easy: CurlEasy
+        do { easy = try CurlEasy(outbound) } catch {
+            return fail(502, "bad_gateway", "Factory could not be called: \(error.message)")
         }
+        self.easy = easy
+        reset()
+        easy.deliver(to: self)
+        inFlight = true
+        curl.add(self, easy: easy)
     }
 
     private func reset() {
-        status = 0
+        head = UpstreamResponseHead()
         errorBody.removeAll()
         collected.removeAll()
         sse = SSEParser()
         translator = nil
+        refusal = nil
+        paused = false
     }
 
     private func fail(_ status: Int, _ type: String, _ message: String) {
+        guard !cancelled else { return }
         let body = JSONValue.object(["error": ["type": .string(type), "message": .string(message)]]).serialized()
-        deliver { $0.factoryComplete(status: status, contentType: "application/json", body: body, upstreamLatency: nil) }
+        responder?.factoryComplete(status: status, contentType: "application/json", body: body, upstreamLatency: nil)
     }
 
-    // MARK: Delegate callbacks (session queue)
+    private var host: String { plan.url.host ?? "?" }
 
-    func received(response: HTTPURLResponse?) {
-        status = response?.statusCode ?? 502
-        contentType = response?.value(forHTTPHeaderField: "Content-Type") ?? "application/json"
-        guard (200..<300).contains(status) else { return }
+    // MARK: CurlReceiver (on the loop, inside libcurl's calls)
+
+    func curlHeaderLine(_ line: UnsafeRawBufferPointer) -> Bool {
+        do { try head.feed(line) } catch {
+            refusal = "Factory (\(host)) sent a response head edged refuses: \(error.message)"
+            return false
+        }
+        if head.complete && (200..<300).contains(head.status) { beginResponse() }
+        return true
+    }
+
+    private func beginResponse() {
+        guard !began, !cancelled else { return }
         let latency = Monotonic.seconds() - startedAt
         switch plan.translation {
         case .none:
             began = true
-            let ct = contentType, st = status
-            deliver { $0.factoryBegin(status: st, contentType: ct, upstreamLatency: latency) }
+            responder?.factoryBegin(status: head.status, contentType: head.contentType ?? "application/json", upstreamLatency: latency)
         case .anthropic(true), .responses(true), .google(true):
             translator = makeTranslator()
             began = true
-            deliver { $0.factoryBegin(status: 200, contentType: "text/event-stream", upstreamLatency: latency) }
+            responder?.factoryBegin(status: 200, contentType: "text/event-stream", upstreamLatency: latency)
         default:
             break   // non-streamed translation: collect, translate at the end
         }
     }
 
-    func received(data: Data) {
-        guard (200..<300).contains(status) else {
-            if errorBody.count < 1 << 20 { errorBody.append(contentsOf: data) }
-            return
+    func curlBody(_ bytes: UnsafeRawBufferPointer) -> CurlBodyVerdict {
+        if cancelled { return .abort }
+        guard (200..<300).contains(head.status) else {
+            // An error answer: summarised for the client at the end, kept to a bound.
+            let room = Self.maxErrorBytes - errorBody.count
+            if room > 0 { errorBody.append(contentsOf: bytes.prefix(room)) }
+            return .taken
         }
+        if paused { return .pause }
         switch plan.translation {
         case .none:
-            let bytes = Array(data)
-            deliver { $0.factoryChunk(bytes) }
+            if responder?.factoryChunk(bytes) == false { paused = true }
         case .anthropic(true), .responses(true), .google(true):
-            var out: [UInt8] = []
-            let events = data.withUnsafeBytes { sse.feed($0) }
+            let events = sse.feed(bytes)
+            if let overflow = sse.overflow {
+                refusal = "Factory (\(host)) sent \(overflow)"
+                return .abort
+            }
+            out.removeAll(keepingCapacity: true)
             for e in events { out += translator!.feed(e) }
-            let bytes = out
-            if !bytes.isEmpty { deliver { $0.factoryChunk(bytes) } }
+            if !out.isEmpty, out.withUnsafeBytes({ responder?.factoryChunk($0) }) == false { paused = true }
         default:
-            collected.append(contentsOf: data)
+            guard collected.count + bytes.count <= Self.maxCollectedBytes else {
+                refusal = "Factory (\(host)) sent a reply larger than \(Self.maxCollectedBytes >> 20) MiB to translate"
+                return .abort
+            }
+            collected.append(contentsOf: bytes)
         }
+        return cancelled ? .abort : .taken
     }
 
-    func completed(error: Error?) {
+    // MARK: The end (on the loop)
+
+    func curlFinished(code: Int32) {
+        inFlight = false
         if cancelled { return }
-        if status == 401 && usedAuthd && !retried {
+        let status = head.status
+        if status == 401 && usedAuthd && !retried && refusal == nil {
             // One reactive refresh and retry.
             retried = true
             Log.info("edged: Factory answered 401; asking authd for a fresh token and retrying once")
             let rejected = usedToken
-            DispatchQueue.global().async { [self] in send(credential: tokens.refreshAfter401(rejected: rejected)) }
-            return
+            return lookUpCredential { $0.refreshAfter401(rejected: rejected) }
         }
-        if let error, !began {
-            let why = (error as? URLError)?.code == .timedOut ? "no answer within \(Int(session.session.configuration.timeoutIntervalForRequest)) s" : error.localizedDescription
-            return fail(502, "bad_gateway", "Factory (\(plan.url.host ?? "?")) failed: \(why)\(OutboundProxyEnvironment.viaProxiesNote)")
+        if let refusal {
+            Log.warning("edged: \(refusal)")
+            return began ? end(complete: false) : fail(502, "bad_gateway", refusal)
+        }
+        let failure = easy?.failure(code: code)
+        if let failure, !began {
+            Log.warning("edged: Factory: \(failure.message)")
+            return fail(502, "bad_gateway", "Factory: \(failure.message)")
         }
         if (300..<400).contains(status) {
             return fail(502, "bad_gateway",
-                        "Factory (\(plan.url.host ?? "?")) answered \(status), a redirect; edged never follows redirects (one would carry the Factory credential elsewhere): check factory.baseURL")
+                        "Factory (\(host)) answered \(status), a redirect; edged never follows redirects (one would carry the Factory credential elsewhere): check factory.baseURL")
         }
         guard (200..<300).contains(status) else {
-            let body = FactoryError.body(status: status, upstream: errorBody)
-            let s = status
-            deliver { $0.factoryComplete(status: s, contentType: "application/json", body: body, upstreamLatency: nil) }
-            return
+            return responder?.factoryComplete(status: status, contentType: "application/json",
+                                              body: FactoryError.body(status: status, upstream: errorBody), upstreamLatency: nil) ?? ()
         }
-        let complete = error == nil
+        let complete = failure == nil
+        if let failure { Log.warning("edged: Factory response cut off: \(failure.message)") }
         switch plan.translation {
         case .none:
-            deliver { $0.factoryEnd(complete: complete) }
+            end(complete: complete)
         case .anthropic(true), .responses(true), .google(true):
-            var out = sse.finish().flatMap { translator!.feed($0) }
+            out.removeAll(keepingCapacity: true)
+            for e in sse.finish() { out += translator!.feed(e) }
             out += translator!.finish(complete: complete)
-            let bytes = out
             // A stream that stopped early or reported an error is cut, even if Factory closed cleanly.
             let whole = complete && translator!.finished
-            deliver {
-                if !bytes.isEmpty { $0.factoryChunk(bytes) }
-                $0.factoryEnd(complete: whole)
-            }
+            if !out.isEmpty { _ = out.withUnsafeBytes { responder?.factoryChunk($0) } }
+            end(complete: whole)
         case .anthropic(false), .responses(false), .google(false):
             let parsed: JSONValue?
             if case .google = plan.translation, (try? JSONValue(parsing: collected)) == nil {
@@ -233,10 +296,14 @@ final class FactoryExchange: @unchecked Sendable {
             case .responses: chat = ChatResponse.fromResponses(native, plan.context)
             default: chat = ChatResponse.fromGoogle(native, plan.context)
             }
-            let body = chat.serialized()
-            let latency = Monotonic.seconds() - startedAt
-            deliver { $0.factoryComplete(status: 200, contentType: "application/json", body: body, upstreamLatency: latency) }
+            responder?.factoryComplete(status: 200, contentType: "application/json", body: chat.serialized(),
+                                       upstreamLatency: Monotonic.seconds() - startedAt)
         }
+    }
+
+    private func end(complete: Bool) {
+        guard !cancelled else { return }
+        responder?.factoryEnd(complete: complete)
     }
 
     private func makeTranslator() -> any ChatStreamTranslator {
@@ -245,5 +312,18 @@ final class FactoryExchange: @unchecked Sendable {
         case .responses: ResponsesToChatStream(plan.context)
         default: GoogleToChatStream(plan.context)
         }
+    }
+}
+
+/// The exchange as the sink's producer: a full client pauses the transfer
+/// (libcurl keeps what it read and stops reading the socket), a drained one
+/// lets it go on.
+extension FactoryExchange: ResponseProducer {
+    var canPause: Bool { true }
+    func pause() { paused = true }
+    func resume() {
+        guard paused, inFlight else { return }
+        paused = false
+        curl.unpause(self)
     }
 }

@@ -26,15 +26,10 @@ extension ClientConnection: FactoryResponder {
                                      factory: context.config.factory, created: Int(WallClock.now()),
                                      id: "chatcmpl-" + ((try? Random.hex(12)) ?? "droidgate"), clientKeyWithheld: clientKeyWithheld,
                                      userAgent: context.factoryUserAgent.value)
-        let loop = self.loop
-        let me = LoopBound(object: self)
-        let exchange = FactoryExchange(request: request, tokens: context.peers.tokens, session: context.factorySession) { body in
-            loop.execute {
-                guard let c = me.object, c.state != .closed else { return }
-                body(c)
-            }
+        guard let curl = server.curl else {
+            return fail(502, type: "bad_gateway", message: "edged cannot make HTTPS calls: libcurl did not start (see edged's log)")
         }
-        beginFactory(exchange)
+        beginFactory(FactoryExchange(request: request, context: context, curl: curl, responder: self))
     }
 
     // MARK: FactoryResponder
@@ -50,7 +45,7 @@ extension ClientConnection: FactoryResponder {
         sink.begin(status: status, contentType: contentType, clientIsHTTP10: clientIsHTTP10, closeAfter: closesAfterResponse)
     }
 
-    func factoryChunk(_ bytes: [UInt8]) {
+    func factoryChunk(_ bytes: UnsafeRawBufferPointer) -> Bool {
         sink.body(bytes)
     }
 
@@ -115,15 +110,4 @@ extension ClientConnection: FactoryResponder {
             }
         }
     }
-}
-
-/// The Factory exchange as the sink's producer. FoundationNetworking on
-/// Linux cannot pause a transfer: `URLSessionTask.suspend()` removes the curl
-/// handle (the transfer stops, and `resume()` starts it over from byte 0) and
-/// its receive pause is never wired up (NativeProtocol.swift, "Need to solve
-/// pausing receive"). So the sink bounds what it queues instead.
-extension FactoryExchange: ResponseProducer {
-    var canPause: Bool { false }
-    func pause() {}
-    func resume() {}
 }

@@ -34,6 +34,13 @@ final class TokenSource: Sendable {
         }
     }
 
+    /// The cached token when it is good for a while yet: no IPC, for the loops.
+    /// nil: ask `current()` off the loop.
+    func cachedCredential() -> Credential? {
+        guard let c = cached.value, c.expiresAt.map({ $0 > WallClock.now() + 5 }) ?? true else { return nil }
+        return .token(c.token)
+    }
+
     /// The credential to use now. Blocking (IPC): call off the event loops.
     func current() -> Credential {
         if let c = cached.value, c.expiresAt.map({ $0 > WallClock.now() + 5 }) ?? true { return .token(c.token) }

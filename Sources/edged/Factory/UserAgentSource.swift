@@ -1,16 +1,15 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import Outbound
 import Shared
 
 /// The `User-Agent` Factory requests carry. With `factory.userAgent: "auto"`
 /// it follows Factory CLI's current release, read from
 /// `factory.latestVersionURL` at start and every hour — droid2api's
-/// user-agent-updater.js does the same — through Factory's own session (no
-/// redirects), 10 s at most, three tries a minute apart, and never in a
-/// request's way: until a fetch succeeds the built-in version is used. Any
-/// other configured string pins the header.
+/// user-agent-updater.js does the same — through `network.*` like every
+/// Factory call (no redirects, no cookies), 10 s at most, three tries a
+/// minute apart, on a timer thread and never in a request's way: until a
+/// fetch succeeds the built-in version is used. Any other configured string
+/// pins the header.
 final class UserAgentSource: Sendable {
     /// A recent release, used until the first fetch succeeds.
     static let builtInVersion = "0.84.0"
@@ -18,10 +17,10 @@ final class UserAgentSource: Sendable {
 
     private let current: Locked<String>
     private let url: URL?
-    private let session: FactorySession
+    private let outbound: OutboundNetwork
 
-    init(config: FactoryConfig, session: FactorySession) {
-        self.session = session
+    init(config: FactoryConfig, outbound: OutboundNetwork) {
+        self.outbound = outbound
         if config.userAgent == "auto" {
             current = Locked(Self.prefix + Self.builtInVersion)
             url = URL(string: config.latestVersionURL)
@@ -36,30 +35,31 @@ final class UserAgentSource: Sendable {
     /// Starts the hourly refresh (no-op for a pinned user agent).
     func start() {
         guard url != nil else { return }
-        refresh(attempt: 1)
+        schedule(after: 0, attempt: 1)
     }
 
     private func refresh(attempt: Int) {
         guard let url else { return }
-        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: 10)
-        request.setValue(Self.prefix + Self.builtInVersion, forHTTPHeaderField: "User-Agent")
-        let task = session.session.dataTask(with: request) { [self] data, response, error in
-            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-            if status == 200, let data, let version = Self.version(in: data) {
-                let next = Self.prefix + version
-                let old = current.withLock { old -> String in
-                    defer { old = next }
-                    return old
-                }
-                if old != next { Log.info("edged: Factory user agent now \(next) (from \(url.host ?? "?"))") }
-                schedule(after: 3600, attempt: 1)
-            } else {
-                let why = error.map { "\($0.localizedDescription)" } ?? "HTTP \(status)"
-                Log.warning("edged: could not read Factory CLI's latest version from \(url.absoluteString) (\(why)); keeping \(current.value)")
-                schedule(after: attempt < 3 ? 60 : 3600, attempt: attempt < 3 ? attempt + 1 : 1)
+        let request = outbound.request(method: "GET", url: url.absoluteString, headers: [("User-Agent", Self.prefix + Self.builtInVersion)],
+                                       idleTimeout: 10, totalTimeout: 10)
+        let result = BlockingHTTPS.perform(request, maxBody: 256)
+        if case .success(let a) = result, a.status == 200, let version = Self.version(in: Data(a.body)) {
+            let next = Self.prefix + version
+            let old = current.withLock { old -> String in
+                defer { old = next }
+                return old
             }
+            if old != next { Log.info("edged: Factory user agent now \(next) (from \(url.host ?? "?"))") }
+            schedule(after: 3600, attempt: 1)
+        } else {
+            let why: String
+            switch result {
+            case .failure(let e): why = e.message
+            case .success(let a): why = "HTTP \(a.status)"
+            }
+            Log.warning("edged: could not read Factory CLI's latest version from \(url.absoluteString) (\(why)); keeping \(current.value)")
+            schedule(after: attempt < 3 ? 60 : 3600, attempt: attempt < 3 ? attempt + 1 : 1)
         }
-        task.resume()
     }
 
     private func schedule(after seconds: Double, attempt: Int) {

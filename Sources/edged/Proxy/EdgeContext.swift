@@ -1,6 +1,8 @@
+import Dispatch
 import EdgeCore
 import Translate
 import IPC
+import Outbound
 import Shared
 import Synchronization
 
@@ -17,7 +19,11 @@ final class EdgeContext: Sendable {
     let loopMetrics: [LoopMetrics]
     let rewrites: RewriteSettings
     let factoryModels: FactoryModels
-    let factorySession: FactorySession
+    /// How Factory calls go out: proxies round-robin per request, CAs (`network.*`).
+    let outbound: OutboundNetwork
+    /// Credential lookups that need authd (an IPC round trip) run here, one at a
+    /// time, never on a loop: a bounded worker, not the global queue.
+    let credentialQueue = DispatchQueue(label: "edged-factory-credentials")
     /// Factory requests' User-Agent (follows Factory CLI's releases with `"auto"`).
     let factoryUserAgent: UserAgentSource
     /// Client connections this process owns: accepted or adopted, and not yet
@@ -38,7 +44,7 @@ final class EdgeContext: Sendable {
     /// The 403 for a connection from another user, made once.
     let userRefusedReply: [UInt8]
 
-    init(config: Config, peers: Peers, loops: Int) {
+    init(config: Config, peers: Peers, loops: Int, outbound: OutboundNetwork) {
         self.config = config
         self.backend = SocketAddress(host: .v4(UInt32(0x7f00_0001).bigEndian), port: UInt16(config.backend.port))
         self.backendHost = Array(backend.description.utf8)
@@ -57,8 +63,8 @@ final class EdgeContext: Sendable {
         rw.fastModeModels += config.models.filter { $0.fast && $0.upstream == .backend }.map(\.id)
         self.rewrites = RewriteSettings(rw)
         self.factoryModels = FactoryModels(config: config)
-        self.factorySession = FactorySession(timeout: config.factory.timeoutSeconds)
-        self.factoryUserAgent = UserAgentSource(config: config.factory, session: factorySession)
+        self.outbound = outbound
+        self.factoryUserAgent = UserAgentSource(config: config.factory, outbound: outbound)
         if !factoryModels.isEmpty { factoryUserAgent.start() }
         self.planSettings = PlanSettings(rewrites: rewrites, clientKeys: ClientKeyCheck(configured: config.clients.apiKeyDigests),
                                          browserGuard: BrowserGuard(allowedOrigins: config.clients.allowedOrigins,

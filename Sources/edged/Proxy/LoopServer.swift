@@ -15,6 +15,14 @@ final class LoopServer {
     private let listeners: [Socket]
     private var acceptors: [Acceptor] = []
     private var connections: [ClientConnection] = []
+    /// libcurl on this loop, for the Factory route: made on first use (a
+    /// backend-only edged never starts it); nil if it could not start.
+    private(set) lazy var curl: CurlLoop? = {
+        do { return try CurlLoop(loop: loop) } catch {
+            Log.error("edged: libcurl could not start on loop \(loop.index); Factory requests get 502: \(error)")
+            return nil
+        }
+    }()
     /// Client connections that became WebSocket tunnels (each still one of limits.maxConnections).
     private var tunnels: [UpgradeTunnel] = []
     private var accepting = true

@@ -181,7 +181,7 @@ final class ResponseSink {
             return false
         }
         if queued >= Self.unpausableLimit {
-            Log.warning("edged: client not reading: \(queued) bytes of a Factory response queued, cutting it off")
+            Log.warning("edged: client not reading: \(queued) bytes of a response queued from a producer that cannot pause, cutting it off")
             producer = nil
             p.cancel()
             c.abortResponse(note: "client too slow")

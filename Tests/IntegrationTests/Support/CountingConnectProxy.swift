@@ -7,8 +7,12 @@ import Shared
 /// `Proxy-Authorization` when it has credentials (407 with
 /// `Proxy-Authenticate: Basic` otherwise), connects to the target, answers
 /// `200 Connection established` and copies bytes both ways. It records every
-/// CONNECT (target, whether the credentials matched) and the bytes it carried.
-/// Anything but CONNECT gets 405, as a tunnel-only proxy answers.
+/// CONNECT (target, whether the credentials matched) and the bytes it carried,
+/// and — the tests' Factory speaks plain HTTP inside the tunnel — each
+/// `POST /` request line it carries, numbered in one sequence shared by every
+/// proxy of the test process (`Self.sequence`), so a test can see the order in
+/// which requests took the proxies. Anything but CONNECT gets 405, as a
+/// tunnel-only proxy answers.
 final class CountingConnectProxy: @unchecked Sendable {
     struct Tunnel: Equatable {
         let target: String
@@ -19,6 +23,9 @@ final class CountingConnectProxy: @unchecked Sendable {
     private let listener: Socket
     private let expectedAuthorization: String?
     private let log = Locked<(tunnels: [Tunnel], refused: Int, bytes: Int)>(([], 0, 0))
+    /// The numbers (in `sequence`) of the requests this proxy carried.
+    let requests = Locked<[Int]>([])
+    static let sequence = Locked(0)
 
     /// `credentials`: "user:password" the proxy demands (nil: it demands none).
     init(credentials: String? = nil) throws {
@@ -77,8 +84,23 @@ final class CountingConnectProxy: @unchecked Sendable {
                 let n = (try? buffer.withMutableBytes { (b) throws(SystemError) in try from.fd.read(into: b) }) ?? 0
                 if n <= 0 { return }
                 log.withLock { $0.bytes += n }
+                if from.fd.rawValue == c.fd.rawValue { countRequests(buffer[0..<n]) }
                 guard (try? buffer.withBytes({ (b) throws(SystemError) in try to.sendAll(UnsafeRawBufferPointer(rebasing: b[0..<n])) })) != nil else { return }
             }
+        }
+    }
+
+    /// Request lines in one read from the client side (a line is never split
+    /// across reads in these tests: each request is written at once).
+    private func countRequests(_ bytes: ArraySlice<UInt8>) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        var rest = Substring(text)
+        while let r = rest.range(of: "POST /") {
+            if r.lowerBound == rest.startIndex || text[text.index(before: r.lowerBound)] == "\n" {
+                let n = Self.sequence.withLock { s -> Int in s += 1; return s }
+                requests.withLock { $0.append(n) }
+            }
+            rest = rest[r.upperBound...]
         }
     }
 

@@ -50,6 +50,20 @@ final class RawHTTP {
         }
     }
 
+    /// Reads until what has arrived ends with `marker` (checking only the end:
+    /// for long bodies, where `waitFor`'s search from the start is too slow).
+    func readUntil(endsWith marker: String, timeout: Double) throws -> Bool {
+        let m = Array(marker.utf8)
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            if buffer.count >= m.count && buffer[(buffer.count - m.count)...].elementsEqual(m) { return true }
+            if closedByPeer || Date() >= deadline { return false }
+            try fill(timeout: deadline.timeIntervalSinceNow)
+        }
+    }
+
+    var receivedCount: Int { buffer.count }
+
     private func find(_ m: [UInt8]) -> Int? {
         guard buffer.count >= m.count else { return nil }
         for i in 0...(buffer.count - m.count) where buffer[i] == m[0] && Array(buffer[i..<(i + m.count)]) == m {

@@ -1,9 +1,8 @@
 import Synchronization
 
-/// Which way a new outbound connection goes: straight to the host, or through
-/// the next configured proxy. Round-robin per connection, as droid2api's
-/// proxy-manager.js picks the next proxy for each upstream request (here a
-/// pooled connection keeps the proxy it was opened through).
+/// Which way an outbound request goes: straight to the host, or through the
+/// next configured proxy — round-robin per request, as droid2api's
+/// proxy-manager.js picks the next proxy for each upstream request.
 public final class OutboundRoutes: Sendable {
     public enum Route: Sendable, Equatable {
         case direct

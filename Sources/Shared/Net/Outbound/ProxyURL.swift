@@ -1,16 +1,18 @@
 import Foundation
 
-/// One `network.proxies` entry: `http://[user[:password]@]host:port[/]`, an HTTP
-/// proxy that accepts CONNECT (as droid2api's `https-proxy-agent` uses one).
-/// Only plain-HTTP proxies: speaking TLS to the proxy itself would need a TLS
-/// library of our own. The password never appears in `description`, logs or
-/// errors; only `text` (rendered into the backend's 0600 config) carries it.
+/// One `network.proxies` entry: `http://` or `https://[user[:password]@]host:port[/]`,
+/// a proxy that accepts CONNECT (as droid2api's `https-proxy-agent` uses one);
+/// with `https://` the connection to the proxy itself is TLS too. The password
+/// never appears in `description`, logs or errors; only `text` (rendered into
+/// the backend's 0600 config) carries it, and libcurl gets it apart.
 public struct ProxyURL: Sendable, Equatable, CustomStringConvertible {
     /// A host name, an IPv4 literal, or an IPv6 literal without brackets.
     public let host: String
     public let port: UInt16
     public let username: String?
     public let password: String?
+    /// `http` or `https`: how droidgate talks to the proxy.
+    public let scheme: String
     /// The URL as configured.
     public let text: String
 
@@ -24,16 +26,17 @@ public struct ProxyURL: Sendable, Equatable, CustomStringConvertible {
             throw fail("must not contain spaces or control characters")
         }
         let lower = text.lowercased()
-        if lower.hasPrefix("https://") || lower.hasPrefix("socks") {
-            throw fail("only http:// proxies are supported (droidgate sends CONNECT to the proxy in plain HTTP; the tunnel inside is TLS)")
+        if lower.hasPrefix("socks") {
+            throw fail("only http:// and https:// proxies are supported (droidgate sends CONNECT to the proxy; the tunnel inside is TLS)")
         }
-        guard lower.hasPrefix("http://") else {
-            throw fail("expected \"http://[user:password@]host:port\"")
+        let scheme = lower.hasPrefix("https://") ? "https" : "http"
+        guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else {
+            throw fail("expected \"http://[user:password@]host:port\" or \"https://…\"")
         }
-        var rest = Substring(text.dropFirst("http://".count))
+        var rest = Substring(text.dropFirst(scheme.count + 3))
         if rest.hasSuffix("/") { rest = rest.dropLast() }
         if rest.contains("/") || rest.contains("?") || rest.contains("#") {
-            throw fail("a proxy URL has no path or query: \"http://[user:password@]host:port\"")
+            throw fail("a proxy URL has no path or query: \"\(scheme)://[user:password@]host:port\"")
         }
         var user: String? = nil, pass: String? = nil
         if let at = rest.lastIndex(of: "@") {
@@ -52,12 +55,12 @@ public struct ProxyURL: Sendable, Equatable, CustomStringConvertible {
         let hostPart: Substring, portPart: Substring
         if rest.hasPrefix("[") {
             guard let close = rest.firstIndex(of: "]"), rest[rest.index(after: close)...].hasPrefix(":") else {
-                throw fail("expected \"[IPv6]:port\" after \"http://\"")
+                throw fail("expected \"[IPv6]:port\" after \"\(scheme)://\"")
             }
             hostPart = rest[rest.index(after: rest.startIndex)..<close]
             portPart = rest[rest.index(close, offsetBy: 2)...]
         } else {
-            guard let colon = rest.lastIndex(of: ":") else { throw fail("the proxy's port is missing (\"http://host:port\")") }
+            guard let colon = rest.lastIndex(of: ":") else { throw fail("the proxy's port is missing (\"\(scheme)://host:port\")") }
             hostPart = rest[..<colon]
             portPart = rest[rest.index(after: colon)...]
         }
@@ -67,22 +70,19 @@ public struct ProxyURL: Sendable, Equatable, CustomStringConvertible {
         self.port = port
         self.username = user
         self.password = pass
+        self.scheme = scheme
         self.text = text
     }
 
     /// `host:port` as it goes into a CONNECT line or an error message.
     public var authority: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
+    /// `scheme://host:port`, without credentials (libcurl gets those apart).
+    public var endpoint: String { "\(scheme)://\(authority)" }
+
     /// The URL with the password replaced by `***`.
     public var description: String {
-        guard let username else { return "http://\(authority)" }
-        return "http://\(username)\(password == nil ? "" : ":***")@\(authority)"
-    }
-
-    /// The `Proxy-Authorization` value (Basic, RFC 7617), when credentials are set.
-    public var authorization: String? {
-        guard let username else { return nil }
-        let pair = username + ":" + (password ?? "")
-        return "Basic " + Data(pair.utf8).base64EncodedString()
+        guard let username else { return endpoint }
+        return "\(scheme)://\(username)\(password == nil ? "" : ":***")@\(authority)"
     }
 }

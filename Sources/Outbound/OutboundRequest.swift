@@ -1,0 +1,195 @@
+import CCurl
+import Shared
+
+/// One HTTPS request droidgate makes itself (to Factory, to WorkOS), with
+/// everything that is decided per request: the proxy (`network.proxies`,
+/// round-robin per request, `network.noProxy`), the CA bundle
+/// (`network.caFile`), the timeouts. Never set, by design: a cookie engine
+/// (nothing one server sets travels with another request) and redirect
+/// following (a redirect would carry the credential to wherever it points).
+public struct OutboundRequest: Sendable {
+    public var method: String
+    public var url: String
+    public var headers: [(String, String)]
+    public var body: [UInt8]?
+    public var route: OutboundRoutes.Route
+    public var caFile: String?
+    public var connectTimeout: Double
+    /// Give up when no byte moves for this long (a stream may run for hours).
+    public var idleTimeout: Double
+    /// The whole request's limit; nil: none (streams).
+    public var totalTimeout: Double?
+
+    public init(method: String, url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
+                route: OutboundRoutes.Route = .direct, caFile: String? = nil,
+                connectTimeout: Double = 10, idleTimeout: Double, totalTimeout: Double? = nil) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.route = route
+        self.caFile = caFile
+        self.connectTimeout = connectTimeout
+        self.idleTimeout = idleTimeout
+        self.totalTimeout = totalTimeout
+    }
+
+    /// The URL's host, for messages.
+    public var host: String {
+        var rest = Substring(url)
+        if let r = rest.range(of: "://") { rest = rest[r.upperBound...] }
+        return String(rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" })
+    }
+}
+
+/// Receives what libcurl reads for one transfer (on the thread that drives it).
+public protocol CurlReceiver: AnyObject {
+    /// One line of the response head; false refuses the response (the transfer ends).
+    func curlHeaderLine(_ line: UnsafeRawBufferPointer) -> Bool
+    /// Body bytes.
+    func curlBody(_ bytes: UnsafeRawBufferPointer) -> CurlBodyVerdict
+}
+
+public enum CurlBodyVerdict {
+    /// All of it was used.
+    case taken
+    /// None of it was used: libcurl keeps it and pauses the transfer until `resume`.
+    case pause
+    /// Stop the transfer (it ends with a write error).
+    case abort
+}
+
+/// One libcurl easy handle set up for an `OutboundRequest`. Owns what libcurl
+/// only points at (the body, the header list, the error buffer) until it is freed.
+public final class CurlEasy {
+    public let handle: OpaquePointer
+    public let request: OutboundRequest
+    private var headerList: OpaquePointer? = nil
+    private let bodyStorage: UnsafeMutableRawBufferPointer?
+    private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: 256)
+
+    public init(_ request: OutboundRequest) throws(OutboundError) {
+        guard Curl.ready, let h = ccurl_easy_init() else {
+            throw OutboundError(.other, "libcurl could not be initialised (is libcurl4 installed?)")
+        }
+        handle = h
+        self.request = request
+        errorBuffer.initialize(repeating: 0, count: 256)
+        if let body = request.body {
+            let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, body.count), alignment: 1)
+            body.withUnsafeBytes { storage.copyMemory(from: $0) }
+            bodyStorage = storage
+        } else {
+            bodyStorage = nil
+        }
+        configure()
+    }
+
+    deinit {
+        ccurl_easy_cleanup(handle)
+        receiverBox = nil
+        if let headerList { ccurl_slist_free_all(headerList) }
+        bodyStorage?.deallocate()
+        errorBuffer.deallocate()
+    }
+
+    private func set(_ option: Int32, _ value: Int) { _ = ccurl_setopt_long(handle, option, value) }
+    private func set(_ option: Int32, _ value: String) { _ = value.withCString { ccurl_setopt_pointer(handle, option, $0) } }
+
+    private func configure() {
+        let r = request
+        set(CCURLOPT_URL, r.url)
+        set(CCURLOPT_NOSIGNAL, 1)
+        _ = ccurl_setopt_pointer(handle, CCURLOPT_ERRORBUFFER, errorBuffer)
+        set(CCURLOPT_PROTOCOLS_STR, "http,https")
+        set(CCURLOPT_FOLLOWLOCATION, 0)
+        set(CCURLOPT_HTTP_VERSION, Int(CCURL_HTTP_VERSION_2TLS))
+        set(CCURLOPT_PIPEWAIT, 1)
+        set(CCURLOPT_CONNECTTIMEOUT_MS, Int(r.connectTimeout * 1000))
+        // Under 1 byte/s for idleTimeout seconds: the peer went silent.
+        set(CCURLOPT_LOW_SPEED_LIMIT, 1)
+        set(CCURLOPT_LOW_SPEED_TIME, max(1, Int(r.idleTimeout.rounded(.up))))
+        if let total = r.totalTimeout { set(CCURLOPT_TIMEOUT_MS, Int(total * 1000)) }
+        if let ca = r.caFile {
+            set(CCURLOPT_CAINFO, ca)
+            set(CCURLOPT_PROXY_CAINFO, ca)
+        }
+        switch r.route {
+        case .direct:
+            // An empty proxy: none, whatever the environment says.
+            set(CCURLOPT_PROXY, "")
+        case .proxy(let p):
+            set(CCURLOPT_PROXY, p.endpoint)
+            set(CCURLOPT_HTTPPROXYTUNNEL, 1)   // CONNECT, for http:// targets too
+            set(CCURLOPT_SUPPRESS_CONNECT_HEADERS, 1)
+            if let u = p.username { set(CCURLOPT_PROXYUSERNAME, u) }
+            if let pw = p.password { set(CCURLOPT_PROXYPASSWORD, pw) }
+        }
+        switch r.method {
+        case "GET": set(CCURLOPT_HTTPGET, 1)
+        case "POST": set(CCURLOPT_POST, 1)
+        default: set(CCURLOPT_CUSTOMREQUEST, r.method)
+        }
+        if let storage = bodyStorage {
+            _ = ccurl_setopt_pointer(handle, CCURLOPT_POSTFIELDS, storage.baseAddress)
+            _ = ccurl_setopt_offset(handle, CCURLOPT_POSTFIELDSIZE_LARGE, Int64(r.body?.count ?? 0))
+        }
+        var list: OpaquePointer? = nil
+        for (name, value) in r.headers { list = ccurl_slist_append(list, "\(name): \(value)") }
+        // libcurl adds these on its own unless told not to: the request carries what we say.
+        for name in ["Expect", "Accept"] where !r.headers.contains(where: { $0.0.lowercased() == name.lowercased() }) {
+            list = ccurl_slist_append(list, "\(name):")
+        }
+        headerList = list
+        if let list { _ = ccurl_setopt_pointer(handle, CCURLOPT_HTTPHEADER, UnsafeRawPointer(list)) }
+    }
+
+    /// Where the response goes. `receiver` must outlive the transfer (libcurl keeps a plain pointer).
+    public func deliver(to receiver: CurlReceiver) {
+        let box = Unmanaged.passRetained(ReceiverBox(receiver)).toOpaque()
+        receiverBox = box
+        _ = ccurl_setopt_pointer(handle, CCURLOPT_HEADERDATA, box)
+        _ = ccurl_setopt_pointer(handle, CCURLOPT_WRITEDATA, box)
+        _ = ccurl_setopt_data_callback(handle, CCURLOPT_HEADERFUNCTION, curlHeaderTrampoline)
+        _ = ccurl_setopt_data_callback(handle, CCURLOPT_WRITEFUNCTION, curlBodyTrampoline)
+    }
+    private var receiverBox: UnsafeMutableRawPointer? = nil {
+        didSet { if let old = oldValue { Unmanaged<ReceiverBox>.fromOpaque(old).release() } }
+    }
+
+    /// libcurl's detail for the last failure (empty when it gave none).
+    public var errorDetail: String { String(cString: errorBuffer) }
+
+    public var responseCode: Int { Int(ccurl_response_code(handle)) }
+
+    /// The outcome of a finished transfer as an error, or nil when it succeeded.
+    public func failure(code: Int32) -> OutboundError? {
+        guard code != CCURLE_OK else { return nil }
+        return OutboundError.from(code: code, detail: errorDetail, host: request.host, route: request.route, idleTimeout: request.idleTimeout)
+    }
+}
+
+/// What the C callbacks reach through libcurl's user pointer (retained by the
+/// easy handle): the receiver, unowned — whoever owns the transfer keeps it alive.
+final class ReceiverBox {
+    unowned let receiver: CurlReceiver
+    init(_ r: CurlReceiver) { receiver = r }
+}
+
+private let curlHeaderTrampoline: ccurl_data_callback = { data, size, count, user in
+    let n = size * count
+    guard let user, let data else { return 0 }
+    let box = Unmanaged<ReceiverBox>.fromOpaque(user).takeUnretainedValue()
+    return box.receiver.curlHeaderLine(UnsafeRawBufferPointer(start: data, count: n)) ? n : 0
+}
+
+private let curlBodyTrampoline: ccurl_data_callback = { data, size, count, user in
+    let n = size * count
+    guard let user, let data else { return 0 }
+    let box = Unmanaged<ReceiverBox>.fromOpaque(user).takeUnretainedValue()
+    switch box.receiver.curlBody(UnsafeRawBufferPointer(start: data, count: n)) {
+    case .taken: return n
+    case .pause: return Int(CCURL_WRITEFUNC_PAUSE)
+    case .abort: return 0
+    }
+}

@@ -1,0 +1,183 @@
+import CCurl
+import Glibc
+import Outbound
+import Shared
+
+/// A transfer a `CurlLoop` drives: where its end goes.
+protocol CurlTransfer: AnyObject {
+    /// The transfer ended (libcurl's result code); it is no longer in the loop.
+    func curlFinished(code: Int32)
+}
+
+/// libcurl's multi-socket interface on one of edged's event loops (the
+/// design of curl's own `multi-event.c` example, on our epoll): libcurl says
+/// which sockets to watch for what (the socket callback) and when to call
+/// it back (the timer callback, a timerfd here); the loop tells it what
+/// became ready (`curl_multi_socket_action`) and collects finished
+/// transfers. TLS, HTTP/1.1 and HTTP/2, proxies and connection reuse are
+/// libcurl's; the bytes are handed to each transfer's receiver on this thread,
+/// so a Factory response reaches its client without crossing a thread.
+///
+/// libcurl forbids removing a handle from inside its own callbacks: a
+/// transfer cancelled while the loop is in `socket_action` (its client went
+/// away during a write) is removed once that call returns.
+final class CurlLoop: LoopHandler {
+    // unowned(unsafe): never freed while the process runs (see EdgeServer.loops).
+    unowned(unsafe) let loop: EventLoop
+    let multi: OpaquePointer
+    private let timer: TimerFD
+    /// The sockets libcurl asked us to watch.
+    private var watched: [Int32: Watch] = [:]
+    /// Transfers in the multi handle, by the pointer in their CURLOPT_PRIVATE.
+    private var active: [UnsafeMutableRawPointer: (transfer: CurlTransfer, easy: CurlEasy)] = [:]
+    private var driving = false
+    private var cancelledWhileDriving: [CurlTransfer] = []
+
+    /// One socket libcurl watches: its events go back to the multi handle.
+    final class Watch: LoopHandler {
+        unowned(unsafe) let owner: CurlLoop
+        let fd: Int32
+        var events: UInt32 = 0
+        init(owner: CurlLoop, fd: Int32) {
+            self.owner = owner
+            self.fd = fd
+        }
+        func handleEvent(_ mask: UInt32) { owner.socketReady(fd, mask) }
+    }
+
+    init(loop: EventLoop) throws(SystemError) {
+        self.loop = loop
+        guard Curl.ready, let m = ccurl_multi_init() else {
+            throw SystemError("curl_multi_init", errno: ENOMEM, subject: "libcurl (is libcurl4 installed?)")
+        }
+        multi = m
+        timer = try TimerFD.create()
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        _ = ccurl_multi_setopt_socket_callback(m, curlLoopSocketCallback)
+        _ = ccurl_multi_setopt_pointer(m, CCURLMOPT_SOCKETDATA, me)
+        _ = ccurl_multi_setopt_timer_callback(m, curlLoopTimerCallback)
+        _ = ccurl_multi_setopt_pointer(m, CCURLMOPT_TIMERDATA, me)
+        _ = ccurl_multi_setopt_long(m, CCURLMOPT_PIPELINING, Int(CCURLPIPE_MULTIPLEX))
+        try loop.register(timer.fd, events: Epoll.readable, handler: self)
+    }
+
+    var activeTransfers: Int { active.count }
+
+    /// A transfer's identity as libcurl's private pointer (not retained: `active` holds it).
+    private static func key(_ t: CurlTransfer) -> UnsafeMutableRawPointer {
+        UnsafeMutableRawPointer(bitPattern: UInt(bitPattern: ObjectIdentifier(t)))!
+    }
+
+    // MARK: Transfers
+
+    /// Starts `t` on `easy`; its end is reported through `curlFinished`.
+    func add(_ t: CurlTransfer, easy: CurlEasy) {
+        let key = Self.key(t)
+        _ = ccurl_setopt_pointer(easy.handle, CCURLOPT_PRIVATE, key)
+        active[key] = (t, easy)
+        let rc = ccurl_multi_add_handle(multi, easy.handle)
+        if rc != 0 {
+            active[key] = nil
+            t.curlFinished(code: CCURLE_ABORTED_BY_CALLBACK)
+        }
+    }
+
+    /// Stops `t` without reporting its end (its owner gave up on it).
+    func cancel(_ t: CurlTransfer) {
+        let key = Self.key(t)
+        guard let entry = active[key] else { return }
+        if driving {
+            cancelledWhileDriving.append(t)
+            return
+        }
+        active[key] = nil
+        _ = ccurl_multi_remove_handle(multi, entry.easy.handle)
+    }
+
+    /// Lets a paused transfer go on (outside libcurl's callbacks).
+    func unpause(_ t: CurlTransfer) {
+        guard let entry = active[Self.key(t)] else { return }
+        _ = ccurl_easy_pause(entry.easy.handle, CCURLPAUSE_CONT)
+        // Unpausing may have delivered data or finished the transfer; and the
+        // transfer's socket is read again only once libcurl is driven (its
+        // run-now timer may not be re-announced when it was already due).
+        if !driving { action(fd: CCURL_SOCKET_TIMEOUT, events: 0) }
+    }
+
+    // MARK: Events
+
+    /// The timerfd: libcurl's timeout is due.
+    func handleEvent(_ mask: UInt32) {
+        timer.drain()
+        action(fd: CCURL_SOCKET_TIMEOUT, events: 0)
+    }
+
+    fileprivate func socketReady(_ fd: Int32, _ mask: UInt32) {
+        var events: Int32 = 0
+        if mask & (Epoll.readable | Epoll.hangUp | Epoll.peerClosedWriting) != 0 { events |= CCURL_CSELECT_IN }
+        if mask & Epoll.writable != 0 { events |= CCURL_CSELECT_OUT }
+        if mask & Epoll.error != 0 { events |= CCURL_CSELECT_ERR }
+        action(fd: fd, events: events)
+    }
+
+    private func action(fd: Int32, events: Int32) {
+        var running: Int32 = 0
+        driving = true
+        _ = ccurl_multi_socket_action(multi, fd, events, &running)
+        driving = false
+        for t in cancelledWhileDriving { cancel(t) }
+        cancelledWhileDriving.removeAll()
+        reapFinished()
+    }
+
+    private func reapFinished() {
+        var result: Int32 = 0
+        while let easy = ccurl_multi_next_done(multi, &result) {
+            guard let key = ccurl_private(easy), let entry = active.removeValue(forKey: key) else { continue }
+            _ = ccurl_multi_remove_handle(multi, easy)
+            entry.transfer.curlFinished(code: result)
+        }
+    }
+
+    // MARK: libcurl's callbacks
+
+    fileprivate func watch(_ fd: Int32, _ what: Int32) {
+        if what == CCURL_POLL_REMOVE {
+            if watched.removeValue(forKey: fd) != nil { loop.unregister(FileDescriptor(rawValue: fd)) }
+            return
+        }
+        var events: UInt32 = 0
+        if what & CCURL_POLL_IN != 0 { events |= Epoll.readable }
+        if what & CCURL_POLL_OUT != 0 { events |= Epoll.writable }
+        if let w = watched[fd] {
+            guard w.events != events else { return }
+            w.events = events
+            loop.modify(FileDescriptor(rawValue: fd), events: events)
+            return
+        }
+        let w = Watch(owner: self, fd: fd)
+        w.events = events
+        do {
+            try loop.register(FileDescriptor(rawValue: fd), events: events, handler: w)
+            watched[fd] = w
+        } catch {
+            Log.error("edged: cannot watch a Factory connection's socket: \(error)")
+        }
+    }
+
+    fileprivate func setTimer(_ ms: Int) {
+        if ms < 0 { timer.disarm() } else { timer.arm(afterNanoseconds: UInt64(ms) * 1_000_000) }
+    }
+}
+
+private let curlLoopSocketCallback: ccurl_socket_callback = { _, fd, what, user, _ in
+    guard let user else { return 0 }
+    Unmanaged<CurlLoop>.fromOpaque(user).takeUnretainedValue().watch(fd, what)
+    return 0
+}
+
+private let curlLoopTimerCallback: ccurl_timer_callback = { _, ms, user in
+    guard let user else { return 0 }
+    Unmanaged<CurlLoop>.fromOpaque(user).takeUnretainedValue().setTimer(ms)
+    return 0
+}
