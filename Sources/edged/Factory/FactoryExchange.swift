@@ -55,8 +55,9 @@ final class FactoryExchange: CurlTransfer, CurlReceiver {
         }
     }
 
-    /// What a body collected for translation may hold (a non-streamed reply).
-    static let maxCollectedBytes = 64 << 20
+    /// What a body collected for translation may hold (a non-streamed reply:
+    /// a model's whole answer, well under a MiB even at its token limit).
+    static let maxCollectedBytes = 16 << 20
     /// What an error answer's body is kept to (it is summarised for the client).
     static let maxErrorBytes = 1 << 20
 
@@ -86,6 +87,8 @@ final class FactoryExchange: CurlTransfer, CurlReceiver {
     /// Why the response was refused (a bound or a malformed head), once known.
     private var refusal: String? = nil
     private let startedAt = Monotonic.seconds()
+    /// Seconds to Factory's response head, for the client's head sent later.
+    private var upstreamLatency = 0.0
 
     init(request: FactoryRequest, context: EdgeContext, curl: CurlLoop, responder: FactoryResponder) {
         self.request = request
@@ -182,6 +185,8 @@ final class FactoryExchange: CurlTransfer, CurlReceiver {
     // MARK: CurlReceiver (on the loop, inside libcurl's calls)
 
     func curlHeaderLine(_ line: UnsafeRawBufferPointer) -> Bool {
+        // After the final head only trailers come: nothing edged uses.
+        guard !head.complete else { return true }
         do { try head.feed(line) } catch {
             refusal = "Factory (\(host)) sent a response head edged refuses: \(error.message)"
             return false
@@ -191,16 +196,17 @@ final class FactoryExchange: CurlTransfer, CurlReceiver {
     }
 
     private func beginResponse() {
-        guard !began, !cancelled else { return }
+        guard !cancelled else { return }
         let latency = Monotonic.seconds() - startedAt
         switch plan.translation {
         case .none:
             began = true
             responder?.factoryBegin(status: head.status, contentType: head.contentType ?? "application/json", upstreamLatency: latency)
         case .anthropic(true), .responses(true), .google(true):
+            // The client's head waits for the first translated bytes: a stream whose
+            // first event never ends (past the bounds) is then still a clean 502.
             translator = makeTranslator()
-            began = true
-            responder?.factoryBegin(status: 200, contentType: "text/event-stream", upstreamLatency: latency)
+            upstreamLatency = latency
         default:
             break   // non-streamed translation: collect, translate at the end
         }
@@ -226,7 +232,7 @@ final class FactoryExchange: CurlTransfer, CurlReceiver {
             }
             out.removeAll(keepingCapacity: true)
             for e in events { out += translator!.feed(e) }
-            if !out.isEmpty, out.withUnsafeBytes({ responder?.factoryChunk($0) }) == false { paused = true }
+            if !out.isEmpty && !sendTranslated() { paused = true }
         default:
             guard collected.count + bytes.count <= Self.maxCollectedBytes else {
                 refusal = "Factory (\(host)) sent a reply larger than \(Self.maxCollectedBytes >> 20) MiB to translate"
@@ -278,7 +284,7 @@ final class FactoryExchange: CurlTransfer, CurlReceiver {
             out += translator!.finish(complete: complete)
             // A stream that stopped early or reported an error is cut, even if Factory closed cleanly.
             let whole = complete && translator!.finished
-            if !out.isEmpty { _ = out.withUnsafeBytes { responder?.factoryChunk($0) } }
+            if !out.isEmpty || !began { _ = sendTranslated() }
             end(complete: whole)
         case .anthropic(false), .responses(false), .google(false):
             let parsed: JSONValue?
@@ -299,6 +305,17 @@ final class FactoryExchange: CurlTransfer, CurlReceiver {
             responder?.factoryComplete(status: 200, contentType: "application/json", body: chat.serialized(),
                                        upstreamLatency: Monotonic.seconds() - startedAt)
         }
+    }
+
+    /// `out` to the client, its head first if this is the first of it; false: pause.
+    private func sendTranslated() -> Bool {
+        guard !cancelled, let responder else { return false }
+        if !began {
+            began = true
+            responder.factoryBegin(status: 200, contentType: "text/event-stream", upstreamLatency: upstreamLatency)
+        }
+        guard !cancelled, !out.isEmpty else { return true }
+        return out.withUnsafeBytes { responder.factoryChunk($0) }
     }
 
     private func end(complete: Bool) {
