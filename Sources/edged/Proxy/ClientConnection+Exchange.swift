@@ -17,8 +17,7 @@ extension ClientConnection {
 
     /// The route's response is complete. `closeAfter`: it was delimited by a close.
     func responseFinished(closeAfter: Bool) {
-        backendInUse = false
-        factoryExchange = nil
+        activeRoute = nil
         if closeAfter { keepAlive = false }
         finishRequest(reusable: keepAlive)
     }
@@ -41,11 +40,9 @@ extension ClientConnection {
     }
 
     func dropRoutes() {
-        if backendInUse {
-            backendInUse = false
-            backend.abort()
+        if let r = activeRoute {
+            activeRoute = nil
+            r.abort()
         }
-        factoryExchange?.cancel()
-        factoryExchange = nil
     }
 }

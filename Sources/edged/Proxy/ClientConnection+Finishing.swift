@@ -8,7 +8,7 @@ extension ClientConnection {
 
     /// An error answer edged writes itself; the connection closes after it.
     func fail(_ status: Int, type: String, message: String) {
-        backendInUse = false
+        activeRoute = nil
         exchange.status = status
         keepAlive = false
         sink.complete(status: status, contentType: "application/json", body: LocalReply.errorBody(type: type, message: message), close: true)
@@ -62,6 +62,7 @@ extension ClientConnection {
     }
 
     func finishRequest(reusable: Bool) {
+        activeRoute = nil
         requestsServed += 1
         logAccess(note: nil)
         endExchange()

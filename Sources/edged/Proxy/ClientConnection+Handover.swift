@@ -20,7 +20,7 @@ extension ClientConnection {
     /// Gives this idle connection, with anything read but not parsed, to the
     /// new generation; it stays open. Waits for queued response bytes first.
     func handOff(_ sender: HandoverSender) {
-        guard state == .idle, !backendInUse, factoryExchange == nil else { return }
+        guard state == .idle, activeRoute == nil else { return }
         guard !sender.hasFailed else {
             // The new generation takes nothing: stay, and close after the next answer.
             closeMode = true
@@ -60,7 +60,7 @@ extension ClientConnection {
     /// connection leaves the HTTP state machine for an `UpgradeTunnel`, with
     /// whatever either side already sent past the handshake.
     func beginTunnel(head: UnsafeRawBufferPointer, upstream: Socket, fromUpstream: UnsafeRawBufferPointer) {
-        backendInUse = false
+        activeRoute = nil
         responseBegan(status: 101)
         sink.reset(producer: nil)
         _ = sink.beginRelayed(head, headCount: head.count, addClose: false)

@@ -9,8 +9,8 @@ extension ClientConnection {
     /// Called by the loop's tick: phase deadlines and held backend retries.
     func tick(now: UInt64) {
         if state == .forwarding {
-            if backendInUse { backend.tick(now: now) }
-            return   // the Factory route and /v1/models time out on their own
+            activeRoute?.tick(now: now)
+            return
         }
         if state == .idle && inBuf.isEmpty && outBuf.isEmpty && (inBuf.capacity > 0 || outBuf.capacity > 0) {
             // Idle at a tick: an idle keep-alive connection holds no buffer. One

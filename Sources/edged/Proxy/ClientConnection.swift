@@ -54,9 +54,8 @@ final class ClientConnection: LoopHandler {
     /// The routes' shared way to the client, and the backend route (made on first use).
     private(set) lazy var sink = ResponseSink(connection: self)
     lazy var backend = BackendForward(connection: self, server: server, context: context)
-    var backendInUse = false
-    /// The request in flight on the Factory route, if any.
-    var factoryExchange: FactoryExchange? = nil
+    /// The route answering the current request, while it is out.
+    var activeRoute: (any RequestRoute)? = nil
 
     /// Deadline for the current phase (header read, body read, idle, upstream), monotonic ns.
     var deadline: UInt64 = 0
@@ -421,7 +420,7 @@ final class ClientConnection: LoopHandler {
         }
         state = .forwarding   // reads stop here; the interest stays (see handleEvent) to spare an epoll_ctl
         exchange.beginForwarding(now: loop.now)
-        backendInUse = true
+        activeRoute = backend
         sink.reset(producer: nil)
         backend.start(buf, head, plan, backendKey: backendKey)
     }
@@ -429,7 +428,7 @@ final class ClientConnection: LoopHandler {
     /// The Factory route: the client is not read until the exchange answers.
     func beginFactory(_ exchange: FactoryExchange) {
         self.exchange.route = .factory
-        factoryExchange = exchange
+        activeRoute = exchange
         state = .forwarding
         self.exchange.beginForwarding(now: loop.now)
         deadline = UInt64.max

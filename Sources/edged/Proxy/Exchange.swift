@@ -2,13 +2,14 @@ import Shared
 
 /// Where a request was answered.
 enum Route: Int, Sendable, CaseIterable {
-    case local, backend, factory
+    case local, backend, factory, models
 
     var name: String {
         switch self {
         case .local: "local"
         case .backend: "backend"
         case .factory: "factory"
+        case .models: "models"
         }
     }
 }
