@@ -162,7 +162,7 @@ final class AuthdTests: XCTestCase {
         try h.startAuthd(env: ["DROID_REFRESH_KEY": "kill-seed"])
         XCTAssertTrue(eventually { (try? h.call("token.get")) != nil })
         var lockouts = 0
-        let rounds = 200
+        let rounds = TestScale.rounds(200, quick: 20)
         for round in 0..<rounds {
             // Ask for a refresh without waiting, then kill authd at a random point inside it.
             let c = try IPCClient(path: h.socket, role: "test")

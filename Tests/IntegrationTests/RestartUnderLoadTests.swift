@@ -9,7 +9,7 @@ import XCTest
 /// counted apart (and a cut stream must end, never hang: the client's
 /// timeout would count it as failed outside the kill window).
 final class RestartUnderLoadTests: XCTestCase {
-    static let repetitions = Int(ProcessInfo.processInfo.environment["RESTART_REPETITIONS"] ?? "") ?? 10
+    static let repetitions = Int(ProcessInfo.processInfo.environment["RESTART_REPETITIONS"] ?? "") ?? TestScale.rounds(10, quick: 2)
 
     /// supervisord's Supervisor.resetAfterHealthy, plus a margin.
     static let healthyPeriod = 10.5

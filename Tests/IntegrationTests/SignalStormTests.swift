@@ -8,7 +8,7 @@ import XCTest
 /// sources with SIG_IGN lost a SIGTERM that reached a thread before they
 /// existed: authd was still running 5 s later.)
 final class SignalStormTests: XCTestCase {
-    static let runsPerDaemon = 100
+    static let runsPerDaemon = TestScale.rounds(100, quick: 10)
     static let parallel = 4
 
     /// "From exec": the moment the daemon's main has blocked the signals

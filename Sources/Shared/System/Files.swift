@@ -48,8 +48,9 @@ public enum Files {
         let base = Environment.get("TMPDIR").flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "/tmp"
         var template = Array((base + "/" + prefix + "-XXXXXX").utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        guard made != nil else { throw SystemError("mkdtemp", errno: Glibc.errno, subject: base) }
-        return String(cString: template)
+        guard let made else { throw SystemError("mkdtemp", errno: Glibc.errno, subject: base) }
+        // mkdtemp filled the template in place and returned it.
+        return String(cString: made)
     }
 
     /// Reads a whole file, refusing files larger than `maxBytes`.

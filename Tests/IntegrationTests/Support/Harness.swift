@@ -165,3 +165,14 @@ func eventually(timeout: Double = 10, _ condition: () throws -> Bool) rethrows -
     }
     return try condition()
 }
+
+/// The quick mode for a developer at work (`DROIDGATE_QUICK=1 swift test`):
+/// the long loops — restarts under load, signal storms, kills during a
+/// refresh — run a few rounds instead of all of them. Every test still runs;
+/// CI (`suites/run`) never sets it, so it runs every round.
+enum TestScale {
+    static let quick = ProcessInfo.processInfo.environment["DROIDGATE_QUICK"] == "1"
+
+    /// `full` rounds, or `quick` in the quick mode.
+    static func rounds(_ full: Int, quick: Int) -> Int { Self.quick ? quick : full }
+}
