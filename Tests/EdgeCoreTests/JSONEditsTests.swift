@@ -5,6 +5,24 @@ import XCTest
 final class JSONEditsTests: XCTestCase {
     func edit(_ json: String, _ body: (UnsafeRawBufferPointer, inout Splice) -> Void) -> String { spliced(json, body) }
 
+    /// Overlapping edits (or one past the body) are a rule's bug: `apply`
+    /// says so, and edged answers that one request 500. It used to trap, which
+    /// took down every connection of edged for one bad request (#28).
+    func testConflictingEditsThrowInsteadOfTrapping() {
+        let body = Array(#"{"a":1,"b":2}"#.utf8)
+        var overlapping = Splice()
+        overlapping.replace(ByteRange(1, 6), with: Array("x".utf8))
+        overlapping.delete(ByteRange(4, 8))
+        var past = Splice()
+        past.insert(Array("y".utf8), at: body.count + 1)
+        for splice in [overlapping, past] {
+            XCTAssertThrowsError(try body.withUnsafeBytes { (b) throws(Splice.Conflict) in try splice.apply(to: b) })
+        }
+        var fine = Splice()
+        fine.replace(ByteRange(5, 6), with: Array("9".utf8))
+        XCTAssertEqual(try body.withUnsafeBytes { (b) throws(Splice.Conflict) in try fine.apply(to: b) }, Array(#"{"a":9,"b":2}"#.utf8))
+    }
+
     func testMembers() {
         XCTAssertEqual(edit(#"{ "a" :1 ,"b":2}"#) { JSONEdits.setMember($0, objectAt: 0, "a", Array("9".utf8), into: &$1) }, #"{ "a" :9 ,"b":2}"#)
         XCTAssertEqual(edit(#"{ }"#) { JSONEdits.setMember($0, objectAt: 0, "a", Array("1".utf8), into: &$1) }, #"{"a":1 }"#)

@@ -6,6 +6,6 @@ func spliced(_ body: String, _ edit: (UnsafeRawBufferPointer, inout Splice) -> V
     return bytes.withUnsafeBytes { b in
         var splice = Splice()
         edit(b, &splice)
-        return String(decoding: splice.isEmpty ? Array(b) : splice.apply(to: b), as: UTF8.self)
+        return String(decoding: splice.isEmpty ? Array(b) : try! splice.apply(to: b), as: UTF8.self)
     }
 }

@@ -32,14 +32,25 @@ public struct Splice: Sendable {
         }.map(\.element)
     }
 
-    /// The edited body. Edits must not overlap.
-    public func apply(to body: UnsafeRawBufferPointer) -> [UInt8] {
+    /// Two edits that overlap, or one outside the body: a bug in the rules that
+    /// made them, never in the request. The request gets a 500 and the log names
+    /// the rules; the process — every other connection — goes on.
+    public struct Conflict: Error, Sendable, CustomStringConvertible {
+        public let edit: ByteRange
+        /// Where the previous edit ended (or the body's length, for an edit past it).
+        public let boundary: Int
+        public var description: String { "an edit of bytes \(edit.start)..<\(edit.end) overlaps the previous one or the body's end (\(boundary))" }
+    }
+
+    /// The edited body; throws when edits overlap or leave the body.
+    public func apply(to body: UnsafeRawBufferPointer) throws(Conflict) -> [UInt8] {
         let ordered = sortedEdits
         var out: [UInt8] = []
         out.reserveCapacity(body.count + ordered.reduce(0) { $0 + $1.replacement.count })
         var at = 0
         for e in ordered {
-            precondition(e.range.start >= at, "overlapping splice edits")
+            guard e.range.start >= at else { throw Conflict(edit: e.range, boundary: at) }
+            guard e.range.end <= body.count, e.range.start <= e.range.end else { throw Conflict(edit: e.range, boundary: body.count) }
             out.append(contentsOf: UnsafeRawBufferPointer(rebasing: body[at..<e.range.start]))
             out.append(contentsOf: e.replacement)
             at = e.range.end

@@ -26,6 +26,9 @@ public enum RequestRewriter {
         public var scan: RoutingScan? = nil
         /// The body edits, in the original body's coordinates (for checks).
         public var splice = Splice()
+        /// The rules' edits could not be applied (a bug in a rule): the request
+        /// must not be forwarded; this says which edit and which rules.
+        public var conflict: String? = nil
 
         public init() {}
 
@@ -108,7 +111,11 @@ public enum RequestRewriter {
             plan.notes.append("rewrite thinking_display: display \(settings.thinkingDisplay) for \(plan.model(in: body) ?? "?")")
         }
 
-        if !splice.isEmpty { plan.body = splice.apply(to: body) }
+        if !splice.isEmpty {
+            do { plan.body = try splice.apply(to: body) } catch {
+                plan.conflict = "\(error) (rules: \(plan.applied.map(\.rawValue).joined(separator: ", ")))"
+            }
+        }
         plan.splice = splice
         return plan
     }

@@ -88,7 +88,9 @@ enum DroidSettings {
                 JSONEdits.appendMember(body, objectAt: open, Array(text.utf8), separator: Array((",\n" + indent).utf8),
                                        emptyReplacement: Array(("{\n" + indent + text + "\n}").utf8), into: &splice)
             }
-            return splice.isEmpty ? Array(body) : splice.apply(to: body)
+            do { return splice.isEmpty ? Array(body) : try splice.apply(to: body) } catch {
+                throw Refused(description: "droidgate's own edit of it failed (\(error)); it was left as it was")
+            }
         }
     }
 

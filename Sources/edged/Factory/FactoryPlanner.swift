@@ -108,7 +108,11 @@ enum FactoryPlanner {
                     ReasoningSplices.chat(b, level: level, into: &splice)
                 }
             }
-            body = splice.isEmpty ? r.body : r.body.withUnsafeBytes { splice.apply(to: $0) }
+            do { body = splice.isEmpty ? r.body : try r.body.withUnsafeBytes { (b) throws(Splice.Conflict) in try splice.apply(to: b) } } catch {
+                Log.error("edged: the Factory splices for \(r.model.id) made conflicting edits: \(error); answered 500")
+                return .failure(Failure(status: 500, type: "internal_error",
+                                        message: "edged could not prepare this request for Factory (\(error)); it was not sent"))
+            }
             switch change {
             case .add(let b): betas.append(b)
             case .remove(let b): betas.removeAll { $0.lowercased() == b }

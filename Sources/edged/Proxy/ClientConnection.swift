@@ -413,6 +413,11 @@ final class ClientConnection: LoopHandler {
     private func forwardToBackend() {
         let buf = inBuf.readable
         exchange.route = .backend
+        if let conflict = plan.rewrite.conflict {
+            // A rule's bug, not the client's: this request only, never the process.
+            Log.error("edged: the rewrite rules made conflicting edits: \(conflict); answered 500, nothing forwarded")
+            return fail(500, type: "internal_error", message: "edged could not apply its rewrite rules to this request (\(conflict)); it was not forwarded")
+        }
         for rule in plan.rewrite.applied { server.metrics.rewriteApplied(rule.rawValue) }
         for note in plan.rewrite.notes { Log.info("edged: \(note)") }
         if Log.enabled(.debug) && buf.equals(head.method, "POST"), let line = withOriginalBody({ ReasoningLog.line($0) }) {
