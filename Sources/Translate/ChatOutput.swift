@@ -54,6 +54,15 @@ struct ChatReply {
 /// The client-side half shared by every stream translator: the role chunk first, content
 /// chunks, one finish chunk, exactly one `[DONE]`, and nothing after a failure.
 struct ChatStreamCore: Sendable {
+    /// Events whose data was not JSON (a `[DONE]` aside): skipped, and counted so
+    /// the caller can say so (`ChatStreamTranslator.skippedEvents`).
+    var skippedEvents = 0
+
+    /// Counts `event` as skipped unless it is the `[DONE]` terminator some streams send.
+    mutating func skip(_ event: SSEEvent) {
+        if event.data != "[DONE]" { skippedEvents += 1 }
+    }
+
     let ctx: TranslationContext
     private(set) var roleSent = false
     private(set) var finishSent = false

@@ -16,6 +16,8 @@ public protocol ChatStreamTranslator: Sendable {
     /// emitted and nothing will follow (no `[DONE]`); the caller should not present the
     /// response as complete.
     var failed: Bool { get }
+    /// Events the native stream sent whose data was not JSON (skipped; `[DONE]` is not counted).
+    var skippedEvents: Int { get }
     /// `data: [DONE]` has been emitted: the client got a complete stream.
     var finished: Bool { get }
 }

@@ -90,8 +90,14 @@ public struct ResponsesToChatStream: ChatStreamTranslator {
 
     public var finished: Bool { core.doneSent }
 
+    public var skippedEvents: Int { core.skippedEvents }
+
     public mutating func feed(_ event: SSEEvent) -> [UInt8] {
-        guard !core.closed, let json = event.json else { return [] }
+        guard !core.closed else { return [] }
+        guard let json = event.json else {
+            core.skip(event)
+            return []
+        }
         var out: [UInt8] = []
         switch json["type"]?.stringValue ?? event.event {
         case "response.created", "response.in_progress":

@@ -129,6 +129,16 @@ final class AnthropicResponseTests: XCTestCase {
 
         """
 
+    /// An event whose data is not JSON is skipped — and counted, so edged can say so (#28);
+    /// a `[DONE]` some streams end with is not counted.
+    func testNonJSONEventsAreSkippedAndCounted() {
+        var translator = AnthropicToChatStream(context())
+        _ = translator.feed(SSEEvent(event: "message_start", data: "<html>gateway error</html>"))
+        _ = translator.feed(SSEEvent(event: nil, data: "[DONE]"))
+        _ = translator.feed(SSEEvent(event: "ping", data: "not json either"))
+        XCTAssertEqual(translator.skippedEvents, 2)
+    }
+
     func testToolStream() {
         var translator = AnthropicToChatStream(context())
         let output = translate(&translator, Self.toolStream)

@@ -45,6 +45,21 @@ final class SSEParserTests: XCTestCase {
         return events + parser.finish()
     }
 
+    /// A line or an event without end stops the parser at its bound (#27): it
+    /// says which, and holds no more than the bound.
+    func testALineOrAnEventPastItsBoundIsAnOverflow() {
+        var lines = SSEParser(maxLineBytes: 16, maxEventBytes: 1024)
+        XCTAssertEqual(lines.feed(Array("data: 0123456789abcdefXYZ".utf8)), [])
+        XCTAssertEqual(lines.overflow, "an event-stream line longer than 16 bytes")
+        XCTAssertEqual(lines.feed(Array("\n\n".utf8)), [], "nothing after an overflow")
+        var events = SSEParser(maxLineBytes: 64, maxEventBytes: 32)
+        _ = events.feed(Array(String(repeating: "data: 0123456789\n", count: 5).utf8))
+        XCTAssertEqual(events.overflow, "an event larger than 32 bytes")
+        var fine = SSEParser(maxLineBytes: 64, maxEventBytes: 64)
+        XCTAssertEqual(fine.feed(Array("data: {}\n\n".utf8)), [SSEEvent(data: "{}")])
+        XCTAssertNil(fine.overflow)
+    }
+
     func testWholeBuffer() {
         XCTAssertEqual(parseAll(Array(Self.stream.utf8), splits: []), Self.expected)
     }

@@ -284,6 +284,9 @@ final class FactoryExchange: CurlTransfer, CurlReceiver {
             out += translator!.finish(complete: complete)
             // A stream that stopped early or reported an error is cut, even if Factory closed cleanly.
             let whole = complete && translator!.finished
+            if translator!.skippedEvents > 0 {
+                Log.warning("edged: Factory (\(host)) sent \(translator!.skippedEvents) event(s) whose data is not JSON in a \(request.model.id) stream; skipped")
+            }
             if !out.isEmpty || !began { _ = sendTranslated() }
             end(complete: whole)
         case .anthropic(false), .responses(false), .google(false):
