@@ -64,10 +64,11 @@ enum CredentialsState: Equatable, Sendable {
     case status(AuthStatus)
     case expired
 
-    var wire: String {
+    /// As the IPC schema names it.
+    var reported: CredentialsReport.State {
         switch self {
-        case .status(let s): s.rawValue
-        case .expired: "expired"
+        case .status(let s): CredentialsReport.State(rawValue: s.rawValue) ?? .degraded
+        case .expired: .expired
         }
     }
 }
@@ -145,7 +146,7 @@ enum RefreshVerdict: Equatable, Sendable {
 }
 
 extension Refresher {
-    enum Tier: String, Sendable { case apiKey = "api-key", refreshToken = "refresh-token", passthrough }
+    typealias Tier = CredentialsReport.Tier
 
     struct State: Sendable {
         var apiKey: String?

@@ -46,7 +46,7 @@ final class DeviceLogins: Sendable {
                 throw .remote(code: IPCError.Code.failed, message: "logged in, but cannot store the tokens: \(error)")
             }
             Log.info("authd: device login completed; tokens stored")
-            return ["status": .string(LoginPollStatus.ok.rawValue), "report": .object(refresher.report)]
+            return ["status": .string(LoginPollStatus.ok.rawValue), "report": .object(refresher.report.members(.standalone))]
         case .expired:
             pending.withLock { $0[id] = nil }
             throw .remote(code: .expired, message: "the login code expired: run `droidgate login` again")

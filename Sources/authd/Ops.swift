@@ -10,7 +10,7 @@ enum AuthOps {
         [
             Op(.status, .admin) { _ in
                 var s = host.baseStatus(state: "running", waitingFor: refresher.waitingFor)
-                for (k, v) in refresher.report.entries { s[k == "state" ? "credentials" : k] = v }
+                for (k, v) in refresher.report.members(.status).entries { s[k] = v }
                 return IPCReply(result: .object(s))
             },
             Op(.tokenGet, .edge) { _ throws(IPCError) in
@@ -52,14 +52,14 @@ enum AuthOps {
                     throw .remote(code: .failed, message: "cannot store the imported token: \(error)")
                 }
                 Log.info("authd: imported a refresh token (\(t.source))")
-                return IPCReply(result: .object(refresher.report))
+                return IPCReply(result: .object(refresher.report.members(.standalone)))
             },
             Op(.logout, .admin) { _ throws(IPCError) in
                 do { try refresher.logout() } catch {
                     throw .remote(code: .failed, message: "cannot remove the stored tokens: \(error)")
                 }
                 Log.info("authd: logged out; stored tokens removed")
-                return IPCReply(result: .object(refresher.report))
+                return IPCReply(result: .object(refresher.report.members(.standalone)))
             },
         ]
     }

@@ -68,21 +68,19 @@ final class Refresher: Sendable {
 
     var tier: Tier { state.value.tier }
 
-    /// What `status` reports.
-    var report: JSONObject {
+    /// What `status`, `login.poll`, `import` and `logout` report.
+    var report: CredentialsReport {
         let s = state.value
-        var o: JSONObject = ["tier": .string(s.tier.rawValue), "state": .string(s.credentialsState(now: WallClock.now()).wire)]
-        switch s.tier {
-        case .apiKey, .passthrough: break
-        case .refreshToken:
-            o["expiresAt"] = s.tokens?.accessExpiresAt.map { .string(WallClock.iso8601($0, milliseconds: false)) } ?? .null
-            o["lastRefresh"] = s.tokens?.lastRefresh.map { .string(WallClock.iso8601($0, milliseconds: false)) } ?? .null
-            o["nextRefresh"] = s.nextRefreshAt.map { .string(WallClock.iso8601($0, milliseconds: false)) } ?? .null
-            o["source"] = .string(s.tokens?.source ?? "?")
-            o["unsaved"] = .bool(s.unsaved)
+        var r = CredentialsReport(tier: s.tier, state: s.credentialsState(now: WallClock.now()).reported)
+        if s.tier == .refreshToken {
+            r.expiresAt = s.tokens?.accessExpiresAt.map { WallClock.iso8601($0, milliseconds: false) }
+            r.lastRefresh = s.tokens?.lastRefresh.map { WallClock.iso8601($0, milliseconds: false) }
+            r.nextRefresh = s.nextRefreshAt.map { WallClock.iso8601($0, milliseconds: false) }
+            r.source = s.tokens?.source
+            r.unsaved = s.unsaved
         }
-        o["lastError"] = s.lastError.map { .string($0) } ?? .null
-        return o
+        r.lastError = s.lastError
+        return r
     }
 
     var waitingFor: String? { state.value.waitingFor(now: WallClock.now()) }

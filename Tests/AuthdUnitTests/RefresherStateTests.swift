@@ -151,7 +151,7 @@ final class RefresherStateTests: XCTestCase {
 
         let none = state(nil, status: .noCredentials)
         XCTAssertEqual(none.tier, .passthrough)
-        XCTAssertEqual(none.credentialsState(now: now).wire, "no_credentials")
+        XCTAssertEqual(none.credentialsState(now: now).reported, .noCredentials)
         XCTAssertTrue(none.waitingFor(now: now)?.hasPrefix("credentials:") == true)
         XCTAssertEqual(code(none.credential(now: now)), .noCredentials)
 
@@ -167,7 +167,7 @@ final class RefresherStateTests: XCTestCase {
         var s = state(tokens(expiresIn: -1), status: .degraded)
         s.lastError = "WorkOS 503"
         XCTAssertEqual(s.credentialsState(now: now), .expired)
-        XCTAssertEqual(s.credentialsState(now: now).wire, "expired")
+        XCTAssertEqual(s.credentialsState(now: now).reported, .expired)
         XCTAssertEqual(s.waitingFor(now: now), "a successful refresh (the access token expired; WorkOS 503)")
         XCTAssertEqual(code(s.credential(now: now)), .expired)
         s.status = .refreshing

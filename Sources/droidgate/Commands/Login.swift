@@ -68,8 +68,9 @@ enum LoginCommand {
     }
 
     static func report(_ r: JSONValue) -> Never {
-        let expiry = r["expiresAt"]?.stringValue.map { ", access token valid until \($0)" } ?? ""
-        printOut("Logged in: tier \(r["tier"]?.stringValue ?? "?"), state \(r["state"]?.stringValue ?? "?")\(expiry).")
+        let report = CredentialsReport(r, .standalone)
+        let expiry = report?.expiresAt.map { ", access token valid until \($0)" } ?? ""
+        printOut("Logged in: tier \(report?.tier.rawValue ?? "?"), state \(report?.state.rawValue ?? "?")\(expiry).")
         exitProcess(0)
     }
 
@@ -77,7 +78,7 @@ enum LoginCommand {
         let o = CommandOptions.parse(args, command: "logout", help: help)
         let config = o.loadConfig(command: "logout")
         let r = o.call(.authd, config, command: "logout", op: .logout)
-        printOut("Logged out: stored tokens removed (tier now \(r["tier"]?.stringValue ?? "?")).")
+        printOut("Logged out: stored tokens removed (tier now \(CredentialsReport(r, .standalone)?.tier.rawValue ?? "?")).")
         exitProcess(0)
     }
 

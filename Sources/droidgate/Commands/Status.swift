@@ -51,10 +51,12 @@ enum StatusCommand {
         if let up = s["uptimeSeconds"]?.intValue { parts.append("up \(duration(up))") }
         switch daemon {
         case .authd:
-            if let t = s["tier"]?.stringValue { parts.append("tier \(t)") }
-            if let st = s["credentials"]?.stringValue { parts.append("credentials \(st)") }
-            if let e = s["expiresAt"]?.stringValue { parts.append("token until \(e)") }
-            if let l = s["lastRefresh"]?.stringValue { parts.append("refreshed \(l)") }
+            if let r = CredentialsReport(s, .status) {
+                parts.append("tier \(r.tier.rawValue)")
+                parts.append("credentials \(r.state.rawValue)")
+                if let e = r.expiresAt { parts.append("token until \(e)") }
+                if let l = r.lastRefresh { parts.append("refreshed \(l)") }
+            }
         case .supervisord:
             if let b = s["backend"]?["state"]?.stringValue { parts.append("backend \(b)" + squatter(s["backend"])) }
         case .edged:

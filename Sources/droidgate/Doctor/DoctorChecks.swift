@@ -161,27 +161,28 @@ struct Doctor {
     func credentials(_ config: Config, _ s: JSONValue?) -> DoctorCheck {
         let name = "factory credentials"
         guard let s else { return .fail(name, "unknown: authd does not answer", fix: "see authd above") }
-        let tier = s["tier"]?.stringValue ?? "?"
-        let state = s["credentials"]?.stringValue ?? "?"
-        var detail = "tier \(tier), \(state)"
-        if let e = s["expiresAt"]?.stringValue { detail += ", access token until \(e)" }
-        if let l = s["lastRefresh"]?.stringValue { detail += ", last refresh \(l)" }
+        guard let r = CredentialsReport(s, .status) else {
+            return .fail(name, "authd's status carries no credentials report this droidgate knows", fix: "run the same droidgate version as authd")
+        }
+        var detail = "tier \(r.tier.rawValue), \(r.state.rawValue)"
+        if let e = r.expiresAt { detail += ", access token until \(e)" }
+        if let l = r.lastRefresh { detail += ", last refresh \(l)" }
         let factoryModels = config.models.filter { $0.upstream == .factory }.map(\.id)
-        switch (tier, state) {
-        case ("api-key", _):
+        switch (r.tier, r.state) {
+        case (.apiKey, _):
             return .pass(name, "tier api-key (FACTORY_API_KEY)")
-        case ("passthrough", _):
+        case (.passthrough, _):
             if factoryModels.isEmpty {
                 return .pass(name, "none stored (no Factory model is configured; clients' own Factory keys pass through)")
             }
             return .fail(name, "none stored: requests for \(factoryModels.joined(separator: ", ")) carry only the clients' own keys",
                          fix: "droidgate login (or FACTORY_API_KEY in authd's environment)")
-        case (_, "relogin_required"):
+        case (_, .reloginRequired):
             return .fail(name, detail + ": WorkOS refused the refresh token", fix: "droidgate login")
-        case (_, "ok"), (_, "fresh"), (_, "refreshing"):
+        case (_, .ok), (_, .refreshing):
             return .pass(name, detail)
-        default:
-            if let e = s["lastError"]?.stringValue { detail += "; last error: \(e)" }
+        case (_, .starting), (_, .degraded), (_, .noCredentials), (_, .expired):
+            if let e = r.lastError { detail += "; last error: \(e)" }
             return .fail(name, detail, fix: "authd retries by itself; if it stays, check that this host reaches \(config.auth.workosBaseURL) (see the journal), or droidgate login")
         }
     }
