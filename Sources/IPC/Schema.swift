@@ -103,7 +103,7 @@ extension IPCError.Code {
 
 /// The role a client names in its hello.
 public enum IPCRole {
-    /// The operator's CLI (see `UnknownOp`).
+    /// The operator's CLI (see `PeerSurprise`).
     public static let cli = "cli"
     public static let edged = "edged"
 }

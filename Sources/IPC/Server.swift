@@ -167,22 +167,25 @@ public final class IPCServer: Sendable {
                            reason: "a request needs an integer \"id\" and a string \"op\"")
         }
         guard let op = ops[OpName(rawValue: opName)] else {
-            if UnknownOp.isFatal(peerClass: peerClass, hello: hello) {
+            if PeerSurprise.isFatal(peerClass: peerClass, hello: hello) {
                 return .hangUp(id: id, code: IPCError.Code.unknownOp, reason: "\(name) has no op \"\(Self.clip(opName))\"")
             }
             return .reply(Outgoing(message: Messages.error(id: id, code: IPCError.Code.unknownOp,
                                                            message: "\(name) has no op \"\(Self.clip(opName))\" (it has: \(opNames.joined(separator: ", ")))")))
         }
+        let fatal = PeerSurprise.isFatal(peerClass: peerClass, hello: hello)
         guard op.access.allows(peerClass) else {
-            Log.warning("\(name) IPC: refused op \(opName) to uid \(peer.uid) (\(op.access.words))")
-            return .reply(Outgoing(message: Messages.error(id: id, code: IPCError.Code.forbidden,
-                                                           message: "op \"\(opName)\" is for \(op.access.words)")))
+            Log.warning("\(name) IPC: refused op \(opName) to uid \(peer.uid) (\(op.access.words))\(fatal ? "; connection closed" : "")")
+            let message = "op \"\(opName)\" is for \(op.access.words)"
+            if fatal { return .hangUp(id: id, code: IPCError.Code.forbidden, reason: message) }
+            return .reply(Outgoing(message: Messages.error(id: id, code: IPCError.Code.forbidden, message: message)))
         }
         let args: JSONObject
         switch m["args"] {
         case nil, .null?: args = JSONObject()
         case .object(let o)?: args = o
         default:
+            if fatal { return .hangUp(id: id, code: IPCError.Code.badRequest, reason: "\"args\" must be an object") }
             return .reply(Outgoing(message: Messages.error(id: id, code: IPCError.Code.badRequest, message: "\"args\" must be an object")))
         }
         let request = OpRequest(id: id, op: op.name, args: args, peer: peer, peerClass: peerClass, hello: hello, connection: connection)

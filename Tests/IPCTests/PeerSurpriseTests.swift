@@ -84,6 +84,31 @@ extension ServerTests {
         assertHungUp(f, code: IPCError.Code.unknownOp, "unknown op from a non-admin")
     }
 
+    /// An op the peer may not call, or `args` that are not an object: as fatal as
+    /// an unknown op for every peer but the admin CLI (#28), which still gets
+    /// the answer and keeps its connection.
+    func testAForbiddenOpOrMalformedArgsCloseTheConnectionOfAnyPeerButTheAdminCLI() throws {
+        let me = Users.currentUID
+        _ = try startServer(policy: PeerPolicy(edgeUIDs: [me], adminUIDs: []))
+        let edge = try helloedPeer(role: "edged")
+        defer { edge.close() }
+        try edge.send(Messages.request(id: 5, op: "admin.only", args: [:]))
+        assertHungUp(edge, code: IPCError.Code.forbidden, "a forbidden op from a non-admin")
+        let bad = try helloedPeer(role: "edged")
+        defer { bad.close() }
+        try bad.send(["id": 6, "op": "echo", "args": "not an object"])
+        assertHungUp(bad, code: IPCError.Code.badRequest, "args that are not an object")
+        server?.stop()
+
+        _ = try startServer()   // the standard policy: this uid is an admin
+        let cli = try helloedPeer(role: "cli")
+        defer { cli.close() }
+        try cli.send(["id": 7, "op": "echo", "args": 3])
+        XCTAssertEqual(try cli.receive(timeout: 5).message["error"]?["code"], .string(IPCError.Code.badRequest.rawValue))
+        try cli.send(Messages.request(id: 8, op: "echo", args: ["still": true]))
+        XCTAssertEqual(try cli.receive(timeout: 5).message["result"]?["still"], true, "the admin CLI keeps its connection")
+    }
+
     /// An edged that subscribes to an op its peer lacks (an older daemon) is
     /// hung up on at every connect: it must back off, not reconnect in a loop.
     func testReconnectingClientBacksOffWhenThePeerHangsUpAtOnce() throws {

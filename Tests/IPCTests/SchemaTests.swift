@@ -31,7 +31,7 @@ final class SchemaTests: XCTestCase {
                        ["id": 2, "error": ["code": "relogin_required", "message": "m"]])
         XCTAssertEqual(IPCError.remote(code: .expired, message: "gone").description, "gone [expired]")
         XCTAssertEqual([LoginPollStatus.pending, .slowDown, .ok].map(\.rawValue), ["pending", "slow_down", "ok"])
-        XCTAssertEqual(IPCRole.cli, UnknownOp.lenientRole)
+        XCTAssertEqual(IPCRole.cli, PeerSurprise.lenientRole)
         XCTAssertEqual(BackendPhase.allCases.map(\.rawValue), ["missing", "starting", "ready", "unhealthy", "backoff", "stopped", "port-taken"])
     }
 

@@ -1609,7 +1609,7 @@ for sock in ("authd.sock", "supervisord.sock", "edged.sock"):
     ipc_case(sock, "hello with a 1 MiB role", [frame({"hello": "droidgate-ipc", "version": 1,
                                                     "role": "r" * ((1 << 20) - 100)})])
     ipc_case(sock, "hello without a role", [frame({"hello": "droidgate-ipc", "version": 1})])
-    ipc_case(sock, "hello, then args that are not an object (error reply, stays open)",
+    ipc_case(sock, "hello, then args that are not an object (error reply, then the close)",
              [frame(HELLO), frame({"id": 7, "op": "status", "args": [1, 2]})], kind="error_reply")
     ipc_case(sock, "hello and a status request, 1 byte at a time (control)",
              [frame(HELLO), frame({"id": 7, "op": "status", "args": {}})], kind="ok", byte_delay=0.002)

@@ -1,10 +1,12 @@
-/// What the server does with a request for an op it does not have.
+/// What the server does with a request no well-behaved peer of its class
+/// sends: an op the server does not have, an op the peer may not call, or
+/// `args` that are not an object.
 ///
-/// From edged (and any peer that is not an admin) it is fatal for the
+/// From edged (and any peer that is not an admin) each is fatal for the
 /// connection, like OpenSSH's monitor treats any message its unprivileged
 /// child should not send: edged faces the network, and an edged that sends
 /// what no edged build sends has been subverted or is broken; answering
-/// would let it probe the op table at leisure. Today no edged build sends an
+/// would let it probe the op table and its permissions at leisure. Today no edged build sends an
 /// op authd or supervisord lacks — edged calls `token.get`, `token.refresh`,
 /// `token.subscribe` and `backend.subscribe`, each in authd or supervisord
 /// before any edged called it — and no client code looks at the
@@ -25,10 +27,10 @@
 /// ever makes things stricter — a peer that is not an admin gets no reply
 /// whatever it says, and edged (which says "edged") gets the fatal path even
 /// in dev mode, where it runs as the operator's uid and so counts as admin.
-enum UnknownOp {
+enum PeerSurprise {
     static let lenientRole = IPCRole.cli
 
-    /// true: close the connection; false: reply with `unknown_op` and go on.
+    /// true: close the connection; false: reply with the error and go on.
     static func isFatal(peerClass: PeerClass, hello: Hello) -> Bool {
         !(peerClass.contains(.admin) && hello.role == lenientRole)
     }
