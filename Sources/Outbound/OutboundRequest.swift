@@ -87,7 +87,9 @@ public final class CurlEasy {
 
     deinit {
         ccurl_easy_cleanup(handle)
-        receiverBox = nil
+        // Not `receiverBox = nil`: property observers do not run in a deinit, and
+        // the box (with the receiver it names) would leak, once per request.
+        if let box = receiverBox { Unmanaged<ReceiverBox>.fromOpaque(box).release() }
         if let headerList { ccurl_slist_free_all(headerList) }
         bodyStorage?.deallocate()
         errorBuffer.deallocate()

@@ -7,6 +7,8 @@ public struct UpstreamResponseHead: Sendable {
     public private(set) var status = 0
     public private(set) var contentType: String? = nil
     public private(set) var location: String? = nil
+    /// The body's length when the answer said (`Content-Length`, digits only).
+    public private(set) var contentLength: Int? = nil
     /// The final head is complete (its blank line arrived).
     public private(set) var complete = false
     private var bytes = 0
@@ -43,6 +45,7 @@ public struct UpstreamResponseHead: Sendable {
             status = code
             contentType = nil
             location = nil
+            contentLength = nil
             complete = false
             return
         }
@@ -53,6 +56,16 @@ public struct UpstreamResponseHead: Sendable {
         while ve > vs && (text[ve - 1] == 0x20 || text[ve - 1] == 0x09) { ve -= 1 }
         let value = UnsafeRawBufferPointer(rebasing: text[vs..<ve])
         let name = UnsafeRawBufferPointer(rebasing: text[0..<colon])
+        if Self.same(name, "content-length") {
+            var n = 0
+            guard !value.isEmpty, value.count <= 15 else { throw .malformed("Content-Length") }
+            for b in value {
+                guard b >= 0x30 && b <= 0x39 else { throw .malformed("Content-Length") }
+                n = n * 10 + Int(b - 0x30)
+            }
+            contentLength = n
+            return
+        }
         let isContentType = Self.same(name, "content-type"), isLocation = Self.same(name, "location")
         guard isContentType || isLocation else { return }
         for b in value where (b < 0x20 && b != 0x09) || b == 0x7f {

@@ -10,7 +10,8 @@ protocol FactoryResponder: AnyObject {
     /// A complete response with a known body.
     func factoryComplete(status: Int, contentType: String, body: [UInt8], upstreamLatency: Double?)
     /// The start of a streamed response (chunked to the client).
-    func factoryBegin(status: Int, contentType: String, upstreamLatency: Double)
+    /// `contentLength`: the body's length when Factory said (a pass-through reply), else nil (chunked).
+    func factoryBegin(status: Int, contentType: String, contentLength: Int?, upstreamLatency: Double)
     /// Body bytes; false: the client is slow, the exchange is paused (`ResponseProducer`).
     func factoryChunk(_ bytes: UnsafeRawBufferPointer) -> Bool
     /// `complete` false: the upstream failed mid-stream; the client must see the response cut off.
@@ -201,7 +202,8 @@ final class FactoryExchange: CurlTransfer, CurlReceiver {
         switch plan.translation {
         case .none:
             began = true
-            responder?.factoryBegin(status: head.status, contentType: head.contentType ?? "application/json", upstreamLatency: latency)
+            responder?.factoryBegin(status: head.status, contentType: head.contentType ?? "application/json",
+                                    contentLength: head.contentLength, upstreamLatency: latency)
         case .anthropic(true), .responses(true), .google(true):
             // The client's head waits for the first translated bytes: a stream whose
             // first event never ends (past the bounds) is then still a clean 502.
@@ -315,7 +317,7 @@ final class FactoryExchange: CurlTransfer, CurlReceiver {
         guard !cancelled, let responder else { return false }
         if !began {
             began = true
-            responder.factoryBegin(status: 200, contentType: "text/event-stream", upstreamLatency: upstreamLatency)
+            responder.factoryBegin(status: 200, contentType: "text/event-stream", contentLength: nil, upstreamLatency: upstreamLatency)
         }
         guard !cancelled, !out.isEmpty else { return true }
         return out.withUnsafeBytes { responder.factoryChunk($0) }

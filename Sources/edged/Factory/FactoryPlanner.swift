@@ -124,8 +124,8 @@ enum FactoryPlanner {
             ("content-type", "application/json"),
             ("x-factory-client", "cli"),
             ("x-api-provider", r.model.provider),
-            ("x-session-id", r.header("x-session-id") ?? UUID().uuidString.lowercased()),
-            ("x-assistant-message-id", r.header("x-assistant-message-id") ?? UUID().uuidString.lowercased()),
+            ("x-session-id", r.header("x-session-id") ?? Random.uuid()),
+            ("x-assistant-message-id", r.header("x-assistant-message-id") ?? Random.uuid()),
             ("user-agent", r.userAgent),
             // Streams must arrive as they are produced, never compressed in blocks.
             ("accept-encoding", "identity"),

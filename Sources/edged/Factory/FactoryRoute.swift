@@ -40,9 +40,10 @@ extension ClientConnection: FactoryResponder {
         responseFinished(closeAfter: clientIsHTTP10)
     }
 
-    func factoryBegin(status: Int, contentType: String, upstreamLatency: Double) {
+    func factoryBegin(status: Int, contentType: String, contentLength: Int?, upstreamLatency: Double) {
         responseBegan(status: status, upstreamLatency: upstreamLatency)
-        sink.begin(status: status, contentType: contentType, clientIsHTTP10: clientIsHTTP10, closeAfter: closesAfterResponse)
+        sink.begin(status: status, contentType: contentType, clientIsHTTP10: clientIsHTTP10, closeAfter: closesAfterResponse,
+                   contentLength: contentLength)
     }
 
     func factoryChunk(_ bytes: UnsafeRawBufferPointer) -> Bool {

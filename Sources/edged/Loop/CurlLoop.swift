@@ -32,6 +32,11 @@ final class CurlLoop: LoopHandler {
     private var active: [UnsafeMutableRawPointer: (transfer: CurlTransfer, easy: CurlEasy)] = [:]
     private var driving = false
     private var cancelledWhileDriving: [CurlTransfer] = []
+    /// libcurl asked to be called back at once (a 0 ms timeout, as after every
+    /// new transfer): done when the current call into it returns, without a
+    /// timerfd round trip (a syscall to arm, an epoll wake-up, one to disarm).
+    private var dueNow = false
+    private var timerArmed = false
 
     /// One socket libcurl watches: its events go back to the multi handle.
     final class Watch: LoopHandler {
@@ -79,7 +84,9 @@ final class CurlLoop: LoopHandler {
         if rc != 0 {
             active[key] = nil
             t.curlFinished(code: CCURLE_ABORTED_BY_CALLBACK)
+            return
         }
+        if !driving { runDue() }
     }
 
     /// Stops `t` without reporting its end (its owner gave up on it).
@@ -92,6 +99,7 @@ final class CurlLoop: LoopHandler {
         }
         active[key] = nil
         _ = ccurl_multi_remove_handle(multi, entry.easy.handle)
+        runDue()
     }
 
     /// Lets a paused transfer go on (outside libcurl's callbacks).
@@ -101,7 +109,7 @@ final class CurlLoop: LoopHandler {
         // Unpausing may have delivered data or finished the transfer; and the
         // transfer's socket is read again only once libcurl is driven (its
         // run-now timer may not be re-announced when it was already due).
-        if !driving { action(fd: CCURL_SOCKET_TIMEOUT, events: 0) }
+        if !driving { drive(fd: CCURL_SOCKET_TIMEOUT, events: 0) }
     }
 
     // MARK: Events
@@ -109,7 +117,23 @@ final class CurlLoop: LoopHandler {
     /// The timerfd: libcurl's timeout is due.
     func handleEvent(_ mask: UInt32) {
         timer.drain()
-        action(fd: CCURL_SOCKET_TIMEOUT, events: 0)
+        timerArmed = false
+        drive(fd: CCURL_SOCKET_TIMEOUT, events: 0)
+    }
+
+    /// Calls libcurl back for a 0 ms timeout it asked for, as often as it asks
+    /// (never from inside one of its calls).
+    private func runDue() {
+        while dueNow && !driving {
+            dueNow = false
+            action(fd: CCURL_SOCKET_TIMEOUT, events: 0)
+        }
+    }
+
+    /// One call into libcurl for an event, then whatever it asked to run at once.
+    private func drive(fd: Int32, events: Int32) {
+        action(fd: fd, events: events)
+        runDue()
     }
 
     fileprivate func socketReady(_ fd: Int32, _ mask: UInt32) {
@@ -117,7 +141,7 @@ final class CurlLoop: LoopHandler {
         if mask & (Epoll.readable | Epoll.hangUp | Epoll.peerClosedWriting) != 0 { events |= CCURL_CSELECT_IN }
         if mask & Epoll.writable != 0 { events |= CCURL_CSELECT_OUT }
         if mask & Epoll.error != 0 { events |= CCURL_CSELECT_ERR }
-        action(fd: fd, events: events)
+        drive(fd: fd, events: events)
     }
 
     private func action(fd: Int32, events: Int32) {
@@ -166,7 +190,21 @@ final class CurlLoop: LoopHandler {
     }
 
     fileprivate func setTimer(_ ms: Int) {
-        if ms < 0 { timer.disarm() } else { timer.arm(afterNanoseconds: UInt64(ms) * 1_000_000) }
+        if ms == 0 {
+            // Called from inside add_handle or socket_action: run once that returns.
+            dueNow = true
+            return
+        }
+        dueNow = false
+        if ms < 0 {
+            if timerArmed {
+                timer.disarm()
+                timerArmed = false
+            }
+        } else {
+            timer.arm(afterNanoseconds: UInt64(ms) * 1_000_000)
+            timerArmed = true
+        }
     }
 }
 

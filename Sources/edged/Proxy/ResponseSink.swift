@@ -46,6 +46,9 @@ final class ResponseSink {
     private var producer: ResponseProducer?
     private var paused = false
     private var scratch: [UInt8] = []
+    /// Our own head for a streamed body, not written yet: it goes out with the
+    /// first body bytes (or the end), in one write rather than two.
+    private var pendingHead: [UInt8] = []
 
     init(connection: ClientConnection) { self.connection = connection }
 
@@ -54,6 +57,7 @@ final class ResponseSink {
         self.producer = producer
         paused = false
         framing = .relayed
+        pendingHead.removeAll(keepingCapacity: true)
     }
 
     // MARK: begin
@@ -97,16 +101,24 @@ final class ResponseSink {
         return String(decoding: lines, as: UTF8.self)
     }
 
-    /// Our own head for a streamed body.
-    func begin(status: Int, contentType: String, clientIsHTTP10: Bool, closeAfter: Bool) {
-        framing = clientIsHTTP10 ? .untilClose : .chunked
-        scratch.removeAll(keepingCapacity: true)
-        append("HTTP/1.1 \(status) \(LocalReply.reason(status))\r\nContent-Type: \(contentType)\r\nCache-Control: no-cache\r\n" + corsLines)
-        switch framing {
-        case .chunked: append("Transfer-Encoding: chunked\r\n" + (closeAfter ? "Connection: close\r\n" : "") + "\r\n")
-        default: append("Connection: close\r\n\r\n")
+    /// Our own head for a streamed body: chunked (HTTP/1.1), close-delimited
+    /// (HTTP/1.0), or — when the producer knows the body's length — with that
+    /// `Content-Length` and the bytes as they come. It is written with the
+    /// first body bytes or the end, whichever comes first.
+    func begin(status: Int, contentType: String, clientIsHTTP10: Bool, closeAfter: Bool, contentLength: Int? = nil) {
+        pendingHead.removeAll(keepingCapacity: true)
+        pendingHead.append(contentsOf: "HTTP/1.1 \(status) \(LocalReply.reason(status))\r\nContent-Type: \(contentType)\r\nCache-Control: no-cache\r\n".utf8)
+        pendingHead.append(contentsOf: corsLines.utf8)
+        if let contentLength, !clientIsHTTP10 {
+            framing = .relayed
+            pendingHead.append(contentsOf: "Content-Length: \(contentLength)\r\n\(closeAfter ? "Connection: close\r\n" : "")\r\n".utf8)
+            return
         }
-        scratch.withUnsafeBytes { write($0) }
+        framing = clientIsHTTP10 ? .untilClose : .chunked
+        switch framing {
+        case .chunked: pendingHead.append(contentsOf: "Transfer-Encoding: chunked\r\n\(closeAfter ? "Connection: close\r\n" : "")\r\n".utf8)
+        default: pendingHead.append(contentsOf: "Connection: close\r\n\r\n".utf8)
+        }
     }
 
     /// A whole response with a known body, in one write.
@@ -124,16 +136,29 @@ final class ResponseSink {
     func body(_ bytes: UnsafeRawBufferPointer) -> Bool {
         let c = connection
         guard bytes.count > 0 else { return true }
-        switch framing {
-        case .relayed, .untilClose:
+        if pendingHead.isEmpty, framing != .chunked {
+            // The relayed backend route (and later bytes of our own unchunked bodies): as they are.
             write(bytes)
-        case .chunked:
-            scratch.removeAll(keepingCapacity: true)
+            guard c.state != .closed else { return false }
+            return checkPressure(c)
+        }
+        // One write: the pending head, the chunk's size line, the bytes, its CRLF
+        // (copied together when small; a large chunk goes on in its own writes).
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: pendingHead)
+        pendingHead.removeAll(keepingCapacity: true)
+        if case .chunked = framing {
             appendHex(bytes.count)
             scratch.append(0x0d); scratch.append(0x0a)
+        }
+        if bytes.count <= Self.headCarriesBody {
+            scratch.append(contentsOf: bytes)
+            if case .chunked = framing { scratch.append(0x0d); scratch.append(0x0a) }
             scratch.withUnsafeBytes { write($0) }
+        } else {
+            if !scratch.isEmpty { scratch.withUnsafeBytes { write($0) } }
             write(bytes)
-            write(crlf)
+            if case .chunked = framing { write(crlf) }
         }
         guard c.state != .closed else { return false }
         return checkPressure(c)
@@ -149,9 +174,14 @@ final class ResponseSink {
     func end(complete: Bool) -> Bool {
         producer = nil
         paused = false
+        // A head still pending (no body at all) goes now, with the terminator.
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: pendingHead)
+        pendingHead.removeAll(keepingCapacity: true)
+        if case .chunked = framing, complete { scratch.append(contentsOf: terminator) }
+        if !scratch.isEmpty { scratch.withUnsafeBytes { write($0) } }
         switch framing {
         case .chunked:
-            if complete { terminator.withUnsafeBytes { write($0) } }
             return complete
         case .untilClose:
             return false
