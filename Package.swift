@@ -52,6 +52,7 @@ let package = Package(
         .testTarget(name: "IPCTests", dependencies: ["IPC", "Shared"], swiftSettings: strict),
         .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore", "Shared"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "TranslateTests", dependencies: ["Translate", "Shared"], swiftSettings: strict),
+        .testTarget(name: "OutboundTests", dependencies: ["Outbound", "Shared"], swiftSettings: strict),
         .testTarget(name: "SupervisordTests", dependencies: ["supervisord", "Shared"], swiftSettings: strict),
         .testTarget(name: "EdgedTests", dependencies: ["edged", "EdgeCore", "Translate", "Shared"], swiftSettings: strict),
         .testTarget(name: "AuthdUnitTests", dependencies: ["authd", "IPC", "Shared"], swiftSettings: strict),

@@ -227,7 +227,11 @@ final class FactoryTests: XCTestCase {
         XCTAssertEqual(up.headers["anthropic-beta"], "a-beta")
         XCTAssertNil(up.headers["x-custom"], "no other client header is forwarded")
         let arraySystem = #"{"model":"claude-f","system":[{"type":"text","text":"mine","cache_control":{"type":"ephemeral"}}],"max_tokens":64,"messages":[{"role":"user","content":"hi"}]}"#
-        XCTAssertEqual(try s.post("/v1/messages", arraySystem).status, 200)
+        let passed = try s.post("/v1/messages", arraySystem)
+        XCTAssertEqual(passed.status, 200)
+        // Factory's reply had a length: the client gets it with that length, not re-chunked.
+        XCTAssertEqual(passed.header("Content-Length").flatMap(Int.init), passed.body.count)
+        XCTAssertNil(passed.header("Transfer-Encoding"))
         up = try s.last()
         XCTAssertEqual(up.body, #"{"model":"claude-opus-4-6","system":[{"type":"text","text":"You are Droid."},{"type":"text","text":"mine","cache_control":{"type":"ephemeral"}}],"max_tokens":64,"messages":[{"role":"user","content":"hi"}]}"#)
         // The wrong endpoint for a model's type.
