@@ -12,6 +12,7 @@ typedef struct {
 extern int curl_global_init(long flags);
 extern void *curl_easy_init(void);
 extern void curl_easy_cleanup(void *);
+extern void curl_easy_reset(void *);
 extern int curl_easy_perform(void *);
 extern int curl_easy_pause(void *, int);
 extern const char *curl_easy_strerror(int);
@@ -35,6 +36,7 @@ int ccurl_global_init(void) { return curl_global_init(CURL_GLOBAL_SSL); }
 
 ccurl_easy *ccurl_easy_init(void) { return curl_easy_init(); }
 void ccurl_easy_cleanup(ccurl_easy *e) { curl_easy_cleanup(e); }
+void ccurl_easy_reset(ccurl_easy *e) { curl_easy_reset(e); }
 int ccurl_easy_perform(ccurl_easy *e) { return curl_easy_perform(e); }
 int ccurl_easy_pause(ccurl_easy *e, int bitmask) { return curl_easy_pause(e, bitmask); }
 const char *ccurl_easy_strerror(int code) { return curl_easy_strerror(code); }

@@ -63,9 +63,9 @@ public enum CurlBodyVerdict {
 /// only points at (the body, the header list, the error buffer) until it is freed.
 public final class CurlEasy {
     public let handle: OpaquePointer
-    public let request: OutboundRequest
+    public private(set) var request: OutboundRequest
     private var headerList: OpaquePointer? = nil
-    private let bodyStorage: UnsafeMutableRawBufferPointer?
+    private var bodyStorage: UnsafeMutableRawBufferPointer?
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: 256)
 
     public init(_ request: OutboundRequest) throws(OutboundError) {
@@ -75,13 +75,21 @@ public final class CurlEasy {
         handle = h
         self.request = request
         errorBuffer.initialize(repeating: 0, count: 256)
-        if let body = request.body {
-            let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, body.count), alignment: 1)
-            body.withUnsafeBytes { storage.copyMemory(from: $0) }
-            bodyStorage = storage
-        } else {
-            bodyStorage = nil
-        }
+        bodyStorage = nil
+        configure()
+    }
+
+    /// The same handle for another request (libcurl keeps its buffers; the
+    /// connections are the multi handle's): every option is set anew.
+    public func reuse(for request: OutboundRequest) {
+        ccurl_easy_reset(handle)
+        if let headerList { ccurl_slist_free_all(headerList) }
+        headerList = nil
+        bodyStorage?.deallocate()
+        bodyStorage = nil
+        receiverBox = nil
+        errorBuffer[0] = 0
+        self.request = request
         configure()
     }
 
@@ -100,6 +108,11 @@ public final class CurlEasy {
 
     private func configure() {
         let r = request
+        if let body = r.body {
+            let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, body.count), alignment: 1)
+            body.withUnsafeBytes { storage.copyMemory(from: $0) }
+            bodyStorage = storage
+        }
         set(CCURLOPT_URL, r.url)
         set(CCURLOPT_NOSIGNAL, 1)
         _ = ccurl_setopt_pointer(handle, CCURLOPT_ERRORBUFFER, errorBuffer)

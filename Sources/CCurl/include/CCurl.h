@@ -97,6 +97,8 @@ int ccurl_global_init(void);
 
 ccurl_easy *ccurl_easy_init(void);
 void ccurl_easy_cleanup(ccurl_easy *easy);
+// Back to default options, keeping the handle's buffers and caches.
+void ccurl_easy_reset(ccurl_easy *easy);
 int ccurl_easy_perform(ccurl_easy *easy);
 int ccurl_easy_pause(ccurl_easy *easy, int bitmask);
 const char *ccurl_easy_strerror(int code);

@@ -69,8 +69,6 @@ final class FactoryExchange: CurlTransfer, CurlReceiver {
     /// Weak: the connection owns this exchange; once it is gone, nothing is delivered.
     private weak var responder: FactoryResponder?
     private var plan: Plan!
-    /// The request as libcurl sends it (a new one for the retry after a 401).
-    private var easy: CurlEasy? = nil
     private var head = UpstreamResponseHead()
     private var errorBody: [UInt8] = []
     private var collected: [UInt8] = []
@@ -155,10 +153,9 @@ final class FactoryExchange: CurlTransfer, CurlReceiver {
                                                 headers: plan.headers + [("authorization", authorization)], body: plan.body,
                                                 connectTimeout: min(10, timeout), idleTimeout: timeout)
         let easy: CurlEasy
-        do { easy = try CurlEasy(outbound) } catch {
+        do { easy = try curl.easy(for: outbound) } catch {
             return fail(502, "bad_gateway", "Factory could not be called: \(error.message)")
         }
-        self.easy = easy
         reset()
         easy.deliver(to: self)
         inFlight = true
@@ -247,7 +244,7 @@ final class FactoryExchange: CurlTransfer, CurlReceiver {
 
     // MARK: The end (on the loop)
 
-    func curlFinished(code: Int32) {
+    func curlFinished(failure: OutboundError?) {
         inFlight = false
         if cancelled { return }
         let status = head.status
@@ -262,7 +259,6 @@ final class FactoryExchange: CurlTransfer, CurlReceiver {
             Log.warning("edged: \(refusal)")
             return began ? end(complete: false) : fail(502, "bad_gateway", refusal)
         }
-        let failure = easy?.failure(code: code)
         if let failure, !began {
             Log.warning("edged: Factory: \(failure.message)")
             return fail(502, "bad_gateway", "Factory: \(failure.message)")

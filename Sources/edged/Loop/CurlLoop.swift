@@ -5,8 +5,9 @@ import Shared
 
 /// A transfer a `CurlLoop` drives: where its end goes.
 protocol CurlTransfer: AnyObject {
-    /// The transfer ended (libcurl's result code); it is no longer in the loop.
-    func curlFinished(code: Int32)
+    /// The transfer ended, `failure` saying why when it did not complete; it is
+    /// no longer in the loop (and its handle may already serve another).
+    func curlFinished(failure: OutboundError?)
 }
 
 /// libcurl's multi-socket interface on one of edged's event loops (the
@@ -37,6 +38,22 @@ final class CurlLoop: LoopHandler {
     /// timerfd round trip (a syscall to arm, an epoll wake-up, one to disarm).
     private var dueNow = false
     private var timerArmed = false
+    /// Handles of finished transfers, for the next ones (`easy(for:)`).
+    private var spare: [CurlEasy] = []
+    static let maxSpare = 64
+
+    /// A handle for `request`: a spare one set up anew, or a new one.
+    func easy(for request: OutboundRequest) throws(OutboundError) -> CurlEasy {
+        if let e = spare.popLast() {
+            e.reuse(for: request)
+            return e
+        }
+        return try CurlEasy(request)
+    }
+
+    private func recycle(_ easy: CurlEasy) {
+        if spare.count < Self.maxSpare { spare.append(easy) }
+    }
 
     /// One socket libcurl watches: its events go back to the multi handle.
     final class Watch: LoopHandler {
@@ -83,7 +100,7 @@ final class CurlLoop: LoopHandler {
         let rc = ccurl_multi_add_handle(multi, easy.handle)
         if rc != 0 {
             active[key] = nil
-            t.curlFinished(code: CCURLE_ABORTED_BY_CALLBACK)
+            t.curlFinished(failure: easy.failure(code: CCURLE_ABORTED_BY_CALLBACK))
             return
         }
         if !driving { runDue() }
@@ -99,6 +116,7 @@ final class CurlLoop: LoopHandler {
         }
         active[key] = nil
         _ = ccurl_multi_remove_handle(multi, entry.easy.handle)
+        recycle(entry.easy)
         runDue()
     }
 
@@ -159,7 +177,9 @@ final class CurlLoop: LoopHandler {
         while let easy = ccurl_multi_next_done(multi, &result) {
             guard let key = ccurl_private(easy), let entry = active.removeValue(forKey: key) else { continue }
             _ = ccurl_multi_remove_handle(multi, easy)
-            entry.transfer.curlFinished(code: result)
+            let failure = entry.easy.failure(code: result)
+            recycle(entry.easy)
+            entry.transfer.curlFinished(failure: failure)
         }
     }
 
