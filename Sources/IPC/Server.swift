@@ -175,9 +175,10 @@ public final class IPCServer: Sendable {
         }
         let fatal = PeerSurprise.isFatal(peerClass: peerClass, hello: hello)
         guard op.access.allows(peerClass) else {
-            Log.warning("\(name) IPC: refused op \(opName) to uid \(peer.uid) (\(op.access.words))\(fatal ? "; connection closed" : "")")
             let message = "op \"\(opName)\" is for \(op.access.words)"
+            // Fatal: the hang-up's own line says it (one line per event).
             if fatal { return .hangUp(id: id, code: IPCError.Code.forbidden, reason: message) }
+            Log.warning("\(name) IPC: refused op \(opName) to uid \(peer.uid) (\(op.access.words))")
             return .reply(Outgoing(message: Messages.error(id: id, code: IPCError.Code.forbidden, message: message)))
         }
         let args: JSONObject
