@@ -500,6 +500,30 @@ http {{
     return path, d
 
 
+def static_nginx_head(d, user, nofile):
+    """The start of a static nginx's config, up to and within `http {`: one worker, no access
+    log, its temp paths in `d`, keep-alive without a request limit. The caller adds the rest."""
+    return f"""
+{user}
+worker_processes 1;
+daemon off;
+pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+worker_rlimit_nofile {nofile};
+events {{ worker_connections {min(nofile - 64, 65536)}; }}
+http {{
+    access_log off;
+    server_tokens off;
+    client_body_temp_path {d}/client_body;
+    proxy_temp_path {d}/proxy;
+    fastcgi_temp_path {d}/fastcgi;
+    uwsgi_temp_path {d}/uwsgi;
+    scgi_temp_path {d}/scgi;
+    keepalive_timeout 75s;
+    keepalive_requests 1000000000;
+"""
+
+
 def static_backend_conf(tmp, port, reply_path, nofile, name="static-backend"):
     """The wrk phase's backend (BENCH_BACKEND=static): one nginx worker that answers
     POST /v1/chat/completions with the fixed reply in reply_path, on a kept-alive connection.
@@ -523,24 +547,7 @@ def static_backend_conf(tmp, port, reply_path, nofile, name="static-backend"):
         small = f"return 200 '{text}';"
     else:  # the static file, through the same 405 → error_page turn (the body is discarded on the way)
         small = "alias " + reply_path + "; error_page 405 =200 /_reply;"
-    conf = f"""
-{user}
-worker_processes 1;
-daemon off;
-pid {d}/nginx.pid;
-error_log {d}/error.log warn;
-worker_rlimit_nofile {nofile};
-events {{ worker_connections {min(nofile - 64, 65536)}; }}
-http {{
-    access_log off;
-    server_tokens off;
-    client_body_temp_path {d}/client_body;
-    proxy_temp_path {d}/proxy;
-    fastcgi_temp_path {d}/fastcgi;
-    uwsgi_temp_path {d}/uwsgi;
-    scgi_temp_path {d}/scgi;
-    keepalive_timeout 75s;
-    keepalive_requests 1000000000;
+    conf = static_nginx_head(d, user, nofile) + f"""\
     map $content_length $read_body_first {{ default 0; "~^[0-9]{{5,}}$" 1; }}
     server {{
         listen {LOOPBACK}:{port} backlog=4096;

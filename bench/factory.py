@@ -119,24 +119,7 @@ def standin_conf(tmp, port, answers, nofile, name="factory-standin"):
         "/v1/messages": answers["anthropic"],         # the backend route
     }
     locs = "\n".join(f"        location = {path} {{ {ret(body)} }}" for path, body in locations.items())
-    conf = f"""
-{user}
-worker_processes 1;
-daemon off;
-pid {d}/nginx.pid;
-error_log {d}/error.log warn;
-worker_rlimit_nofile {nofile};
-events {{ worker_connections {min(nofile - 64, 65536)}; }}
-http {{
-    access_log off;
-    server_tokens off;
-    client_body_temp_path {d}/client_body;
-    proxy_temp_path {d}/proxy;
-    fastcgi_temp_path {d}/fastcgi;
-    uwsgi_temp_path {d}/uwsgi;
-    scgi_temp_path {d}/scgi;
-    keepalive_timeout 75s;
-    keepalive_requests 1000000000;
+    conf = B.static_nginx_head(d, user, nofile) + f"""\
     server {{
         listen {LOOPBACK}:{port} backlog=4096;
         client_max_body_size 64m;
