@@ -12,13 +12,14 @@ its reason; a listed difference that no longer shows up fails too (the list must
 import http.server
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
 import time
 import urllib.error
 import urllib.request
+
+from suitekit import free_port
 
 BIN, CPA, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 KEY = "fidelity-key"
@@ -53,12 +54,6 @@ KNOWN = {
 
 
 USAGE = {"input_tokens": 3, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0, "output_tokens": 1}
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Anthropic(http.server.ThreadingHTTPServer):

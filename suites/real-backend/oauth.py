@@ -36,15 +36,14 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import ssl
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
+
+from suitekit import Stack, case, check, free_port, results, wait
 
 PART = "oauth"
 REDACT = "redact-thinking-2026-02-12"
@@ -104,50 +103,10 @@ if len(sys.argv) < 2 or sys.argv[1] != "--inside":
 BIN, CPA, WORK = sys.argv[2], sys.argv[3], os.path.join(sys.argv[4], "oauth")
 os.makedirs(WORK, mode=0o700, exist_ok=True)
 
-results = []
-
-
-def case(name):
-    def wrap(fn):
-        start = time.monotonic()
-        try:
-            fn()
-            results.append((name, True, ""))
-            print(f"  ok    {name} ({time.monotonic() - start:.1f} s)", flush=True)
-        except Exception as e:  # a failed check or anything unexpected
-            results.append((name, False, str(e)))
-            print(f"  FAIL  {name}: {e}", flush=True)
-        return fn
-    return wrap
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
 
 
 def fact(label, value):
     print(f"    {label}: {value if isinstance(value, str) else json.dumps(value)}", flush=True)
-
-
-def wait(cond, timeout, what):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = cond()
-            if last:
-                return last
-        except Exception as e:
-            last = e
-        time.sleep(0.1)
-    raise AssertionError(f"{what} (waited {timeout} s; last: {str(last)[:300]})")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def run(*cmd):
@@ -377,6 +336,8 @@ threading.Thread(target=anthropic.serve_forever, daemon=True).start()
 
 listen_port, backend_port = free_port(), free_port()
 config_path = os.path.join(WORK, "droidgate.json")
+stack = Stack(BIN, config_path, WORK, listen_port)
+droidgate, status, http, up_text, stop_stack = stack.droidgate, stack.status, stack.http, stack.up_text, stack.stop
 AUTH_DIR = os.path.join(WORK, ".droidgate", "state", "backend", "auth")   # BackendFiles.authDir under `up`
 ACCESS_TOKEN = "sk-ant-oat01-droidgate-oauth-suite-not-a-real-token"     # isClaudeOAuthToken: contains "sk-ant-oat"
 ACCOUNT_UUID = "5f0c2a34-8d4e-4b8a-9a53-2a5c1e0b7d11"
@@ -412,27 +373,6 @@ def write_account():
         json.dump(acct, f)
     os.chmod(tmp, 0o600)
     os.rename(tmp, path)   # the auth dir is watched for Create/Rename of *.json (sdk/auth/filestore.go)
-
-
-def droidgate(*args, timeout=60):
-    p = subprocess.run([f"{BIN}/droidgate", *args, "--config", config_path], cwd=WORK,
-                       capture_output=True, text=True, timeout=timeout)
-    return p.returncode, p.stdout + p.stderr
-
-
-def status():
-    return json.loads(droidgate("status", "--json")[1])
-
-
-def http(method, path, body=None, headers=None, timeout=30):
-    data = json.dumps(body).encode() if body is not None else None
-    h = {"Content-Type": "application/json", **(headers or {})}
-    req = urllib.request.Request(f"http://127.0.0.1:{listen_port}{path}", data=data, method=method, headers=h)
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, dict(r.headers), r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
 
 
 def messages(body, headers=None):
@@ -495,24 +435,7 @@ def reload_edged(thinking_display):
 
 
 write_config()
-up_log = open(os.path.join(WORK, "up.log"), "w+")
-up = subprocess.Popen([f"{BIN}/droidgate", "up", "--config", config_path], cwd=WORK,
-                      stdout=up_log, stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def up_text():
-    up_log.flush()
-    with open(up_log.name, errors="replace") as f:
-        return f.read()
-
-
-def stop_stack():
-    if up.poll() is None:
-        up.send_signal(signal.SIGTERM)
-        try:
-            up.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(up.pid, signal.SIGKILL)
+stack.start()
 
 
 print(f"{PART}: {CPA}, Anthropic's stand-in on https://api.anthropic.com (127.0.0.1:443 in a private namespace; "
@@ -694,7 +617,7 @@ try:
     def _():
         pid = status()["supervisord"]["backend"]["pid"]
         stop_stack()
-        check(up.returncode == 0, f"droidgate up exited {up.returncode}")
+        check(stack.up.returncode == 0, f"droidgate up exited {stack.up.returncode}")
         wait(lambda: gone(pid), 40, f"backend pid {pid} gone")
 finally:
     stop_stack()

@@ -12,60 +12,17 @@ answers like Anthropic's Messages API, plain or streamed.
 import http.server
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 
+from suitekit import Stack, case, check, free_port, results, wait
 from websocket_client import WebSocket
 
 BIN, CPA, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 MODEL = "claude-sonnet-4-5-20250929"   # in v7.2.140's embedded catalog for Claude API keys
 
-results = []
-
-
-def case(name):
-    def wrap(fn):
-        start = time.monotonic()
-        try:
-            fn()
-            results.append((name, True, ""))
-            print(f"  ok    {name} ({time.monotonic() - start:.1f} s)", flush=True)
-        except Exception as e:  # a failed check or anything unexpected
-            results.append((name, False, str(e)))
-            print(f"  FAIL  {name}: {e}", flush=True)
-        return fn
-    return wrap
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait(cond, timeout, what):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = cond()
-            if last:
-                return last
-        except Exception as e:
-            last = e
-        time.sleep(0.1)
-    raise AssertionError(f"{what} (waited {timeout} s; last: {str(last)[:300]})")
 
 
 # --------------------------------------------------------------------------- the provider stand-in
@@ -174,6 +131,8 @@ provider = Provider()
 threading.Thread(target=provider.serve_forever, daemon=True).start()
 listen_port, backend_port = free_port(), free_port()
 config_path = os.path.join(WORK, "droidgate.json")
+stack = Stack(BIN, config_path, WORK, listen_port)
+droidgate, status, http, up_text, stop_stack = stack.droidgate, stack.status, stack.http, stack.up_text, stack.stop
 
 
 def write_config(extra, factory_models=False):
@@ -196,28 +155,6 @@ def gemini_key(key):
     return {"gemini-api-key": [{"api-key": key, "base-url": f"http://127.0.0.1:{provider.server_address[1]}"}]}
 
 
-def droidgate(*args, timeout=60):
-    p = subprocess.run([f"{BIN}/droidgate", *args, "--config", config_path], cwd=WORK,
-                       capture_output=True, text=True, timeout=timeout)
-    return p.returncode, p.stdout + p.stderr
-
-
-def status():
-    code, out = droidgate("status", "--json")
-    return json.loads(out)
-
-
-def http(method, path, body=None, headers=None, timeout=30):
-    data = json.dumps(body).encode() if body is not None else None
-    h = {"Content-Type": "application/json", **(headers or {})}
-    req = urllib.request.Request(f"http://127.0.0.1:{listen_port}{path}", data=data, method=method, headers=h)
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, dict(r.headers), r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
-
-
 def messages(stream=False, model=MODEL, session=None, content="hi"):
     headers = {"anthropic-version": "2023-06-01"}
     if session:   # what Claude Code sends per session; the backend's session affinity keys on it
@@ -231,24 +168,7 @@ def bearer(r):
 
 
 write_config({**claude_key("sk-ant-stand-in-1"), **gemini_key("gemini-stand-in-1")})
-up_log = open(os.path.join(WORK, "up.log"), "w+")
-up = subprocess.Popen([f"{BIN}/droidgate", "up", "--config", config_path], cwd=WORK,
-                      stdout=up_log, stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def up_text():
-    up_log.flush()
-    with open(up_log.name, errors="replace") as f:
-        return f.read()
-
-
-def stop_stack():
-    if up.poll() is None:
-        up.send_signal(signal.SIGTERM)
-        try:
-            up.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(up.pid, signal.SIGKILL)
+stack.start()
 
 
 print(f"real-backend: {CPA}", flush=True)
@@ -559,7 +479,7 @@ try:
     @case("stop: stopping `droidgate up` stops the real backend too")
     def _():
         stop_stack()
-        check(up.returncode == 0, f"droidgate up exited {up.returncode}")
+        check(stack.up.returncode == 0, f"droidgate up exited {stack.up.returncode}")
         wait(lambda: not os.path.exists(f"/proc/{backend_pid}") or open(f"/proc/{backend_pid}/stat").read().split(")")[-1].split()[0] in "ZX",
              40, f"backend pid {backend_pid} gone")
 finally:

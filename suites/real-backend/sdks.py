@@ -30,12 +30,13 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 import urllib.request
+
+from suitekit import Stack, case, check, free_port, results, wait
 
 BIN, CPA, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -50,46 +51,6 @@ CLAUDE_KEY, CODEX_KEY, COMPAT_KEY = "sk-ant-sdks-stand-in", "sk-codex-sdks-stand
 VISIBLE_BETA, CLIENT_BETA, REDACT_BETA, FAST_BETA = (
     "interleaved-thinking-2025-05-14", "my-own-beta-2026-01-01", "redact-thinking-2026-02-12", "fast-mode-2026-02-01")
 
-results = []
-
-
-def case(name):
-    def wrap(fn):
-        start = time.monotonic()
-        try:
-            fn()
-            results.append((name, True, ""))
-            print(f"  ok    {name} ({time.monotonic() - start:.1f} s)", flush=True)
-        except Exception as e:  # a failed check or anything unexpected
-            results.append((name, False, str(e)))
-            print(f"  FAIL  {name}: {e}", flush=True)
-        return fn
-    return wrap
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait(cond, timeout, what):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = cond()
-            if last:
-                return last
-        except Exception as e:
-            last = e
-        time.sleep(0.1)
-    raise AssertionError(f"{what} (waited {timeout} s; last: {str(last)[:300]})")
 
 
 def finish(passed, failed, skipped=0):
@@ -420,6 +381,8 @@ def only(stand_in, mark, path):
 claude, codex, compat = StandIn("claude"), StandIn("codex"), StandIn("compat")
 listen_port, backend_port = free_port(), free_port()
 config_path = os.path.join(DIR, "droidgate.json")
+stack = Stack(BIN, config_path, DIR, listen_port)
+droidgate, status, up_text, stop_stack = stack.droidgate, stack.status, stack.up_text, stack.stop
 
 BACKEND_EXTRA = {   # rendered by supervisord into the backend's config.yaml (backend.extraConfig)
     "claude-api-key": [{"api-key": CLAUDE_KEY, "base-url": claude.base}],
@@ -442,16 +405,6 @@ def write_config(rewrites):
         json.dump(cfg, f, indent=1)
     os.chmod(tmp, 0o600)   # it holds the provider keys: droidgate refuses it world-readable
     os.replace(tmp, config_path)
-
-
-def droidgate(*args, timeout=60):
-    p = subprocess.run([f"{BIN}/droidgate", *args, "--config", config_path], cwd=DIR,
-                       capture_output=True, text=True, timeout=timeout)
-    return p.returncode, p.stdout + p.stderr
-
-
-def status():
-    return json.loads(droidgate("status", "--json")[1])
 
 
 def models_listed():
@@ -479,32 +432,9 @@ def reload_edged(rewrites):
          30, f"a new edged generation answering, the old one (pid {old}) gone")
 
 
-up = up_log = None
-
-
 def start_stack():
-    global up, up_log
     write_config({})   # droidgate's defaults: the model aliases, thinkingDisplay "summarized", nothing else
-    up_log = open(os.path.join(DIR, "up.log"), "w+")
-    up = subprocess.Popen([f"{BIN}/droidgate", "up", "--config", config_path], cwd=DIR,
-                          stdout=up_log, stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def stop_stack():
-    if up and up.poll() is None:
-        up.send_signal(signal.SIGTERM)
-        try:
-            up.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(up.pid, signal.SIGKILL)
-
-
-def up_text():
-    if not up_log:
-        return ""
-    up_log.flush()
-    with open(up_log.name, errors="replace") as f:
-        return f.read()
+    stack.start()
 
 
 # --------------------------------------------------------------------------- request helpers
