@@ -43,7 +43,7 @@ import sys
 import threading
 import time
 
-from suitekit import Stack, case, check, free_port, results, wait
+from suitekit import Stack, StandInBase, case, check, free_port, results, wait
 
 PART = "oauth"
 REDACT = "redact-thinking-2026-02-12"
@@ -192,15 +192,10 @@ def thinking_on(req):
     return isinstance(req.get("thinking"), dict) and req["thinking"].get("type") in ("enabled", "adaptive")
 
 
-class AnthropicHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
+class AnthropicHandler(StandInBase):
     def setup(self):
         self.request.do_handshake()
         super().setup()
-
-    def log_message(self, *args):
-        pass
 
     def do_POST(self):
         n = int(self.headers.get("Content-Length") or 0)
@@ -230,14 +225,6 @@ class AnthropicHandler(http.server.BaseHTTPRequestHandler):
                          "usage": {"input_tokens": 5, "output_tokens": 4}})
 
     do_GET = do_POST
-
-    def reply(self, status, obj):
-        data = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def stream(self, model, blocks):
         events = [("message_start", {"type": "message_start", "message": {

@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 
-from suitekit import Stack, case, check, free_port, results, wait
+from suitekit import Stack, StandInBase, case, check, free_port, results, wait
 from websocket_client import WebSocket
 
 BIN, CPA, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -40,12 +40,7 @@ class Provider(http.server.ThreadingHTTPServer):
             return list(self.recorded)
 
 
-class ProviderHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
+class ProviderHandler(StandInBase):
     def do_POST(self):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n)
@@ -75,14 +70,6 @@ class ProviderHandler(http.server.BaseHTTPRequestHandler):
 
     do_GET = do_POST
 
-    def reply(self, status, obj):
-        data = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
     def gemini(self):
         """Google's generateContent / streamGenerateContent?alt=sse, for the gemini-api-key entry."""
         reply = {"candidates": [{"content": {"role": "model", "parts": [{"text": "hello from gemini"}]}, "finishReason": "STOP", "index": 0}],
@@ -92,11 +79,7 @@ class ProviderHandler(http.server.BaseHTTPRequestHandler):
             ctype = "text/event-stream"
         else:
             data, ctype = json.dumps(reply).encode(), "application/json"
-        self.send_response(200)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_body(200, ctype, data)
 
     def stream(self, model, pause=0, deltas=2):
         texts = ["streamed ", "hello"] if deltas == 2 else [f"part{i} " for i in range(deltas)]

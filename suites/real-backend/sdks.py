@@ -36,7 +36,7 @@ import threading
 import time
 import urllib.request
 
-from suitekit import Stack, case, check, free_port, results, wait
+from suitekit import Stack, StandInBase, case, check, free_port, results, wait
 
 BIN, CPA, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -245,12 +245,7 @@ class StandIn(http.server.ThreadingHTTPServer):
             return list(self.recorded[mark:])
 
 
-class StandInHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
+class StandInHandler(StandInBase):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         with self.server.lock:
@@ -270,14 +265,6 @@ class StandInHandler(http.server.BaseHTTPRequestHandler):
         self.reply(404, {"error": {"type": "not_found_error", "message": f"{kind} stand-in: no {self.command} {path}"}})
 
     do_GET = do_POST
-
-    def reply(self, status, obj):
-        data = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def sse(self, events):
         """events: (name or None, object) pairs, then the connection closes (as the providers do)."""

@@ -1,6 +1,7 @@
 """What every part of the real-backend suite shares: the case runner and its checks, waiting
 for a condition, free ports, and the stack it runs (`droidgate up` with a config of the part's
 own, and the `droidgate` commands and HTTP requests against it). Python 3 standard library only."""
+import http.server
 import json
 import os
 import signal
@@ -102,3 +103,21 @@ class Stack:
                 self.up.wait(60)
             except subprocess.TimeoutExpired:
                 os.killpg(self.up.pid, signal.SIGKILL)
+
+
+class StandInBase(http.server.BaseHTTPRequestHandler):
+    """The base of the provider stand-ins: HTTP/1.1 keep-alive, no access log, JSON replies."""
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, obj):
+        self.send_body(status, "application/json", json.dumps(obj).encode())
+
+    def send_body(self, status, ctype, data):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
