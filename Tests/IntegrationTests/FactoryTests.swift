@@ -425,6 +425,39 @@ final class FactoryTests: XCTestCase {
         XCTAssertEqual(try request(s.edgePort, "GET", "/healthz")?.status, 200)
     }
 
+    /// A real client's pool: one kept-alive connection carries every kind of
+    /// Factory answer in turn — a pass-through reply with its length, a
+    /// translated reply, translated and passed-through streams (chunked) —
+    /// and then two pipelined requests; each answer is whole and the
+    /// connection stays open for the next (nothing is retried).
+    func testOneKeptAliveConnectionCarriesEveryKindOfFactoryAnswer() throws {
+        let s = try Stack()
+        let c = try RawHTTP(port: s.edgePort)
+        func req(_ path: String, _ body: String) -> String {
+            "POST \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        }
+        let turns: [(String, String, String)] = [
+            ("/v1/messages", #"{"model":"claude-f","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}"#, "\"type\":\"message\""),
+            ("/v1/chat/completions", #"{"model":"claude-f","messages":[{"role":"user","content":"hi"}]}"#, "chat.completion"),
+            ("/v1/chat/completions", #"{"model":"claude-f","stream":true,"messages":[{"role":"user","content":"hi"}]}"#, "[DONE]"),
+            ("/v1/messages", #"{"model":"claude-f","stream":true,"max_tokens":10,"messages":[{"role":"user","content":"hi"}]}"#, "message_stop"),
+            ("/v1/chat/completions", #"{"model":"gpt-f","messages":[{"role":"user","content":"hi"}]}"#, "chat.completion"),
+        ]
+        for (path, body, marker) in turns {
+            try c.send(req(path, body))
+            let r = try XCTUnwrap(try c.readResponse(), "\(path) \(body)")
+            XCTAssertEqual(r.status, 200, r.bodyText)
+            XCTAssertTrue(r.bodyText.contains(marker), "\(path): \(r.bodyText.prefix(300))")
+            XCTAssertNil(r.header("Connection"), "the connection is kept: \(r.headers)")
+        }
+        // Two requests in one write: both answered, in order, on the same connection.
+        try c.send(req(turns[0].0, turns[0].1) + req(turns[1].0, turns[1].1))
+        let first = try XCTUnwrap(try c.readResponse()), second = try XCTUnwrap(try c.readResponse())
+        XCTAssertTrue(first.bodyText.contains(turns[0].2) && second.bodyText.contains(turns[1].2), "\(first.bodyText) \(second.bodyText)")
+        XCTAssertFalse(c.closedByPeer)
+        XCTAssertEqual(try s.recorded().count, turns.count + 2, "every request reached Factory once")
+    }
+
     /// A redirect from Factory is never followed: the bearer would go with it.
     func testARedirectFromFactoryIsNotFollowed() throws {
         let s = try Stack()

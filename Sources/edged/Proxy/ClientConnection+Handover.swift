@@ -41,13 +41,7 @@ extension ClientConnection {
             return
         }
         let pending = Array(inBuf.readable)
-        state = .closed
-        loop.unregister(socket.fd)
-        inBuf.release()
-        outBuf.release()
-        chunkedBody = []
-        settleBudget()
-        server.remove(self)
+        leaveLoop()
         sender.enqueue(DetachedConnection(socket: socket, pending: pending))
     }
 }
@@ -73,13 +67,7 @@ extension ClientConnection {
         let fromClient = inBuf.readableCount > wire ? Array(inBuf.readable[wire...]) : []
         var toClient = Array(outBuf.readable)   // the 101, if the client's socket was full
         toClient.append(contentsOf: fromUpstream)
-        state = .closed
-        loop.unregister(socket.fd)
-        inBuf.release()
-        outBuf.release()
-        chunkedBody = []
-        settleBudget()
-        server.remove(self)   // still one of limits.maxConnections: the tunnel counts it out
+        leaveLoop()   // still one of limits.maxConnections: the tunnel counts it out
         toClient.withUnsafeBytes { down in
             fromClient.withUnsafeBytes { up in server.startTunnel(client: socket, upstream: upstream, toClient: down, toUpstream: up) }
         }

@@ -457,14 +457,21 @@ final class ClientConnection: LoopHandler {
         guard state != .closed else { return }
         dropRoutes()
         endExchange()
+        leaveLoop()
+        socket.close()
+        context.liveConnections.subtract(1, ordering: .relaxed)
+    }
+
+    /// This connection is done on this loop, its socket left open: unwatched, its
+    /// buffers (and what they held of the budget) given back, out of the server's
+    /// list. The caller closes the socket or hands it on.
+    func leaveLoop() {
         state = .closed
         loop.unregister(socket.fd)
-        socket.close()
         inBuf.release()
         outBuf.release()
         chunkedBody = []
         settleBudget()
         server.remove(self)
-        context.liveConnections.subtract(1, ordering: .relaxed)
     }
 }

@@ -2,6 +2,14 @@ import EdgeCore
 import Glibc
 import Shared
 
+/// Something a loop server keeps in a list, knowing its own index there.
+protocol LoopSlotted: AnyObject {
+    var slot: Int { get set }
+}
+
+extension ClientConnection: LoopSlotted {}
+extension UpgradeTunnel: LoopSlotted {}
+
 /// One loop's share of the server: accepts from the shared listeners (the
 /// TCP one, and the optional Unix one; EPOLLEXCLUSIVE spreads accepts over
 /// the loops), owns its client
@@ -200,14 +208,7 @@ final class LoopServer {
 
     /// A tunnel closed or went to the new generation.
     func tunnelEnded(_ t: UpgradeTunnel, handedOver: Bool) {
-        let i = t.slot
-        guard i >= 0, i < tunnels.count, tunnels[i] === t else { return }
-        let last = tunnels.removeLast()
-        if last !== t {
-            tunnels[i] = last
-            last.slot = i
-        }
-        t.slot = -1
+        guard Self.remove(t, from: &tunnels) else { return }
         metrics.connectionClosed()
         // Handed over: the sender's ack counts it out (`delivered`), as for a connection.
         if !handedOver { context.liveConnections.subtract(1, ordering: .relaxed) }
@@ -234,15 +235,22 @@ final class LoopServer {
     }
 
     func remove(_ c: ClientConnection) {
-        let i = c.slot
-        guard i >= 0, i < connections.count, connections[i] === c else { return }
-        let last = connections.removeLast()
-        if last !== c {
-            connections[i] = last
+        guard Self.remove(c, from: &connections) else { return }
+        metrics.connectionClosed()
+    }
+
+    /// Takes `item` out of `list` by its slot, the last element moving into its
+    /// place (no search, no shifting); false when it was not there.
+    private static func remove<T: LoopSlotted>(_ item: T, from list: inout [T]) -> Bool {
+        let i = item.slot
+        guard i >= 0, i < list.count, list[i] === item else { return false }
+        let last = list.removeLast()
+        if last !== item {
+            list[i] = last
             last.slot = i
         }
-        c.slot = -1
-        metrics.connectionClosed()
+        item.slot = -1
+        return true
     }
 
     /// Stops accepting (the listener stays open for whoever takes over).
