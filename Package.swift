@@ -22,27 +22,37 @@ let package = Package(
         .library(name: "EdgeCore", targets: ["EdgeCore"]),
         .library(name: "IPC", targets: ["IPC"]),
         .library(name: "Shared", targets: ["Shared"]),
+        .library(name: "Values", targets: ["Values"]),
     ],
     targets: [
         .target(name: "CSystem"),
-        .target(name: "Shared", dependencies: ["CSystem"], swiftSettings: strict),
+        // Plain values, no I/O: JSON, the config's sections, the reasoning table,
+        // SHA-256, text. It imports nothing, not even Glibc or Foundation, so the
+        // modules that depend on it alone (EdgeCore, Translate) cannot do I/O
+        // (checked by scripts/check-module-graph).
+        .target(name: "Values", swiftSettings: strict),
+        // The system side: syscalls, files, sockets, spawn, the log, config
+        // loading, daemon plumbing. Re-exports Values.
+        .target(name: "Shared", dependencies: ["Values", "CSystem"], swiftSettings: strict),
         .target(name: "IPC", dependencies: ["Shared"], swiftSettings: strict),
+        // A daemon's life (sd_notify, watchdog, SIGHUP, its IPC server): uses IPC.
+        .target(name: "Lifecycle", dependencies: ["Shared", "IPC"], swiftSettings: strict),
         // libcurl's API as we use it, linked by the runtime library's soname
         // (libcurl.so.4): no development package needed to build.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary(":libcurl.so.4")]),
         // HTTPS to Factory and WorkOS through libcurl: one request's options
         // (proxy, CA, no cookies, no redirects), and a blocking client for authd.
         .target(name: "Outbound", dependencies: ["Shared", "CCurl"], swiftSettings: strict),
-        .executableTarget(name: "authd", dependencies: ["Shared", "IPC", "Outbound"], swiftSettings: strict),
+        .executableTarget(name: "authd", dependencies: ["Shared", "IPC", "Lifecycle", "Outbound"], swiftSettings: strict),
         // The request path's pure logic (HTTP parsing, the body scanner, rewrite rules):
         // a library so unit tests and fuzz targets can use it directly.
         .target(name: "CFastScan", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "EdgeCore", dependencies: ["Shared", "CFastScan"], swiftSettings: strict),
+        .target(name: "EdgeCore", dependencies: ["Values", "CFastScan"], swiftSettings: strict),
         // Chat completions ⇄ Anthropic / Responses / Google translation for the Factory
         // route: pure functions over our order-preserving JSON value type.
-        .target(name: "Translate", dependencies: ["Shared"], swiftSettings: strict),
-        .executableTarget(name: "edged", dependencies: ["Shared", "IPC", "EdgeCore", "Translate", "Outbound", "CCurl"], swiftSettings: strict),
-        .executableTarget(name: "supervisord", dependencies: ["Shared", "IPC"], swiftSettings: strict),
+        .target(name: "Translate", dependencies: ["Values"], swiftSettings: strict),
+        .executableTarget(name: "edged", dependencies: ["Shared", "IPC", "Lifecycle", "EdgeCore", "Translate", "Outbound", "CCurl"], swiftSettings: strict),
+        .executableTarget(name: "supervisord", dependencies: ["Shared", "IPC", "Lifecycle"], swiftSettings: strict),
         .executableTarget(name: "droidgate", dependencies: ["Shared", "IPC", "EdgeCore"], swiftSettings: strict),
         .target(name: "FakeKit", dependencies: ["Shared"], path: "Sources/fakes/kit", swiftSettings: strict),
         .executableTarget(name: "fake-cli-proxy-api", dependencies: ["Shared", "FakeKit"], path: "Sources/fakes/cli-proxy-api", swiftSettings: strict),
@@ -52,7 +62,7 @@ let package = Package(
         .testTarget(name: "IPCTests", dependencies: ["IPC", "Shared"], swiftSettings: strict),
         .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore", "Shared"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "TranslateTests", dependencies: ["Translate", "Shared"], swiftSettings: strict),
-        .testTarget(name: "OutboundTests", dependencies: ["Outbound", "Shared"], swiftSettings: strict),
+        .testTarget(name: "OutboundTests", dependencies: ["Outbound", "Shared", "CCurl"], swiftSettings: strict),
         .testTarget(name: "SupervisordTests", dependencies: ["supervisord", "Shared"], swiftSettings: strict),
         .testTarget(name: "EdgedTests", dependencies: ["edged", "EdgeCore", "Translate", "Shared"], swiftSettings: strict),
         .testTarget(name: "AuthdUnitTests", dependencies: ["authd", "IPC", "Shared"], swiftSettings: strict),

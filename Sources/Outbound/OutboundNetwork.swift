@@ -31,11 +31,12 @@ public final class OutboundNetwork: Sendable {
     }
 
     /// A request to `url`, its proxy chosen now.
-    public func request(method: String, url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
+    /// `host`: the URL's host when the caller knows it already.
+    public func request(method: String, url: String, host: String? = nil, headers: [(String, String)] = [], body: [UInt8]? = nil,
                         connectTimeout: Double = 10, idleTimeout: Double, totalTimeout: Double? = nil) -> OutboundRequest {
         var r = OutboundRequest(method: method, url: url, headers: headers, body: body, caFile: caFile,
                                 connectTimeout: connectTimeout, idleTimeout: idleTimeout, totalTimeout: totalTimeout)
-        r.route = routes.route(host: Self.bareHost(r.host))
+        r.route = routes.route(host: Self.bareHost(host ?? r.host))
         return r
     }
 

@@ -34,11 +34,17 @@ public struct OutboundRequest: Sendable {
         self.totalTimeout = totalTimeout
     }
 
-    /// The URL's host, for messages.
-    public var host: String {
-        var rest = Substring(url)
-        if let r = rest.range(of: "://") { rest = rest[r.upperBound...] }
-        return String(rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" })
+    /// The URL's host (and port), for messages.
+    public var host: String { Self.host(of: url) }
+
+    /// `scheme://host[:port]/…` → `host[:port]`.
+    public static func host(of url: String) -> String {
+        var u = url.utf8[...]
+        if let colon = u.firstIndex(of: 0x3a), u[colon...].starts(with: "://".utf8) {
+            u = u[u.index(colon, offsetBy: 3)...]
+        }
+        let end = u.firstIndex { $0 == 0x2f || $0 == 0x3f || $0 == 0x23 } ?? u.endIndex
+        return String(Substring(u[..<end]))
     }
 }
 
@@ -80,9 +86,13 @@ public final class CurlEasy {
     }
 
     /// The same handle for another request (libcurl keeps its buffers; the
-    /// connections are the multi handle's): every option is set anew.
+    /// connections are the multi handle's). Not `curl_easy_reset`, which frees
+    /// and rebuilds every setting: `configure` sets or clears every option it
+    /// ever sets, so nothing of the previous request remains.
     public func reuse(for request: OutboundRequest) {
-        ccurl_easy_reset(handle)
+        // The CA options' default is libcurl's built-in bundle, which only a
+        // reset brings back once one was set.
+        if request.caFile != self.request.caFile { ccurl_easy_reset(handle) }
         if let headerList { ccurl_slist_free_all(headerList) }
         headerList = nil
         bodyStorage?.deallocate()
@@ -104,15 +114,19 @@ public final class CurlEasy {
     }
 
     private func set(_ option: Int32, _ value: Int) { _ = ccurl_setopt_long(handle, option, value) }
-    private func set(_ option: Int32, _ value: String) { _ = value.withCString { ccurl_setopt_pointer(handle, option, $0) } }
+    /// A string option (libcurl copies it); nil clears it.
+    private func set(_ option: Int32, _ value: String?) {
+        guard let value else { _ = ccurl_setopt_pointer(handle, option, nil); return }
+        _ = value.withCString { ccurl_setopt_pointer(handle, option, $0) }
+    }
 
     private func configure() {
         let r = request
-        if let body = r.body {
-            let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, body.count), alignment: 1)
-            body.withUnsafeBytes { storage.copyMemory(from: $0) }
-            bodyStorage = storage
-        }
+        // Always some (empty without a body): a POST without fields would read stdin.
+        let body = r.body ?? []
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, body.count), alignment: 1)
+        body.withUnsafeBytes { storage.copyMemory(from: $0) }
+        bodyStorage = storage
         set(CCURLOPT_URL, r.url)
         set(CCURLOPT_NOSIGNAL, 1)
         _ = ccurl_setopt_pointer(handle, CCURLOPT_ERRORBUFFER, errorBuffer)
@@ -124,7 +138,9 @@ public final class CurlEasy {
         // Under 1 byte/s for idleTimeout seconds: the peer went silent.
         set(CCURLOPT_LOW_SPEED_LIMIT, 1)
         set(CCURLOPT_LOW_SPEED_TIME, max(1, Int(r.idleTimeout.rounded(.up))))
-        if let total = r.totalTimeout { set(CCURLOPT_TIMEOUT_MS, Int(total * 1000)) }
+        // Every option below is set or cleared on each request (a reused
+        // handle keeps whatever the previous one set).
+        set(CCURLOPT_TIMEOUT_MS, r.totalTimeout.map { Int($0 * 1000) } ?? 0)
         if let ca = r.caFile {
             set(CCURLOPT_CAINFO, ca)
             set(CCURLOPT_PROXY_CAINFO, ca)
@@ -133,30 +149,46 @@ public final class CurlEasy {
         case .direct:
             // An empty proxy: none, whatever the environment says.
             set(CCURLOPT_PROXY, "")
+            set(CCURLOPT_HTTPPROXYTUNNEL, 0)
+            set(CCURLOPT_PROXYUSERNAME, nil)
+            set(CCURLOPT_PROXYPASSWORD, nil)
         case .proxy(let p):
             set(CCURLOPT_PROXY, p.endpoint)
             set(CCURLOPT_HTTPPROXYTUNNEL, 1)   // CONNECT, for http:// targets too
             set(CCURLOPT_SUPPRESS_CONNECT_HEADERS, 1)
-            if let u = p.username { set(CCURLOPT_PROXYUSERNAME, u) }
-            if let pw = p.password { set(CCURLOPT_PROXYPASSWORD, pw) }
+            set(CCURLOPT_PROXYUSERNAME, p.username)
+            set(CCURLOPT_PROXYPASSWORD, p.password)
         }
+        // The fields first: setting them makes the request a POST, which the
+        // method's own option then corrects (a GET sends none of them).
+        _ = ccurl_setopt_pointer(handle, CCURLOPT_POSTFIELDS, UnsafeRawPointer(storage.baseAddress))
+        _ = ccurl_setopt_offset(handle, CCURLOPT_POSTFIELDSIZE_LARGE, Int64(body.count))
+        set(CCURLOPT_CUSTOMREQUEST, nil)
         switch r.method {
         case "GET": set(CCURLOPT_HTTPGET, 1)
         case "POST": set(CCURLOPT_POST, 1)
-        default: set(CCURLOPT_CUSTOMREQUEST, r.method)
-        }
-        if let storage = bodyStorage {
-            _ = ccurl_setopt_pointer(handle, CCURLOPT_POSTFIELDS, storage.baseAddress)
-            _ = ccurl_setopt_offset(handle, CCURLOPT_POSTFIELDSIZE_LARGE, Int64(r.body?.count ?? 0))
+        default:
+            set(CCURLOPT_POST, 1)
+            set(CCURLOPT_CUSTOMREQUEST, r.method)
         }
         var list: OpaquePointer? = nil
-        for (name, value) in r.headers { list = ccurl_slist_append(list, "\(name): \(value)") }
-        // libcurl adds these on its own unless told not to: the request carries what we say.
-        for name in ["Expect", "Accept"] where !r.headers.contains(where: { $0.0.lowercased() == name.lowercased() }) {
-            list = ccurl_slist_append(list, "\(name):")
+        var saidExpect = false, saidAccept = false
+        for (name, value) in r.headers {
+            list = ccurl_slist_append(list, name + ": " + value)
+            saidExpect = saidExpect || Self.sameName(name, "expect")
+            saidAccept = saidAccept || Self.sameName(name, "accept")
         }
+        // libcurl adds these on its own unless told not to: the request carries what we say.
+        if !saidExpect { list = ccurl_slist_append(list, "Expect:") }
+        if !saidAccept { list = ccurl_slist_append(list, "Accept:") }
         headerList = list
-        if let list { _ = ccurl_setopt_pointer(handle, CCURLOPT_HTTPHEADER, UnsafeRawPointer(list)) }
+        _ = ccurl_setopt_pointer(handle, CCURLOPT_HTTPHEADER, list.map { UnsafeRawPointer($0) })
+    }
+
+    /// Header names compared as HTTP does (ASCII, any case); `lower` is lowercase.
+    static func sameName(_ name: String, _ lower: StaticString) -> Bool {
+        let l = UnsafeRawBufferPointer(start: lower.utf8Start, count: lower.utf8CodeUnitCount)
+        return name.utf8.count == l.count && zip(name.utf8, l).allSatisfy { a, b in a | (a &- 0x41 < 26 ? 0x20 : 0) == b }
     }
 
     /// Where the response goes. `receiver` must outlive the transfer (libcurl keeps a plain pointer).

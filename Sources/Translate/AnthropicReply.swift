@@ -1,6 +1,6 @@
 // Anthropic Messages reply / stream → chat completions.
 
-import Shared
+import Values
 
 enum AnthropicReply {
     static func finishReason(_ stopReason: String?, hasToolCalls: Bool) -> String {

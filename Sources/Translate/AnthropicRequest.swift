@@ -1,6 +1,6 @@
 // chat completions request → Anthropic Messages request.
 
-import Shared
+import Values
 
 /// The per-model reasoning policy, resolved against what the client sent.
 enum ReasoningPolicy {

@@ -2,7 +2,7 @@
 // native request builders. Parsing is strict about shapes the builders rely on
 // (roles, tool call ids, content part types) and reports the offending path.
 
-import Shared
+import Values
 
 enum ChatRole: Equatable {
     case system, user, assistant, tool

@@ -1,7 +1,7 @@
 // Builders for what the client receives: `chat.completion` objects and
 // `chat.completion.chunk` SSE frames.
 
-import Shared
+import Values
 
 struct ChatUsage: Equatable {
     var prompt: Int

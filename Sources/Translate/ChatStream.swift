@@ -1,7 +1,7 @@
 // The stream translators' common protocol. (`common` models are chat already: edged
 // relays their stream as it comes, with no translator.)
 
-import Shared
+import Values
 
 /// Native SSE events in, chat-completion SSE frames out.
 public protocol ChatStreamTranslator: Sendable {

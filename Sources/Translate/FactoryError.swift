@@ -1,6 +1,6 @@
 // The client-facing body for an upstream (Factory) non-2xx answered before the first byte.
 
-import Shared
+import Values
 
 public enum FactoryError {
     /// `{"error":{"message":"Factory returned <status>","type":<from status>,"upstream":<body>}}`,

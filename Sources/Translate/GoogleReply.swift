@@ -1,6 +1,6 @@
 // Google generate (Gemini) reply / stream → chat completions.
 
-import Shared
+import Values
 
 enum GoogleReply {
     static func usage(_ usage: JSONValue?) -> ChatUsage? {

@@ -1,6 +1,6 @@
 // chat completions request → Google generate (Gemini) request.
 
-import Shared
+import Values
 
 enum GoogleRequest {
     /// Google's documented sentinel for function calls replayed without a real thought signature

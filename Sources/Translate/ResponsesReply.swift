@@ -1,6 +1,6 @@
 // OpenAI Responses reply / stream → chat completions.
 
-import Shared
+import Values
 
 enum ResponsesReply {
     static func usage(_ usage: JSONValue?) -> ChatUsage? {

@@ -1,6 +1,6 @@
 // chat completions request → OpenAI Responses request.
 
-import Shared
+import Values
 
 enum ResponsesRequest {
     static func build(_ chat: ChatBody, _ ctx: TranslationContext) throws(TranslationError) -> JSONValue {

@@ -4,7 +4,7 @@
 // deterministic serializer): the same client body and context always produce
 // the same native bytes, which keeps upstream prompt caches warm.
 
-import Shared
+import Values
 
 /// What a translation needs besides the client's body.
 public struct TranslationContext: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import IPC
+import Lifecycle
 import Shared
 
 /// authd's whole IPC surface: op, who may call it, what answers it.

@@ -1,6 +1,7 @@
 // authd: the only process that holds Factory credentials and talks to WorkOS.
 import Foundation
 import IPC
+import Lifecycle
 import Outbound
 import Shared
 

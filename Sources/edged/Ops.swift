@@ -1,4 +1,5 @@
 import IPC
+import Lifecycle
 import Shared
 
 /// edged's whole IPC surface: op, who may call it, what answers it.

@@ -1,5 +1,6 @@
 // edged: the public listener and the request path.
 import IPC
+import Lifecycle
 import Outbound
 import Shared
 

@@ -1,5 +1,6 @@
 // supervisord: owns the cli-proxy-api child — its config, its process, its health.
 import IPC
+import Lifecycle
 import Shared
 
 // Before any thread exists: SIGTERM/SIGINT/SIGHUP stay pending until the

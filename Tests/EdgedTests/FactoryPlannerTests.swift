@@ -20,7 +20,7 @@ final class FactoryPlannerTests: XCTestCase {
     }
 
     func plan(_ r: FactoryRequest, file: StaticString = #filePath, line: UInt = #line) throws -> FactoryExchange.Plan {
-        switch FactoryPlanner.plan(r) {
+        switch FactoryPlanner.plan(r, ids: RandomPool()) {
         case .success(let p): return p
         case .failure(let f):
             XCTFail("planning failed: \(f.status) \(f.message)", file: file, line: line)
@@ -43,7 +43,7 @@ final class FactoryPlannerTests: XCTestCase {
     func testChatToAnthropicIsTranslatedWithTheAnthropicHeaders() throws {
         let p = try plan(request(.chatCompletions, model(.anthropic, fast: true), body: Self.chat,
                                  headers: [("anthropic-beta", "b1, B1,b2"), ("x-session-id", "s1")]))
-        XCTAssertEqual(p.url.absoluteString, "https://factory.test/api/llm/a/v1/messages")
+        XCTAssertEqual(p.url, "https://factory.test/api/llm/a/v1/messages")
         guard case .anthropic(stream: false) = p.translation else { return XCTFail("\(p.translation)") }
         let body = try JSONValue(parsing: p.body)
         XCTAssertEqual(body["model"], "up-model")
@@ -60,7 +60,7 @@ final class FactoryPlannerTests: XCTestCase {
 
     func testChatToOpenAIAsksFastModelsForThePriorityTier() throws {
         let p = try plan(request(.chatCompletions, model(.openai, fast: true), body: Self.chat))
-        XCTAssertEqual(p.url.path, "/api/llm/o/v1/responses")
+        XCTAssertEqual(p.url, "https://factory.test/api/llm/o/v1/responses")
         guard case .responses(stream: false) = p.translation else { return XCTFail("\(p.translation)") }
         XCTAssertEqual(try JSONValue(parsing: p.body)["service_tier"], "priority")
         XCTAssertNil(header(p, "anthropic-version"))
@@ -70,12 +70,12 @@ final class FactoryPlannerTests: XCTestCase {
 
     func testGoogleCarriesTheClientVersionAndCommonPassesThrough() throws {
         let g = try plan(request(.chatCompletions, model(.google), body: Self.chat))
-        XCTAssertEqual(g.url.path, "/api/llm/g/v1/generate")
+        XCTAssertEqual(g.url, "https://factory.test/api/llm/g/v1/generate")
         guard case .google = g.translation else { return XCTFail("\(g.translation)") }
         XCTAssertEqual(header(g, "x-client-version"), "0.99.1")
 
         let c = try plan(request(.chatCompletions, model(.common), body: Self.chat))
-        XCTAssertEqual(c.url.path, "/api/llm/o/v1/chat/completions")
+        XCTAssertEqual(c.url, "https://factory.test/api/llm/o/v1/chat/completions")
         guard case .none = c.translation else { return XCTFail("\(c.translation)") }
         XCTAssertEqual(try JSONValue(parsing: c.body)["model"], "up-model", "the model is spliced into the client's bytes")
     }
@@ -86,11 +86,11 @@ final class FactoryPlannerTests: XCTestCase {
         XCTAssertEqual(String(decoding: p.body, as: UTF8.self), body.replacingOccurrences(of: #""model":"m""#, with: #""model":"up-model""#))
         guard case .none = p.translation else { return XCTFail("\(p.translation)") }
         let count = try plan(request(.countTokens, model(.anthropic), body: body))
-        XCTAssertEqual(count.url.path, "/api/llm/a/v1/messages/count_tokens")
+        XCTAssertEqual(count.url, "https://factory.test/api/llm/a/v1/messages/count_tokens")
     }
 
     func testInvalidJSONOnATranslatedRouteIsTheClientsError() {
-        guard case .failure(let f) = FactoryPlanner.plan(request(.chatCompletions, model(.anthropic), body: "{nope")) else {
+        guard case .failure(let f) = FactoryPlanner.plan(request(.chatCompletions, model(.anthropic), body: "{nope"), ids: RandomPool()) else {
             return XCTFail("planned a body that is not JSON")
         }
         XCTAssertEqual(f.status, 400)

@@ -47,7 +47,7 @@ final class FactoryHostileTests: XCTestCase {
         XCTAssertTrue(r.bodyText.contains("an event-stream line longer than 8388608 bytes"), r.bodyText)
         XCTAssertLessThan(server.sent.value, 64 << 20, "edged stopped reading soon after the bound")
         XCTAssertLessThan(FactoryTests.rss(pid) - before, 32 << 20, "edged's memory stays near idle")
-        XCTAssertTrue(eventually { s.up.text.contains("warning: edged: Factory (127.0.0.1) sent an event-stream line longer than") }, s.up.text)
+        XCTAssertTrue(eventually { s.up.text.contains("warning: edged: Factory (127.0.0.1:\(server.port)) sent an event-stream line longer than") }, s.up.text)
     }
 
     func testAnEndlessReplyToTranslateIsA502() throws {

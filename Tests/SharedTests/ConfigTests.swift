@@ -47,6 +47,17 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(c.paths.stateDir, "/var/lib/x")
     }
 
+    /// edged appends Factory's paths to factory.baseURL on every request without
+    /// parsing it again: what it would not make a URL of is refused here.
+    func testFactoryBaseURLIsCheckedWhenRead() throws {
+        XCTAssertEqual(try parse(#"{"factory": {"baseURL": "http://127.0.0.1:9/prefix/"}}"#).factory.baseURL, "http://127.0.0.1:9/prefix/")
+        assertConfigError(#"{"factory": {"baseURL": "ftp://x"}}"#, key: "factory.baseURL", contains: "http:// or https://")
+        assertConfigError(#"{"factory": {"baseURL": "https://api.factory.ai/a b"}}"#, key: "factory.baseURL", contains: "without spaces")
+        assertConfigError(#"{"factory": {"baseURL": "https://api.factory.ai?x=1"}}"#, key: "factory.baseURL", contains: "a query")
+        assertConfigError(#"{"factory": {"baseURL": "https:///api"}}"#, key: "factory.baseURL", contains: "a host")
+        assertConfigError(#"{"factory": {"baseURL": "https://"}}"#, key: "factory.baseURL", contains: "a host")
+    }
+
     func testSyntaxErrorNamesLineColumnAndKey() {
         assertConfigError("{\n  \"backend\": {\n    \"port\": ,\n  }\n}", key: "", contains: "line 3")
         assertConfigError("{\n  \"backend\": {\n    \"port\": ,\n  }\n}", key: "", contains: "backend.port")

@@ -85,3 +85,24 @@ final class DaemonSupportTests: XCTestCase {
         XCTAssertEqual(try receiver.receiveDatagram(timeoutMs: 2000).map { String(decoding: $0, as: UTF8.self) }, "WATCHDOG=1")
     }
 }
+
+/// Ids from the loop's random pool: well-formed, and never the same bytes twice
+/// (across the refill of its buffer too).
+final class RandomPoolTests: XCTestCase {
+    func testIdsAreWellFormedAndDistinctAcrossRefills() {
+        let pool = RandomPool(bytes: 64)   // a refill every 4 UUIDs
+        var seen = Set<String>()
+        for _ in 0..<1000 {
+            let u = pool.uuid()
+            XCTAssertTrue(seen.insert(u).inserted, "\(u) came twice")
+            let parts = u.split(separator: "-", omittingEmptySubsequences: false).map(\.count)
+            XCTAssertEqual(parts, [8, 4, 4, 4, 12], u)
+            XCTAssertTrue(u.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) || $0 == 0x2d }, u)
+            XCTAssertEqual(Array(u.utf8)[14], UInt8(ascii: "4"), "version 4: \(u)")
+            XCTAssertTrue("89ab".utf8.contains(Array(u.utf8)[19]), "RFC 4122 variant: \(u)")
+        }
+        let h = pool.hex(12)
+        XCTAssertEqual(h.utf8.count, 24)
+        XCTAssertNotEqual(h, pool.hex(12))
+    }
+}

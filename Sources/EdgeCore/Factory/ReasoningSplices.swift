@@ -1,4 +1,4 @@
-import Shared
+import Values
 
 /// The Factory route's per-model reasoning policy on pass-through bodies, as
 /// byte splices (levels and values: `ReasoningLevel`). `auto` leaves the

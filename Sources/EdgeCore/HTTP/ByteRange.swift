@@ -1,4 +1,4 @@
-import Glibc
+import CFastScan
 
 /// A half-open range of byte offsets into a buffer. The parsers return these
 /// instead of copying bytes out: the hot path reads and splices in place.
@@ -50,8 +50,8 @@ extension UnsafeRawBufferPointer {
     @inline(__always)
     public func firstIndex(of byte: UInt8, from: Int, to: Int) -> Int? {
         guard from < to, let base = baseAddress else { return nil }
-        guard let hit = memchr(base + from, Int32(byte), to - from) else { return nil }
-        return base.distance(to: UnsafeRawPointer(hit))
+        let hit = fastscan_find_byte(base + from, to - from, byte)
+        return hit >= 0 ? from + Int(hit) : nil
     }
 }
 

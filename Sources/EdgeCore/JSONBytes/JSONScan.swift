@@ -1,5 +1,4 @@
 import CFastScan
-import Glibc
 
 /// Byte-level JSON navigation for forwarded bodies: find where things are,
 /// never decode or re-serialise. Every function takes the buffer and a start
@@ -31,8 +30,9 @@ public enum JSONScan {
         var from = contentStart
         let end = buf.count
         while from < end {
-            guard let hit = memchr(base + from, 0x22, end - from) else { return nil }
-            let q = base.distance(to: UnsafeRawPointer(hit))
+            let hit = fastscan_find_byte(base + from, end - from, 0x22)
+            guard hit >= 0 else { return nil }
+            let q = from + Int(hit)
             var backslashes = 0
             var k = q - 1
             while k >= contentStart && buf[k] == 0x5c {

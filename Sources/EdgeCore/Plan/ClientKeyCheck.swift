@@ -1,4 +1,4 @@
-import Shared
+import Values
 
 /// Client API keys (`clients.apiKeys`): configured as sha256 digests, so the
 /// keys themselves are never in edged's memory; a presented key is hashed and

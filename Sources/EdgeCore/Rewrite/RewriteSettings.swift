@@ -1,4 +1,4 @@
-import Shared
+import Values
 
 /// The rewrite rules' configuration, as bytes ready for comparison
 /// (config keys `rewrites.*`; defaults from the spec).

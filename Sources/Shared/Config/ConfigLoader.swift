@@ -147,9 +147,7 @@ public enum ConfigLoader {
         var f = try r.section("factory")
         var factory = FactoryConfig()
         factory.baseURL = try f.string("baseURL", default: factory.baseURL)
-        if !(factory.baseURL.hasPrefix("https://") || factory.baseURL.hasPrefix("http://")) {
-            throw f.error("baseURL", "expected an http:// or https:// URL, got \"\(factory.baseURL)\"")
-        }
+        if let problem = Self.baseURLProblem(factory.baseURL) { throw f.error("baseURL", problem) }
         factory.systemPrompt = try f.string("systemPrompt", default: factory.systemPrompt)
         factory.userAgent = try f.string("userAgent", default: factory.userAgent)
         if factory.userAgent.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) { throw f.error("userAgent", "must not contain control characters") }
@@ -312,5 +310,18 @@ public enum ConfigLoader {
         } else if let run = env["DROIDGATE_RUNTIME_DIR"], !run.isEmpty {
             config.paths.runtimeDir = Files.absolute(run)
         }
+    }
+
+    /// Why `url` cannot be factory.baseURL (Factory's paths are appended to it), or nil.
+    static func baseURLProblem(_ url: String) -> String? {
+        let rest: Substring
+        if url.hasPrefix("https://") { rest = url.dropFirst(8) } else if url.hasPrefix("http://") { rest = url.dropFirst(7) } else {
+            return "expected an http:// or https:// URL, got \"\(url)\""
+        }
+        if url.utf8.contains(where: { $0 <= 0x20 || $0 >= 0x7f || $0 == 0x3f || $0 == 0x23 }) {
+            return "expected a URL without spaces, control characters, non-ASCII, a query or a fragment, got \"\(url)\""
+        }
+        if rest.isEmpty || rest.hasPrefix("/") || rest.hasPrefix(":") { return "expected a host after the scheme, got \"\(url)\"" }
+        return nil
     }
 }

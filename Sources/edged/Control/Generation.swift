@@ -1,5 +1,6 @@
 import Glibc
 import IPC
+import Lifecycle
 import Shared
 
 /// Reload without dropping anything: SIGHUP starts a new edged generation

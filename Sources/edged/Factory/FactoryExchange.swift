@@ -31,7 +31,9 @@ protocol FactoryResponder: AnyObject {
 /// gets a 502 naming it and the operator one log line.
 final class FactoryExchange: CurlTransfer, CurlReceiver {
     struct Plan: Sendable {
-        let url: URL
+        let url: String
+        /// The URL's host (and port), for routing and messages.
+        let host: String
         let body: [UInt8]
         let headers: [(String, String)]
         /// Client's own credential for tier 3 ("Bearer …"), if it sent one.
@@ -66,6 +68,7 @@ final class FactoryExchange: CurlTransfer, CurlReceiver {
     private let context: EdgeContext
     // unowned(unsafe): never freed while the process runs (see EdgeServer.loops).
     private unowned(unsafe) let curl: CurlLoop
+    private unowned(unsafe) let ids: RandomPool
     /// Weak: the connection owns this exchange; once it is gone, nothing is delivered.
     private weak var responder: FactoryResponder?
     private var plan: Plan!
@@ -89,17 +92,18 @@ final class FactoryExchange: CurlTransfer, CurlReceiver {
     /// Seconds to Factory's response head, for the client's head sent later.
     private var upstreamLatency = 0.0
 
-    init(request: FactoryRequest, context: EdgeContext, curl: CurlLoop, responder: FactoryResponder) {
+    init(request: FactoryRequest, context: EdgeContext, curl: CurlLoop, ids: RandomPool, responder: FactoryResponder) {
         self.request = request
         self.context = context
         self.curl = curl
+        self.ids = ids
         self.responder = responder
     }
 
     /// Plans (on the loop: pure and fast) and sends once the credential is known;
     /// only a credential that needs authd is looked up off the loop.
     func start() {
-        switch FactoryPlanner.plan(request) {
+        switch FactoryPlanner.plan(request, ids: ids) {
         case .failure(let e): return fail(e.status, e.type, e.message)
         case .success(let p): plan = p
         }
@@ -149,7 +153,7 @@ final class FactoryExchange: CurlTransfer, CurlReceiver {
             return fail(status, status == 401 ? "authentication_error" : "service_unavailable", message)
         }
         let timeout = context.config.factory.timeoutSeconds
-        let outbound = context.outbound.request(method: "POST", url: plan.url.absoluteString,
+        let outbound = context.outbound.request(method: "POST", url: plan.url, host: plan.host,
                                                 headers: plan.headers + [("authorization", authorization)], body: plan.body,
                                                 connectTimeout: min(10, timeout), idleTimeout: timeout)
         let easy: CurlEasy
@@ -178,7 +182,7 @@ final class FactoryExchange: CurlTransfer, CurlReceiver {
         responder?.factoryComplete(status: status, contentType: "application/json", body: body, upstreamLatency: nil)
     }
 
-    private var host: String { plan.url.host ?? "?" }
+    private var host: String { plan.host }
 
     // MARK: CurlReceiver (on the loop, inside libcurl's calls)
 

@@ -1,4 +1,5 @@
 import EdgeCore
+import Outbound
 import Foundation
 import Shared
 import Translate
@@ -44,12 +45,12 @@ enum FactoryPlanner {
         return "0.84.0"
     }
 
-    static func plan(_ r: FactoryRequest) -> Result<FactoryExchange.Plan, Failure> {
+    /// `ids`: where ids come from when the client sent none (the loop's pool).
+    static func plan(_ r: FactoryRequest, ids: RandomPool) -> Result<FactoryExchange.Plan, Failure> {
         let ctx = TranslationContext(model: r.model.upstreamModel, systemPrompt: r.factory.systemPrompt,
                                      reasoning: r.model.reasoning, created: r.created, id: r.id)
-        guard let url = URL(string: r.factory.baseURL.trimmingSuffix("/") + r.endpoint.factoryPath(for: r.model.type)) else {
-            return .failure(Failure(status: 500, type: "configuration_error", message: "factory.baseURL does not make a valid URL"))
-        }
+        // factory.baseURL was checked when the config was read (an http(s) URL with a host).
+        let url = r.factory.baseURL.trimmingSuffix("/") + r.endpoint.factoryPath(for: r.model.type)
         var body: [UInt8]
         var translation = FactoryExchange.Translation.none
         var betas = r.header("anthropic-beta").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
@@ -124,8 +125,8 @@ enum FactoryPlanner {
             ("content-type", "application/json"),
             ("x-factory-client", "cli"),
             ("x-api-provider", r.model.provider),
-            ("x-session-id", r.header("x-session-id") ?? Random.uuid()),
-            ("x-assistant-message-id", r.header("x-assistant-message-id") ?? Random.uuid()),
+            ("x-session-id", r.header("x-session-id") ?? ids.uuid()),
+            ("x-assistant-message-id", r.header("x-assistant-message-id") ?? ids.uuid()),
             ("user-agent", r.userAgent),
             // Streams must arrive as they are produced, never compressed in blocks.
             ("accept-encoding", "identity"),
@@ -145,7 +146,7 @@ enum FactoryPlanner {
         }
         // Tier 3: the client's own credential, as a bearer.
         let own = r.header("authorization") ?? r.header("x-api-key").map { "Bearer " + $0 }
-        return .success(FactoryExchange.Plan(url: url, body: body, headers: headers, clientAuthorization: own,
+        return .success(FactoryExchange.Plan(url: url, host: OutboundRequest.host(of: url), body: body, headers: headers, clientAuthorization: own,
                                              clientKeyWithheld: r.clientKeyWithheld, translation: translation, context: ctx))
     }
 }

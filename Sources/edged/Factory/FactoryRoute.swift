@@ -24,12 +24,12 @@ extension ClientConnection: FactoryResponder {
         let (headers, clientKeyWithheld) = FactoryHeaders.forwarded(buf, head, clientKeys: context.planSettings.clientKeys)
         let request = FactoryRequest(endpoint: endpoint, model: model, body: withOriginalBody { Array($0) }, headers: headers,
                                      factory: context.config.factory, created: Int(WallClock.now()),
-                                     id: "chatcmpl-" + ((try? Random.hex(12)) ?? "droidgate"), clientKeyWithheld: clientKeyWithheld,
+                                     id: "chatcmpl-" + server.ids.hex(12), clientKeyWithheld: clientKeyWithheld,
                                      userAgent: context.factoryUserAgent.value)
         guard let curl = server.curl else {
             return fail(502, type: "bad_gateway", message: "edged cannot make HTTPS calls: libcurl did not start (see edged's log)")
         }
-        beginFactory(FactoryExchange(request: request, context: context, curl: curl, responder: self))
+        beginFactory(FactoryExchange(request: request, context: context, curl: curl, ids: server.ids, responder: self))
     }
 
     // MARK: FactoryResponder

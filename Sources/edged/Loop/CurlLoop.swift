@@ -37,7 +37,13 @@ final class CurlLoop: LoopHandler {
     /// new transfer): done when the current call into it returns, without a
     /// timerfd round trip (a syscall to arm, an epoll wake-up, one to disarm).
     private var dueNow = false
-    private var timerArmed = false
+    /// When libcurl wants to be called back (monotonic ns; nil: never).
+    private var wanted: UInt64? = nil
+    /// When the timerfd fires (nil: disarmed). Only ever moved earlier:
+    /// libcurl moves its timeout on almost every request (two system calls
+    /// each), so a timer that fires before it is wanted is set again then,
+    /// and one no longer wanted fires once for nothing.
+    private var armedFor: UInt64? = nil
     /// Handles of finished transfers, for the next ones (`easy(for:)`).
     private var spare: [CurlEasy] = []
     static let maxSpare = 64
@@ -135,8 +141,20 @@ final class CurlLoop: LoopHandler {
     /// The timerfd: libcurl's timeout is due.
     func handleEvent(_ mask: UInt32) {
         timer.drain()
-        timerArmed = false
+        armedFor = nil
+        guard let due = wanted else { return }   // withdrawn since it was set
+        let now = Monotonic.nanoseconds()
+        if due > now {
+            arm(for: due, now: now)
+            return
+        }
+        wanted = nil
         drive(fd: CCURL_SOCKET_TIMEOUT, events: 0)
+    }
+
+    private func arm(for due: UInt64, now: UInt64) {
+        timer.arm(afterNanoseconds: max(1, due - now))
+        armedFor = due
     }
 
     /// Calls libcurl back for a 0 ms timeout it asked for, as often as it asks
@@ -211,20 +229,22 @@ final class CurlLoop: LoopHandler {
 
     fileprivate func setTimer(_ ms: Int) {
         if ms == 0 {
-            // Called from inside add_handle or socket_action: run once that returns.
+            // Called from inside add_handle or socket_action: run once that returns
+            // (libcurl announces its next timeout after that call).
             dueNow = true
+            wanted = nil
             return
         }
         dueNow = false
-        if ms < 0 {
-            if timerArmed {
-                timer.disarm()
-                timerArmed = false
-            }
-        } else {
-            timer.arm(afterNanoseconds: UInt64(ms) * 1_000_000)
-            timerArmed = true
+        guard ms > 0 else {
+            wanted = nil   // left armed: firing once for nothing is cheaper than disarming
+            return
         }
+        let now = Monotonic.nanoseconds()
+        let due = now + UInt64(ms) * 1_000_000
+        wanted = due
+        if let armed = armedFor, armed <= due { return }
+        arm(for: due, now: now)
     }
 }
 

@@ -19,6 +19,8 @@ final class LoopServer {
     let context: EdgeContext
     let pool: UpstreamPool
     let metrics: LoopMetrics
+    /// Random ids for this loop's requests (request ids, Factory's session and message ids).
+    let ids = RandomPool()
     /// The TCP listener first, then the optional Unix-socket one.
     private let listeners: [Socket]
     private var acceptors: [Acceptor] = []

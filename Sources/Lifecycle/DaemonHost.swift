@@ -1,3 +1,4 @@
+import IPC
 import Shared
 import Synchronization
 

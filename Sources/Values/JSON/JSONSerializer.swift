@@ -78,10 +78,20 @@ struct JSONWriter {
         output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indentWidth * depth))
     }
 
+    /// Runs of bytes that need no escape are copied whole (most strings are one run).
     private mutating func writeString(_ text: String) {
         output.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            appendEscaped(byte)
+        var text = text
+        text.withUTF8 { bytes in
+            var run = 0
+            for i in 0..<bytes.count {
+                let b = bytes[i]
+                guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
+                if run < i { output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<i])) }
+                appendEscaped(b)
+                run = i + 1
+            }
+            if run < bytes.count { output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...])) }
         }
         output.append(UInt8(ascii: "\""))
     }
