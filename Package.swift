@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "TranslateTests", dependencies: ["Translate", "Shared"], swiftSettings: strict),
         .testTarget(name: "OutboundTests", dependencies: ["Outbound", "Shared", "CCurl"], swiftSettings: strict),
         .testTarget(name: "SupervisordTests", dependencies: ["supervisord", "Shared"], swiftSettings: strict),
-        .testTarget(name: "EdgedTests", dependencies: ["edged", "EdgeCore", "Translate", "Shared"], swiftSettings: strict),
+        .testTarget(name: "EdgedTests", dependencies: ["edged", "EdgeCore", "Translate", "Shared", "IPC"], swiftSettings: strict),
         .testTarget(name: "AuthdUnitTests", dependencies: ["authd", "IPC", "Shared"], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["Shared", "IPC"], swiftSettings: strict),
     ]

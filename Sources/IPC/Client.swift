@@ -70,14 +70,18 @@ public final class IPCClient: Sendable {
 
     public func close() { framed.close() }
 
+    /// The error a frame carries (`{"id": …, "error": {"code": …, "message": …}}`), if it is one.
+    public static func error(in m: JSONObject) -> IPCError? {
+        guard let err = m["error"]?.objectValue else { return nil }
+        return .remote(code: err["code"]?.stringValue.map(IPCError.Code.init(rawValue:)) ?? .failed,
+                       message: err["message"]?.stringValue ?? "request failed")
+    }
+
     /// Interprets a reply frame: nil if it answers another id.
     static func reply(_ m: JSONObject, fds: [FileDescriptor], expecting id: Int?) throws(IPCError) -> IPCReply? {
-        if let err = m["error"]?.objectValue {
+        if let error = error(in: m) {
             let mid = m["id"]?.intValue
-            if mid == nil || mid == id {
-                throw .remote(code: err["code"]?.stringValue.map(IPCError.Code.init(rawValue:)) ?? .failed,
-                              message: err["message"]?.stringValue ?? "request failed")
-            }
+            if mid == nil || mid == id { throw error }
             return nil
         }
         guard let mid = m["id"]?.intValue, mid == id || id == nil else { return nil }

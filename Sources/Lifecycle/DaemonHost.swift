@@ -31,16 +31,9 @@ public final class DaemonHost: Sendable {
     public var isStopping: Bool { stopping.load(ordering: .acquiring) }
 
     /// The fields every daemon's `status` reply starts with.
-    public func baseStatus(state: String, waitingFor: String?) -> JSONObject {
-        var o: JSONObject = [
-            "daemon": .string(name.rawValue),
-            "version": .string(Droidgate.version),
-            "state": .string(state),
-            "pid": .int(Int(Users.currentPID)),
-            "uptimeSeconds": .int(Int(uptime)),
-        ]
-        o["waitingFor"] = waitingFor.map { .string($0) } ?? .null
-        return o
+    public func baseStatus(waitingFor: String?) -> JSONObject {
+        DaemonStatus(daemon: name.rawValue, version: Droidgate.version, state: DaemonStatus.running,
+                     pid: Int(Users.currentPID), uptimeSeconds: Int(uptime), waitingFor: waitingFor).members
     }
 
     /// The IPC listener: the socket named "ipc" that systemd passed, or one we bind.

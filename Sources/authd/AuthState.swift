@@ -189,7 +189,7 @@ extension Refresher {
 
         /// The token edged should use now, or why there is none.
         func credential(now: Double) -> Result<JSONValue, IPCError> {
-            if let key = apiKey { return .success(["token": .string(key), "tier": .string(Tier.apiKey.rawValue), "expiresAt": nil]) }
+            if let key = apiKey { return .success(TokenMessage.token(key, tier: .apiKey, expiresAt: nil).json) }
             guard let t = tokens else {
                 return .failure(.remote(code: .noCredentials, message: "authd holds no Factory credentials: set FACTORY_API_KEY or run `droidgate login`"))
             }
@@ -199,7 +199,7 @@ extension Refresher {
             guard let access = t.accessToken, let exp = t.accessExpiresAt, exp > now else {
                 return .failure(.remote(code: .expired, message: "the Factory access token expired and no refresh has succeeded yet\(lastError.map { " (\($0))" } ?? "")"))
             }
-            return .success(["token": .string(access), "tier": .string(Tier.refreshToken.rawValue), "expiresAt": .number(JSONNumber(exp))])
+            return .success(TokenMessage.token(access, tier: .refreshToken, expiresAt: exp).json)
         }
 
         /// What applying a verdict asks of the caller once the state lock is released.

@@ -10,7 +10,7 @@ enum AuthOps {
     static func table(host: DaemonHost, refresher: Refresher, logins: DeviceLogins) -> [Op] {
         [
             Op(.status, .admin) { _ in
-                var s = host.baseStatus(state: "running", waitingFor: refresher.waitingFor)
+                var s = host.baseStatus(waitingFor: refresher.waitingFor)
                 for (k, v) in refresher.report.members(.status).entries { s[k] = v }
                 return IPCReply(result: .object(s))
             },
@@ -25,15 +25,15 @@ enum AuthOps {
                 switch refresher.current() {
                 case .success(let v): return IPCReply(result: v)
                 case .failure(.remote(let code, _)) where code == .noCredentials:
-                    return IPCReply(result: ["dropped": true, "reason": .string(IPCError.Code.noCredentials.rawValue)])
+                    return IPCReply(result: TokenMessage.dropped(reason: .noCredentials, tier: nil).json)
                 case .failure: return IPCReply(result: .null)
                 }
             },
             // edged after a Factory 401 sends {"rejected": fingerprint}: rate-limited (Upstream401Limit).
             // Without it (the access token expired, an operator's forced refresh): refresh now.
             Op(.tokenRefresh, .edge) { request throws(IPCError) in
-                if let rejected = request.args["rejected"] {
-                    return IPCReply(result: try refresher.refreshAfterUpstream401(rejected: rejected.stringValue ?? "").get())
+                if let rejected = TokenRefreshArgs(request.args).rejected {
+                    return IPCReply(result: try refresher.refreshAfterUpstream401(rejected: rejected).get())
                 }
                 Log.info("authd: refresh requested by edged")
                 return IPCReply(result: try refresher.refreshNow().get())

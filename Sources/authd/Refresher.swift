@@ -245,6 +245,6 @@ final class Refresher: Sendable {
             s.nextRefreshAt = nil
             s.unsaved = false
         }
-        tokenEvents.publish(["dropped": true, "reason": "logout", "tier": .string(tier.rawValue)])
+        tokenEvents.publish(TokenMessage.dropped(reason: .logout, tier: tier).json)
     }
 }

@@ -7,10 +7,10 @@ enum EdgeOps {
     static func table(host: DaemonHost, listener: EdgeListener, peers: Peers) -> [Op] {
         [
             Op(.status, .anyPeer) { _ in
-                var s = host.baseStatus(state: "running", waitingFor: peers.waitingFor)
+                var s = host.baseStatus(waitingFor: peers.waitingFor)
                 s["listen"] = .string(listener.address)
                 s["ipc"] = ["authd": Peers.describe(peers.authd.status), "supervisord": Peers.describe(peers.supervisord.status)]
-                s["backend"] = peers.backendPublic
+                s[BackendReport.statusKey] = peers.backendPublic
                 return IPCReply(result: .object(s))
             },
         ]

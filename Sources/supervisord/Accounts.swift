@@ -11,17 +11,18 @@ struct Accounts {
     static let providers = ["claude", "codex", "antigravity", "kimi", "xai"]
 
     /// Every credential file, sorted by name.
-    func list() -> [JSONValue] {
+    func list() -> [AccountEntry] {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: files.authDir)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
         return names.map { name in
+            // The backend's credential file (its own format: "type", "expired"/"expiry", "disabled").
             let v = (try? Files.read(files.authDir + "/" + name, maxBytes: 1 << 20)).flatMap { try? JSONValue(parsing: $0) }
-            var o: JSONObject = ["account": .string(String(name.dropLast(5)))]
-            o["provider"] = v?["type"].flatMap(\.stringValue).map { .string($0) } ?? .null
-            o["email"] = v?["email"].flatMap(\.stringValue).map { .string($0) } ?? .null
-            o["expires"] = (v?["expired"] ?? v?["expiry"]).flatMap(\.stringValue).map { .string($0) } ?? .null
-            o["disabled"] = .bool(v?["disabled"]?.boolValue ?? false)
-            if v == nil { o["problem"] = "not readable as JSON" }
-            return .object(o)
+            var a = AccountEntry(account: String(name.dropLast(5)))
+            a.provider = v?["type"]?.stringValue
+            a.email = v?["email"]?.stringValue
+            a.expires = (v?["expired"] ?? v?["expiry"])?.stringValue
+            a.disabled = v?["disabled"]?.boolValue ?? false
+            if v == nil { a.problem = "not readable as JSON" }
+            return a
         }
     }
 

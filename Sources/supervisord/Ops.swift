@@ -7,8 +7,8 @@ enum SupervisorOps {
     static func table(host: DaemonHost, supervisor: Supervisor) -> [Op] {
         [
             Op(.status, .anyPeer) { _ in
-                var s = host.baseStatus(state: "running", waitingFor: supervisor.waitingFor)
-                s["backend"] = supervisor.info(includeKey: false)
+                var s = host.baseStatus(waitingFor: supervisor.waitingFor)
+                s[BackendReport.statusKey] = supervisor.info(includeKey: false)
                 return IPCReply(result: .object(s))
             },
             Op(.backendGet, .anyPeer) { _ in
@@ -20,7 +20,7 @@ enum SupervisorOps {
             },
             // A subscriber (edged) applied the report with this "seq": see Supervisor.fence.
             Op(.backendSeen, .anyPeer) { request in
-                supervisor.changes.acknowledge(request.connection, seq: request.args["seq"]?.intValue ?? Int.min)
+                supervisor.changes.acknowledge(request.connection, seq: BackendSeen(request.args)?.seq ?? Int.min)
                 return IPCReply(result: .null)
             },
             Op(.backendRestart, .admin) { _ in
@@ -32,26 +32,24 @@ enum SupervisorOps {
                 return IPCReply(result: ["lines": .array(LogTail.fitting(supervisor.logTail.lines.suffix(n)).map { .string($0) })])
             },
             Op(.backendAccounts, .admin) { _ in
-                IPCReply(result: ["accounts": .array(Accounts(files: supervisor.files).list())])
+                IPCReply(result: AccountList(Accounts(files: supervisor.files).list()).json)
             },
             Op(.backendAccount, .admin) { request throws(IPCError) in
                 let accounts = Accounts(files: supervisor.files)
-                guard let account = request.args["account"]?.stringValue, let action = request.args["action"]?.stringValue else {
-                    throw .remote(code: .badRequest, message: "need \"account\" and \"action\" (enable, disable, remove)")
+                let change = try AccountAction.parse(request.args).get()
+                switch change.action {
+                case .enable: try accounts.setDisabled(change.account, false)
+                case .disable: try accounts.setDisabled(change.account, true)
+                case .remove: try accounts.remove(change.account)
                 }
-                switch action {
-                case "enable": try accounts.setDisabled(account, false)
-                case "disable": try accounts.setDisabled(account, true)
-                case "remove": try accounts.remove(account)
-                default: throw .remote(code: .badRequest, message: "unknown action \"\(action)\" (enable, disable, remove)")
-                }
-                Log.info("supervisord: account \(account): \(action)")
-                return IPCReply(result: ["accounts": .array(accounts.list())])
+                Log.info("supervisord: account \(change.account): \(change.action.rawValue)")
+                return IPCReply(result: AccountList(accounts.list()).json)
             },
             Op(.backendProviders, .admin) { request throws(IPCError) in
                 var disabled = Set(supervisor.files.disabledProviders())
-                for (key, on) in [("disable", true), ("enable", false)] {
-                    for name in request.args[key]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+                let change = ProvidersChange(request.args)
+                for (names, on) in [(change.disable, true), (change.enable, false)] {
+                    for name in names {
                         guard Accounts.providers.contains(name) else {
                             throw .remote(code: .badRequest, message: "unknown provider \"\(name)\" (one of \(Accounts.providers.joined(separator: ", ")))")
                         }
@@ -64,34 +62,25 @@ enum SupervisorOps {
                 } catch {
                     throw .remote(code: .failed, message: "cannot update the backend config: \(error)")
                 }
-                return IPCReply(result: ["disabled": .array(disabled.sorted().map { .string($0) })])
+                return IPCReply(result: DisabledProviders(disabled.sorted()).json)
             },
             Op(.backendLogin, .admin) { request throws(IPCError) in
-                guard let provider = request.args["provider"]?.stringValue, Accounts.providers.contains(provider) else {
-                    throw .remote(code: .badRequest, message: "need \"provider\": one of \(Accounts.providers.joined(separator: ", "))")
-                }
+                let login = try BackendLoginArgs.parse(request.args, providers: Accounts.providers).get()
                 // The configured command (a wrapper script included), never what a running process reports.
                 guard let executable = Files.which(supervisor.current.config.command) else {
                     throw .remote(code: .unavailable, message: "cli-proxy-api is not installed: \(supervisor.current.message)")
                 }
-                var callbackPort: Int? = nil
-                if let p = request.args["callbackPort"] {
-                    guard let n = p.intValue, (1...65535).contains(n) else {
-                        throw .remote(code: .badRequest, message: "\"callbackPort\" must be a port number (1-65535)")
-                    }
-                    callbackPort = n
-                }
-                let session = try LoginFlow.start(provider: provider, executable: executable, files: supervisor.files,
-                                                  callbackPort: callbackPort, request: request)
-                return IPCReply(result: ["started": .string(provider), "login": .int(session.number),
-                                         "pastesCallback": .bool(LoginFlow.browserProviders.contains(provider))])
+                let session = try LoginFlow.start(provider: login.provider, executable: executable, files: supervisor.files,
+                                                  callbackPort: login.callbackPort, request: request)
+                return IPCReply(result: BackendLoginStarted(provider: login.provider, login: session.number,
+                                                            pastesCallback: LoginFlow.browserProviders.contains(login.provider)).json)
             },
             // A pasted callback address for a running login, from the connection that started it.
             Op(.backendLoginInput, .admin) { request throws(IPCError) in
-                guard let number = request.args["login"]?.intValue, let line = request.args["line"]?.stringValue else {
+                guard let input = BackendLoginInput(request.args) else {
                     throw .remote(code: .badRequest, message: "need \"login\" (a number) and \"line\" (a string)")
                 }
-                try LoginSessions.find(number, from: request.connection).input(line)
+                try LoginSessions.find(input.login, from: request.connection).input(input.line)
                 return IPCReply(result: ["sent": true])
             },
             Op(.reload, .admin) { _ in

@@ -35,20 +35,37 @@ final class Supervisor: Sendable {
     let apiKey: String
     let changes = Subscribers(event: .backendState)
     let logTail: LogTail
+    // Who writes what: the state machine's thread (`run`) owns the backend —
+    // `child`, `portHold` and every change to `snapshot` — and IPC handler
+    // threads only read snapshots and post commands. Each lock guards one
+    // thing, stated with it; none is held across I/O except `publishing`,
+    // whose whole point is to keep reports in order while they are sent.
+
+    /// What the reports are made of. Invariant: `seq` grows by one with every
+    /// change (`update`), so a subscriber's acknowledged `seq` names one report.
     private let snapshot: Locked<Snapshot>
+    /// Commands posted by IPC handlers, taken (all at once) by the state machine; `wake` says there are some.
     private let commands = Locked<[Command]>([])
     let wake: EventFD
+    /// The backend process run or adopted (nil: none). Invariant: when it is
+    /// not nil, `snapshot.pid` is its pid; set and cleared by the state machine only.
     private let child = Locked<BackendProcess?>(nil)
-    /// Reports go out one at a time, in `seq` order.
+    /// Held while a report is made and sent: subscribers see reports in `seq` order.
     private let publishing = Locked<Void>(())
-    /// supervisord is stopping the backend for good: no report names a listener any more.
+    /// Set once, when supervisord stops the backend for good; from then on no
+    /// report names a listener (edged sends nothing while the backend drains).
     private let backendStopping = Locked(false)
-    /// Our duplicate of the child's listening socket, while edged may send to it.
-    private let hold = Locked<ListenerHold?>(nil)
-    /// The child whose socket the kernel refused us (not asked again).
-    private let holdRefusedFor = Locked<pid_t?>(nil)
-    /// Whether a refusal was logged (once per supervisord).
-    private let holdRefusalLogged = Locked(false)
+    /// Our duplicate of the child's listening socket (`ListenerHold`) and what
+    /// the kernel said when we asked for one.
+    private struct PortHold {
+        /// A duplicate of the current child's listening sockets, or nil.
+        var listener: ListenerHold? = nil
+        /// A child whose socket the kernel refused: not asked again while it lives.
+        var refusedFor: pid_t? = nil
+        /// The refusal was logged (once per supervisord, not once per child).
+        var refusalLogged = false
+    }
+    private let portHold = Locked(PortHold())
 
     static let firstBackoff = 0.5
     static let maxBackoff = 30.0
@@ -87,30 +104,26 @@ final class Supervisor: Sendable {
     var current: Snapshot { snapshot.value }
 
     /// The IPC view of the backend. `includeKey`: only for edged and admins.
-    func info(includeKey: Bool) -> JSONValue { info(snapshot.value, includeKey: includeKey) }
+    func info(includeKey: Bool) -> JSONValue { report(snapshot.value, includeKey: includeKey).json }
 
-    private func info(_ s: Snapshot, includeKey: Bool) -> JSONValue {
-        var o: JSONObject = [
-            "state": .string(s.state.rawValue),
-            "url": .string("http://127.0.0.1:\(s.config.port)"),
-            "message": .string(s.message),
-            "restarts": .int(s.restarts),
-        ]
-        o["pid"] = s.pid.map { .int(Int($0)) } ?? .null
-        o["lastExit"] = s.lastExit.map { .string($0) } ?? .null
-        o["retryInSeconds"] = s.retryAt.map { .int(max(0, Int(($0 - Monotonic.seconds()).rounded(.up)))) } ?? .null
-        o["command"] = s.executable.map { .string($0) } ?? .null
-        o["port"] = .int(s.config.port)
+    private func report(_ s: Snapshot, includeKey: Bool) -> BackendReport {
+        var r = BackendReport(phase: s.state)
+        r.url = "http://127.0.0.1:\(s.config.port)"
+        r.message = s.message
+        r.restarts = s.restarts
+        r.pid = s.pid.map { Int($0) }
+        r.lastExit = s.lastExit
+        r.retryInSeconds = s.retryAt.map { max(0, Int(($0 - Monotonic.seconds()).rounded(.up))) }
+        r.command = s.executable
+        r.port = s.config.port
         // The only listener edged may send to: the child's own, just verified.
         if s.listenerVerified, let pid = s.pid, !backendStopping.value {
-            o["listener"] = ["pid": .int(Int(pid)), "port": .int(s.config.port)]
-        } else {
-            o["listener"] = .null
+            r.listener = .init(pid: Int(pid), port: s.config.port)
         }
-        o["squatterPid"] = s.state == .portTaken ? s.squatter?.pid.map { .int(Int($0)) } ?? .null : .null
-        o["seq"] = .int(s.seq)
-        if includeKey { o["apiKey"] = .string(apiKey) }
-        return .object(o)
+        r.squatterPid = s.state == .portTaken ? s.squatter?.pid.map { Int($0) } : nil
+        r.seq = s.seq
+        if includeKey { r.apiKey = apiKey }
+        return r
     }
 
     var waitingFor: String? {
@@ -156,7 +169,7 @@ final class Supervisor: Sendable {
                 level == .info ? Log.info(line) : Log.warning(line)
                 Notify.status("backend \(s.state.rawValue)")
             }
-            changes.publish(info(s, includeKey: true))
+            changes.publish(report(s, includeKey: true).json)
         }
     }
 
@@ -174,19 +187,21 @@ final class Supervisor: Sendable {
     }
 
     /// The listening sockets supervisord holds a duplicate of.
-    var heldListeners: Set<LoopbackListeners.Inode> { hold.value?.inodes ?? [] }
+    var heldListeners: Set<LoopbackListeners.Inode> { portHold.value.listener?.inodes ?? [] }
 
     /// Holds a duplicate of the child's listening sockets `inodes` (see
     /// `ListenerHold`), so the port stays ours even at the moment the child dies.
     /// Refused (Yama's ptrace restriction for an adopted backend, an old unit's
     /// syscall filter): said once, and the backend is served without it.
     func holdListener(_ inodes: Set<LoopbackListeners.Inode>, of p: BackendProcess) {
-        guard hold.value?.inodes != inodes, holdRefusedFor.value != p.pid else { return }
+        let held = portHold.value
+        guard held.listener?.inodes != inodes, held.refusedFor != p.pid else { return }
         do {
+            // Taken without the lock (pidfd_getfd is a system call on another process).
             let new = try ListenerHold.take(inodes, from: p)
-            hold.withLock { h in
-                h?.release()
-                h = new
+            portHold.withLock { h in
+                h.listener?.release()
+                h.listener = new
             }
         } catch {
             // A refusal stands for this child; a socket that moved (a race) is tried again.
@@ -194,9 +209,12 @@ final class Supervisor: Sendable {
             case .refused, .noPidfd: break
             case .notFound, .notTheListener: return
             }
-            holdRefusedFor.value = p.pid
-            guard !holdRefusalLogged.value else { return }
-            holdRefusalLogged.value = true
+            let firstRefusal = portHold.withLock { h -> Bool in
+                h.refusedFor = p.pid
+                defer { h.refusalLogged = true }
+                return !h.refusalLogged
+            }
+            guard firstRefusal else { return }
             Log.warning("supervisord: cannot hold the backend's listening socket (pid \(p.pid)): \(error); should the backend die, its port is free for a moment before supervisord learns of it. Fix: let supervisord call pidfd_getfd (the shipped unit's SystemCallFilter= allows it; a container manager's own filter may not), and for a backend adopted after a supervisord restart, kernel.yama.ptrace_scope must be 0")
         }
     }
@@ -204,12 +222,12 @@ final class Supervisor: Sendable {
     /// Lets go of the held listening socket, once edged has confirmed it no
     /// longer sends to the port (so whoever binds the port next gets nothing).
     func releaseListener() {
-        guard hold.value != nil else { return }
+        guard portHold.value.listener != nil else { return }
         if current.listenerVerified { update { $0.listenerVerified = false } }
         fence()
-        hold.withLock { h in
-            h?.release()
-            h = nil
+        portHold.withLock { h in
+            h.listener?.release()
+            h.listener = nil
         }
     }
 

@@ -1,13 +1,15 @@
 import Foundation
 import XCTest
 @testable import edged
+import IPC
 import Shared
 
 /// edged sends to the backend's port only while supervisord's latest report
 /// names a verified listener on that port whose process is alive.
 final class BackendGateTests: XCTestCase {
-    func report(_ pid: Int32?, port: Int = 8318) -> JSONValue {
-        ["state": pid == nil ? "backoff" : "ready", "listener": pid.map { ["pid": .int(Int($0)), "port": .int(port)] } ?? .null]
+    /// The report as supervisord's wire carries it, decoded as edged does.
+    func report(_ pid: Int32?, port: Int = 8318) -> BackendReport? {
+        BackendReport(["state": pid == nil ? "backoff" : "ready", "listener": pid.map { ["pid": .int(Int($0)), "port": .int(port)] } ?? .null])
     }
 
     func testClosedUntilAListenerIsReportedThenOpenForItsProcess() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import edged
+import IPC
 import Shared
 import Translate
 
@@ -111,10 +112,10 @@ final class FactoryPlannerTests: XCTestCase {
 
 /// BackendState: supervisord's report in words a client can act on.
 final class BackendStateTests: XCTestCase {
-    func describe(_ o: JSONObject) -> BackendState { BackendState(.object(o)) }
+    func describe(_ o: JSONObject) -> BackendState { BackendState(BackendReport(.object(o))) }
 
     func testEveryStateIsWorded() {
-        XCTAssertEqual(BackendState(.null).description, "backend state unknown (supervisord is not reachable)")
+        XCTAssertEqual(BackendState(nil).description, "backend state unknown (supervisord is not reachable)")
         XCTAssertEqual(describe(["state": "missing"]).description, "cli-proxy-api is not installed")
         XCTAssertEqual(describe(["state": "missing", "message": "not on PATH"]).description, "cli-proxy-api is not installed — not on PATH")
         XCTAssertEqual(describe(["state": "starting"]).description, "the backend is starting")
@@ -136,6 +137,6 @@ final class BackendStateTests: XCTestCase {
     func testOnlyMissingAndStoppedAreHopeless() {
         for s in ["missing", "stopped"] { XCTAssertTrue(describe(["state": .string(s)]).isHopeless, s) }
         for s in ["starting", "backoff", "unhealthy", "ready", "port-taken"] { XCTAssertFalse(describe(["state": .string(s)]).isHopeless, s) }
-        XCTAssertFalse(BackendState(.null).isHopeless, "unknown: supervisord may come back")
+        XCTAssertFalse(BackendState(nil).isHopeless, "unknown: supervisord may come back")
     }
 }

@@ -102,6 +102,12 @@ final class BackendSquatterTests: XCTestCase {
             }
         }
 
+        /// Waits until `n` more answers than now came back (up to `timeout` s). False on timeout.
+        func awaitProgress(_ n: Int = 8, timeout: Double = 15) -> Bool {
+            let target = statuses.value.count + n
+            return eventually(timeout: timeout) { self.statuses.value.count >= target }
+        }
+
         /// Stops them; the statuses they got.
         func stop() -> [Int] {
             stopFlag.value = true
@@ -154,13 +160,13 @@ final class BackendSquatterTests: XCTestCase {
         let pid = try XCTUnwrap(stack.awaitState("ready")?["pid"]?.intValue, "\(stack.status())\n\(stack.up.text)")
         XCTAssertEqual(stack.chat()?.status, 200)
         let clients = Clients(port: stack.edgePort)
-        usleep(300_000)
+        XCTAssertTrue(clients.awaitProgress(), "the clients never got going")
         // supervisord backs off 0.5 s before it starts a new backend: the squatter binds first.
         kill(Int32(pid), SIGKILL)
         let squatter = try XCTUnwrap(Squatter.bind(port: stack.backendPort), "the port never came free")
         defer { squatter.stop() }
         XCTAssertTrue(stack.awaitSquatterNoticed(), "\(stack.status())\n\(stack.up.text)")
-        usleep(500_000)
+        XCTAssertTrue(clients.awaitProgress(4), "the clients stopped getting answers once the squatter held the port")
         let statuses = clients.stop()
         print("squatter during a backoff | clients got \(Clients.tally(statuses)) | squatter got \(squatter.summary)")
         XCTAssertGreaterThan(statuses.count, 10)
@@ -173,7 +179,7 @@ final class BackendSquatterTests: XCTestCase {
         try stack.start()
         XCTAssertNotNil(stack.awaitState("ready"), "\(stack.status())\n\(stack.up.text)")
         let clients = Clients(port: stack.edgePort)
-        usleep(300_000)
+        XCTAssertTrue(clients.awaitProgress(), "the clients never got going")
         // The restart's SIGTERM makes the backend close its listener at once (it then
         // drains): the squatter binds the moment it does.
         let restart = Thread {
@@ -183,7 +189,7 @@ final class BackendSquatterTests: XCTestCase {
         let squatter = try XCTUnwrap(Squatter.bind(port: stack.backendPort), "the port never came free")
         defer { squatter.stop() }
         XCTAssertTrue(stack.awaitSquatterNoticed(), "\(stack.status())\n\(stack.up.text)")
-        usleep(500_000)
+        XCTAssertTrue(clients.awaitProgress(4), "the clients stopped getting answers once the squatter held the port")
         let statuses = clients.stop()
         print("squatter during a restart | clients got \(Clients.tally(statuses)) | squatter got \(squatter.summary)")
         XCTAssertGreaterThan(statuses.count, 10)

@@ -425,6 +425,31 @@ final class FactoryTests: XCTestCase {
         XCTAssertEqual(try request(s.edgePort, "GET", "/healthz")?.status, 200)
     }
 
+    /// A slow client (#27): it reads a 64 MiB Factory stream at 256 KiB/s (4
+    /// minutes; 2 MiB in the quick mode). It gets the stream whole, and edged's
+    /// memory stays within a few MiB of idle all the while: the transfer
+    /// advances only as fast as the client drains its socket.
+    func testASlowReaderGetsAWholeFactoryStreamWhileEdgedStaysNearIdle() throws {
+        let s = try Stack()
+        let pid = Int32(try XCTUnwrap(try request(s.edgePort, "GET", "/healthz")?.json?["edged"]?["pid"]?.intValue))
+        XCTAssertEqual(try s.post("/v1/messages", #"{"model":"claude-f","max_tokens":10,"messages":[{"role":"user","content":"warm"}]}"#).status, 200)
+        let idle = Self.rss(pid)
+        let size = TestScale.rounds(64, quick: 2) << 20
+        try s.next(#"{"events": \#(size >> 15), "size": \#(size)}"#)   // 32 KiB deltas
+        let c = try RawHTTP(port: s.edgePort)
+        let body = #"{"model":"claude-f","stream":true,"max_tokens":100,"messages":[{"role":"user","content":"hi"}]}"#
+        try c.send("POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        var peak = idle
+        let whole = try c.readPaced(bytesPerSecond: 256 << 10, until: "\r\n0\r\n\r\n", timeout: Double(size >> 18) * 1.5 + 30) {
+            peak = max(peak, Self.rss(pid))
+        }
+        XCTAssertTrue(whole, "the whole stream arrives, terminated: \(c.receivedCount) of over \(size) bytes")
+        XCTAssertGreaterThan(c.receivedCount, size)
+        XCTAssertTrue(String(decoding: c.receivedBytes.suffix(400), as: UTF8.self).contains("event: message_stop"))
+        XCTAssertLessThan(peak - idle, 8 << 20, "edged grew by \((peak - idle) >> 20) MiB while a client read \(size >> 20) MiB at 256 KiB/s")
+        XCTAssertFalse(s.up.text.contains("client not reading"), "nothing was cut off")
+    }
+
     /// A real client's pool: one kept-alive connection carries every kind of
     /// Factory answer in turn — a pass-through reply with its length, a
     /// translated reply, translated and passed-through streams (chunked) —

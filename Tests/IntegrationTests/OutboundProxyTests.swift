@@ -77,4 +77,39 @@ final class OutboundProxyTests: XCTestCase {
         XCTAssertTrue(eventually { s.up.text.contains("check the user name and password in network.proxies") }, s.up.text)
         XCTAssertFalse(s.up.text.contains("wrong"), "a proxy password in the log")
     }
+
+    /// An `https://` proxy: edged speaks TLS to the proxy itself, checked
+    /// against `network.caFile`, and CONNECTs through it. The proxy here is
+    /// socat terminating TLS (a certificate for 127.0.0.1 that openssl makes
+    /// for the test) in front of the counting CONNECT proxy. Without the CA
+    /// file the proxy's certificate is refused: a 502, and nothing reaches Factory.
+    func testAnHTTPSProxyIsReachedOverTLSCheckedAgainstTheCAFile() throws {
+        for tool in ["/usr/bin/socat", "/usr/bin/openssl"] where !FileManager.default.isExecutableFile(atPath: tool) {
+            throw XCTSkip("\(tool) is not installed (scripts/install-deps installs it)")
+        }
+        let dir = TempDir()
+        let cert = dir.path + "/proxy.pem", key = dir.path + "/proxy.key"
+        let (rc, out) = try runToEnd("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                                                         "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
+        XCTAssertEqual(rc, 0, out)
+        let inner = try CountingConnectProxy()
+        let tlsPort = freePort()
+        let socat = try RunningProcess("/usr/bin/socat", ["OPENSSL-LISTEN:\(tlsPort),bind=127.0.0.1,reuseaddr,fork,cert=\(cert),key=\(key),verify=0",
+                                                         "TCP:127.0.0.1:\(inner.port)"])
+        defer { socat.signal(SIGTERM) }
+        XCTAssertTrue(eventually { (try? RawHTTP(port: tlsPort)) != nil }, socat.text)
+
+        let s = try Stack(env: ["FACTORY_API_KEY": "fk-test"], withWorkOS: false,
+                          network: #"{"proxies": ["https://127.0.0.1:\#(tlsPort)"], "caFile": "\#(cert)"}"#)
+        XCTAssertEqual(try s.post("/v1/chat/completions", Self.chat).status, 200, s.up.text)
+        XCTAssertEqual(inner.tunnels(to: s.factoryPort), 1, "the request went through the TLS proxy: \(inner.tunnels)")
+
+        let untrusted = try Stack(env: ["FACTORY_API_KEY": "fk-test"], withWorkOS: false,
+                                  network: #"{"proxies": ["https://127.0.0.1:\#(tlsPort)"]}"#)
+        let r = try untrusted.post("/v1/chat/completions", Self.chat)
+        XCTAssertEqual(r.status, 502, r.bodyText)
+        XCTAssertTrue(r.bodyText.contains("https://127.0.0.1:\(tlsPort)"), "the client learns which proxy failed: \(r.bodyText)")
+        XCTAssertEqual(try untrusted.recorded().count, 0, "nothing reached Factory")
+        XCTAssertEqual(inner.tunnels(to: untrusted.factoryPort), 0, "no tunnel behind an unverified proxy: \(inner.tunnels)")
+    }
 }

@@ -34,14 +34,16 @@ final class ReloadTests: XCTestCase {
             }
         }
         load.start()
-        usleep(200_000)
+        XCTAssertTrue(eventually { sent.value > 5 }, "the load never got going")
         let (rc, out) = try runToEnd(Binaries.path("droidgate"), ["reload", "edged", "--config", config])
         XCTAssertEqual(rc, 0, out)
         XCTAssertTrue(eventually(timeout: 15) {
             guard let p = (try? request(port, "GET", "/healthz"))??.json?["edged"]?["pid"]?.intValue else { return false }
             return p != before
         }, up.text)
-        usleep(500_000)
+        // Requests answered by the new generation too.
+        let atSwitch = sent.value
+        XCTAssertTrue(eventually { sent.value > atSwitch + 5 }, "no request after the new generation took over")
         stop.value = true
         while load.isExecuting { usleep(10_000) }
 
@@ -130,10 +132,10 @@ final class ReloadUnderLoadTests: XCTestCase {
 
         let load = ClientLoad(port: install.port)
         load.start()
-        usleep(300_000)
+        XCTAssertTrue(load.awaitProgress(40), "the load never got going")
         for _ in 0..<5 {
             try install.reload()
-            usleep(200_000)
+            XCTAssertTrue(load.awaitProgress(40), "not 40 requests answered after a reload")
         }
         let counts = load.stop()
         print("reload ×5 under load: \(counts)")
@@ -157,9 +159,10 @@ final class ReloadUnderLoadTests: XCTestCase {
         try install.start()
         let load = ClientLoad(port: install.port, keepAlive: 4, streaming: 2)
         load.start()
-        usleep(200_000)
+        XCTAssertTrue(load.awaitProgress(), "the load never got going")
         try install.replaceEdged()
         try install.reload()
+        XCTAssertTrue(load.awaitProgress(), "no request answered after the reload")
         let counts = load.stop()
         XCTAssertEqual(counts.failed + counts.refused + counts.streamsCut, 0, "\(counts); \(load.firstFailures)")
         XCTAssertEqual(counts.serverCloses, 0, "\(counts)")
@@ -173,10 +176,11 @@ final class ReloadUnderLoadTests: XCTestCase {
         try install.start()
         let load = ClientLoad(port: install.port, keepAlive: 4, streaming: 2)
         load.start()
-        usleep(200_000)
+        XCTAssertTrue(load.awaitProgress(), "the load never got going")
         try install.replaceEdged(with: "#!/bin/sh\nunset DROIDGATE_HANDOVER_FD\nexec \(Binaries.path("edged")) \"$@\"\n")
         try install.reload()
-        usleep(300_000)
+        XCTAssertTrue(eventually(timeout: 15) { install.up.text.contains("does not take connections over") }, install.up.text)
+        XCTAssertTrue(load.awaitProgress(), "no request answered after the reload")
         let counts = load.stop()
         XCTAssertEqual(counts.failed + counts.refused + counts.streamsCut, 0, "\(counts); \(load.firstFailures)\n\(install.up.text.split(separator: "\n").filter { $0.contains("edged") && !$0.contains("POST") }.suffix(40).joined(separator: "\n"))")
         XCTAssertGreaterThan(counts.serverCloses, 0, "the fallback said Connection: close: \(counts)")

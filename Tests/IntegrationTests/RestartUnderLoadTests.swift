@@ -9,7 +9,7 @@ import XCTest
 /// counted apart (and a cut stream must end, never hang: the client's
 /// timeout would count it as failed outside the kill window).
 final class RestartUnderLoadTests: XCTestCase {
-    static let repetitions = Int(ProcessInfo.processInfo.environment["RESTART_REPETITIONS"] ?? "") ?? TestScale.rounds(10, quick: 2)
+    static let repetitions = Int(ProcessInfo.processInfo.environment["RESTART_REPETITIONS"] ?? "") ?? TestScale.rounds(10, quick: 1)
 
     /// supervisord's Supervisor.resetAfterHealthy, plus a margin.
     static let healthyPeriod = 10.5
@@ -45,7 +45,7 @@ final class RestartUnderLoadTests: XCTestCase {
         try awaitSettled(install)
         let load = ClientLoad(port: install.port, keepAlive: 8, streaming: 4, connectionClose: 1)
         load.start()
-        usleep(300_000)
+        XCTAssertTrue(load.awaitProgress(50), "the load never got going")
         var kills: [(signalled: Double, gone: Double)] = []
         for i in 0..<Self.repetitions {
             let s = try status(install)
@@ -55,13 +55,12 @@ final class RestartUnderLoadTests: XCTestCase {
             // reaches it is in flight inside a dying process.
             if let pid { _ = eventually(timeout: 2) { Self.isGone(pid) } }
             kills.append((signalled, Date().timeIntervalSince1970))
-            usleep(300_000)
             try awaitSettled(install)
+            XCTAssertTrue(load.awaitProgress(50), "not 50 requests answered after the restart")
             // Killing the backend again within supervisord's healthy period would be a
             // crash loop, which it rightly meets with growing backoff (past the hold time).
             if scenario.spaced && i + 1 < Self.repetitions { sleepSeconds(Self.healthyPeriod) }
         }
-        usleep(300_000)
         let counts = load.stop()
         let apart = scenario.killsDrop ? load.failuresInFlight(during: kills) : (0, 0)
         let failed = counts.failed - apart.0 - apart.1

@@ -47,18 +47,18 @@ enum BackendCommand {
         let o = CommandOptions.parse(args, command: "backend accounts", help: help, valued: ["--disable", "--enable", "--remove"])
         let config = o.loadConfig(command: "backend accounts")
         let result: JSONValue
-        if let (flag, account) = o.values.first {
+        if let (flag, account) = o.values.first, let action = AccountAction.Action(rawValue: String(flag.dropFirst(2))) {
             result = o.call(.supervisord, config, command: "backend accounts", op: .backendAccount,
-                            ["account": .string(account), "action": .string(String(flag.dropFirst(2)))])
-            printOut("\(account): \(flag.dropFirst(2))d")
+                            AccountAction(account: account, action: action).json)
+            printOut("\(account): \(action.rawValue)d")
         } else {
             result = o.call(.supervisord, config, command: "backend accounts", op: .backendAccounts)
         }
-        let list = result["accounts"]?.arrayValue ?? []
+        let list = AccountList(result).accounts
         if list.isEmpty { printOut("No accounts yet: `droidgate backend login <provider>` adds one.") }
         for a in list {
-            let cols = [a["account"]?.stringValue ?? "?", a["provider"]?.stringValue ?? "-", a["email"]?.stringValue ?? "-",
-                        "expires " + (a["expires"]?.stringValue ?? "-"), a["disabled"]?.boolValue == true ? "DISABLED" : "enabled"]
+            let cols = [a.account, a.provider ?? "-", a.email ?? "-",
+                        "expires " + (a.expires ?? "-"), a.disabled ? "DISABLED" : "enabled"]
             printOut(cols.joined(separator: "  "))
         }
         exitProcess(0)
@@ -66,11 +66,11 @@ enum BackendCommand {
 
     static func providers(_ args: [String]) -> Never {
         // Repeated --disable / --enable flags are collected in order.
-        var disable: [JSONValue] = [], enable: [JSONValue] = [], rest: [String] = []
+        var disable: [String] = [], enable: [String] = [], rest: [String] = []
         var i = 0
         while i < args.count {
             if (args[i] == "--disable" || args[i] == "--enable") && i + 1 < args.count {
-                (args[i] == "--disable" ? { disable.append(.string(args[i + 1])) } : { enable.append(.string(args[i + 1])) })()
+                (args[i] == "--disable" ? { disable.append(args[i + 1]) } : { enable.append(args[i + 1]) })()
                 i += 2
             } else {
                 rest.append(args[i])
@@ -80,8 +80,8 @@ enum BackendCommand {
         let o = CommandOptions.parse(rest, command: "backend providers", help: help)
         let config = o.loadConfig(command: "backend providers")
         let r = o.call(.supervisord, config, command: "backend providers", op: .backendProviders,
-                       ["disable": .array(disable), "enable": .array(enable)])
-        let off = r["disabled"]?.arrayValue?.compactMap(\.stringValue) ?? []
+                       ProvidersChange(disable: disable, enable: enable).json)
+        let off = DisabledProviders(r).disabled
         printOut(off.isEmpty ? "All providers enabled." : "Disabled providers: \(off.joined(separator: ", "))")
         exitProcess(0)
     }

@@ -60,13 +60,12 @@ enum BackendLogin {
         guard positional.count == 1, let provider = positional.first else {
             fail("name one provider: claude, codex, antigravity, kimi or xai", status: 2)
         }
-        var loginArgs: JSONObject = ["provider": .string(provider)]
         var callbackPort: Int? = nil
         if let p = o.values["--callback-port"] {
             guard let n = Int(p), (1...65535).contains(n) else { fail("--callback-port needs a port number (1-65535), got \"\(p)\"", status: 2) }
             callbackPort = n
-            loginArgs["callbackPort"] = .int(n)
         }
+        let loginArgs = BackendLoginArgs(provider: provider, callbackPort: callbackPort).json
         let config = o.loadConfig(command: "backend login")
         let client = o.connect(.supervisord, config, command: "backend login")
         // Ctrl-C: our exit closes the connection, and supervisord stops the login process.
@@ -85,19 +84,21 @@ enum BackendLogin {
                     continue
                 }
                 if m["id"]?.intValue == id {
-                    if let err = m["error"]?.objectValue { fail(err["message"]?.stringValue ?? "refused") }
-                    if let result = m["result"], result["pastesCallback"]?.boolValue == true, let login = result["login"]?.intValue {
+                    if case .remote(_, let message)? = IPCClient.error(in: m) { fail(message) }
+                    if let started = BackendLoginStarted(m["result"] ?? .null), started.pastesCallback {
                         explainPaste(provider: provider, port: callbackPort)
-                        readPastes(client: client, login: login)
+                        readPastes(client: client, login: started.login)
                     }
                     continue
                 }
-                guard m["sub"]?.intValue == id, let data = m["data"] else { continue }
-                if let line = data["line"]?.stringValue { printOut(line) }
-                if data["done"]?.boolValue == true {
-                    guard data["ok"]?.boolValue == true else { fail(data["message"]?.stringValue ?? "failed") }
-                    let account = data["account"]?.stringValue ?? "?"
-                    if data["updated"]?.boolValue == true {
+                guard m["sub"]?.intValue == id, let event = m["data"].flatMap(BackendLoginEvent.init) else { continue }
+                switch event {
+                case .line(let line):
+                    printOut(line)
+                case .done(let ok, let account, let updated, let message):
+                    guard ok else { fail(message ?? "failed") }
+                    let account = account ?? "?"
+                    if updated {
                         printOut("Signed in: updated account \(account) (it was already there). `droidgate backend accounts` lists it.")
                     } else {
                         printOut("Signed in: account \(account) added. `droidgate backend accounts` lists it.")
@@ -129,14 +130,14 @@ enum BackendLogin {
         startThread("login-stdin") {
             while let line = readLine(strippingNewline: true) {
                 guard !line.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) else { continue }
-                do { _ = try client.send(.backendLoginInput, ["login": .int(login), "line": .string(line)]) } catch { return }
+                do { _ = try client.send(.backendLoginInput, BackendLoginInput(login: login, line: line).json) } catch { return }
             }
         }
     }
 
     static func answer(toPaste m: JSONObject) {
-        if let err = m["error"]?.objectValue {
-            printError("droidgate backend login: \(err["message"]?.stringValue ?? "refused"). Paste it again:")
+        if case .remote(_, let message)? = IPCClient.error(in: m) {
+            printError("droidgate backend login: \(message). Paste it again:")
         } else {
             printOut("Callback address handed to the login; finishing…")
         }

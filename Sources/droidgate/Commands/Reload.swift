@@ -24,7 +24,7 @@ enum ReloadCommand {
         let targets = names.isEmpty ? DaemonName.allCases : names.compactMap(DaemonName.init(rawValue:))
         var failed = false
         for d in targets {
-            guard let pid = o.call(d, config, command: "reload", op: .status)["pid"]?.intValue else { continue }
+            guard let pid = DaemonStatus(o.call(d, config, command: "reload", op: .status))?.pid else { continue }
             do {
                 try Processes.send(SIGHUP, to: pid_t(pid))
                 printOut("\(d.rawValue): reload requested (pid \(pid))")

@@ -28,7 +28,7 @@ enum StatusCommand {
                 if !options.switches.contains("--json") { printOut(line(daemon, result)) }
             case .failure(let error):
                 allUp = false
-                all[daemon.rawValue] = ["state": "down", "error": .string(error.description)]
+                all[daemon.rawValue] = DaemonStatus.unreachable(error.description)
                 if !options.switches.contains("--json") {
                     printOut(pad(daemon.rawValue) + "down     (\(error))")
                 }
@@ -46,9 +46,9 @@ enum StatusCommand {
     static func pad(_ s: String, _ n: Int = 13) -> String { s.padding(toLength: max(n, s.count + 1), withPad: " ", startingAt: 0) }
 
     static func line(_ daemon: DaemonName, _ s: JSONValue) -> String {
-        var parts = [pad(daemon.rawValue) + pad(s["state"]?.stringValue ?? "?", 9)]
-        if let pid = s["pid"]?.intValue { parts.append("pid \(pid)") }
-        if let up = s["uptimeSeconds"]?.intValue { parts.append("up \(duration(up))") }
+        let common = DaemonStatus(s)
+        var parts = [pad(daemon.rawValue) + pad(common?.state ?? "?", 9)]
+        if let c = common { parts += ["pid \(c.pid)", "up \(duration(c.uptimeSeconds))"] }
         switch daemon {
         case .authd:
             if let r = CredentialsReport(s, .status) {
@@ -58,7 +58,7 @@ enum StatusCommand {
                 if let l = r.lastRefresh { parts.append("refreshed \(l)") }
             }
         case .supervisord:
-            if let b = s["backend"]?["state"]?.stringValue { parts.append("backend \(b)" + squatter(s["backend"])) }
+            if let b = BackendReport(s[BackendReport.statusKey]) { parts.append("backend \(b.state)" + squatter(b)) }
         case .edged:
             if let l = s["listen"]?.stringValue { parts.append("listening on \(l)") }
             for peer in ["authd", "supervisord"] {
@@ -67,15 +67,15 @@ enum StatusCommand {
                 parts.append("\(peer) \(connected ? "connected" : "disconnected") (\(p["connects"]?.intValue ?? 0)x)")
             }
         }
-        if let w = s["waitingFor"]?.stringValue { parts.append("waiting for: \(w)") }
+        if let w = common?.waitingFor { parts.append("waiting for: \(w)") }
         return parts.joined(separator: "  ")
     }
 
     /// Who holds the backend's port when it is not the backend.
-    static func squatter(_ backend: JSONValue?) -> String {
-        guard let b = backend, b["state"]?.stringValue == BackendPhase.portTaken.rawValue else { return "" }
-        let who = b["squatterPid"]?.intValue.map { "pid \($0)" } ?? "a process droidgate cannot see"
-        return " (port \(b["port"]?.intValue.map(String.init) ?? "?") held by \(who))"
+    static func squatter(_ b: BackendReport) -> String {
+        guard b.phase == .portTaken else { return "" }
+        let who = b.squatterPid.map { "pid \($0)" } ?? "a process droidgate cannot see"
+        return " (port \(b.port.map(String.init) ?? "?") held by \(who))"
     }
 
     static func duration(_ s: Int) -> String {

@@ -9,10 +9,10 @@ extension Doctor {
     /// report: supervisord's `backend.command` comes from a process that runs
     /// as the backend's user, and the doctor is often run as root. The
     /// reported command is shown as text, and only when it differs.
-    func backendCommand(_ config: Config, _ backend: JSONValue?) -> DoctorCheck {
+    func backendCommand(_ config: Config, _ backend: BackendReport?) -> DoctorCheck {
         let name = "backend command"
         let configured = config.backend.command
-        let reported = backend?["command"]?.stringValue
+        let reported = backend?.command
         guard let executable = Files.which(configured) else {
             return .fail(name, "\(configured) (backend.command) is not found\(configured.contains("/") ? "" : " on PATH")"
                                + Self.reportedNote(reported, resolved: nil),
@@ -56,26 +56,25 @@ extension Doctor {
         }
     }
 
-    func backendState(_ b: JSONValue?, up: Bool) -> DoctorCheck {
+    func backendState(_ b: BackendReport?, up: Bool) -> DoctorCheck {
         let name = "backend state"
         guard up, let b else {
             return .fail(name, "unknown: supervisord does not answer", fix: "see supervisord above")
         }
-        let stateName = b["state"]?.stringValue ?? "?"
-        let state = BackendPhase(rawValue: stateName)
-        var detail = stateName
-        if let pid = b["pid"]?.intValue { detail += ", pid \(pid)" }
-        if let port = b["port"]?.intValue { detail += ", port \(port)" }
-        if let r = b["restarts"]?.intValue, r > 0 { detail += ", \(r) restarts" }
-        if let e = b["lastExit"]?.stringValue { detail += ", last exit: \(e)" }
+        let state = b.phase
+        var detail = b.state
+        if let pid = b.pid { detail += ", pid \(pid)" }
+        if let port = b.port { detail += ", port \(port)" }
+        if let r = b.restarts, r > 0 { detail += ", \(r) restarts" }
+        if let e = b.lastExit { detail += ", last exit: \(e)" }
         if state == .ready { return .pass(name, detail) }
-        if let m = b["message"]?.stringValue, !m.isEmpty { detail += " (\(m))" }
+        if let m = b.message, !m.isEmpty { detail += " (\(m))" }
         let fix: String
         switch state {
         case .missing: fix = "install cli-proxy-api or set backend.command, then `droidgate reload supervisord`"
         case .portTaken:
-            let who = b["squatterPid"]?.intValue.map { "pid \($0)" } ?? "another process"
-            fix = "stop \(who), which holds port \(b["port"]?.intValue.map(String.init) ?? "?"), or set backend.port to a free port"
+            let who = b.squatterPid.map { "pid \($0)" } ?? "another process"
+            fix = "stop \(who), which holds port \(b.port.map(String.init) ?? "?"), or set backend.port to a free port"
         case .starting: fix = "wait a few seconds and run `droidgate doctor` again; if it stays, `droidgate backend log`"
         default: fix = "read `droidgate backend log`, then `droidgate backend restart`"
         }
@@ -85,25 +84,25 @@ extension Doctor {
     func accounts(_ config: Config, up: Bool) -> DoctorCheck {
         let name = "backend accounts"
         guard up else { return .fail(name, "unknown: supervisord does not answer", fix: "see supervisord above") }
-        let list: [JSONValue]
+        let list: [AccountEntry]
         switch options.request(.supervisord, config, op: .backendAccounts) {
         case .failure(let e): return .fail(name, "cannot list them: \(e)", fix: "run as root or as a member of the droidgate-admin group")
-        case .success(let r): list = r["accounts"]?.arrayValue ?? []
+        case .success(let r): list = AccountList(r).accounts
         }
         let now = WallClock.now()
         var perProvider: [(String, [String])] = []
         var usable = 0
         var expired: [String] = [], broken: [String] = []
         for a in list {
-            let provider = a["provider"]?.stringValue ?? "unknown"
-            let account = a["account"]?.stringValue ?? "?"
+            let provider = a.provider ?? "unknown"
+            let account = a.account
             var note: String? = nil
-            if let problem = a["problem"]?.stringValue {
+            if let problem = a.problem {
                 note = "\(account) \(problem)"
                 broken.append(account)
-            } else if a["disabled"]?.boolValue == true {
+            } else if a.disabled {
                 note = "\(account) disabled"
-            } else if let e = a["expires"]?.stringValue, let t = Self.parseTime(e), t <= now {
+            } else if let e = a.expires, let t = Self.parseTime(e), t <= now {
                 note = "\(account) expired \(e)"
                 expired.append(account)
             } else {

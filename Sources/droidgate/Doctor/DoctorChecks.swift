@@ -45,12 +45,12 @@ struct Doctor {
         }
         checks.append(listener(config, mode))
         let supervisord = statuses[.supervisord]
-        checks.append(backendCommand(config, supervisord?["backend"]))
+        checks.append(backendCommand(config, BackendReport(supervisord?[BackendReport.statusKey])))
         if supervisord == nil && !config.backend.supervised {
             checks.append(unsupervisedBackend(config))
             checks.append(.skip("backend accounts", "not listed: supervisord, which reads them, does not run (backend.supervised is false)"))
         } else {
-            checks.append(backendState(supervisord?["backend"], up: supervisord != nil))
+            checks.append(backendState(BackendReport(supervisord?[BackendReport.statusKey]), up: supervisord != nil))
             checks.append(accounts(config, up: supervisord != nil))
         }
         checks.append(credentials(config, statuses[.authd]))
@@ -118,9 +118,10 @@ struct Doctor {
             if case .badHello(let why) = error, why.contains("may not connect") { fix = "run as root or as a member of the droidgate-admin group" }
             return (.fail(d.rawValue, "does not answer at \(socket): \(error)", fix: fix), nil)
         case .success(let s):
-            let version = s["version"]?.stringValue ?? "?"
-            var detail = "\(s["state"]?.stringValue ?? "?"), pid \(s["pid"]?.intValue.map(String.init) ?? "?")"
-            if let up = s["uptimeSeconds"]?.intValue { detail += ", up \(StatusCommand.duration(up))" }
+            let common = DaemonStatus(s)
+            let version = common?.version ?? "?"
+            var detail = "\(common?.state ?? "?"), pid \(common.map { String($0.pid) } ?? "?")"
+            if let up = common?.uptimeSeconds { detail += ", up \(StatusCommand.duration(up))" }
             detail += ", version \(version)"
             guard version == Droidgate.version else {
                 let fix: String
@@ -139,7 +140,7 @@ struct Doctor {
         let url = StackModels.baseURL(config.listen) + "/healthz"
         switch LoopbackHTTP.get(port: Int(config.listen.port), path: "/healthz", timeout: 5) {
         case .response(200, let body):
-            let state = (try? JSONValue(parsing: body))?["backend"]?["state"]?.stringValue ?? "unknown"
+            let state = BackendReport((try? JSONValue(parsing: body))?[BackendReport.statusKey])?.state ?? "unknown"
             return .pass("listener", "\(url) answers 200 (backend \(state))")
         case .response(let status, _):
             return .fail("listener", "\(url) answers HTTP \(status), not 200",

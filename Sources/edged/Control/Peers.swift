@@ -7,7 +7,7 @@ final class Peers: Sendable {
     let authd: ReconnectingClient
     let tokens: TokenSource
     let supervisord: ReconnectingClient
-    private let backendState = Locked<JSONValue>(.null)
+    private let backendState = Locked<BackendReport?>(nil)
     /// The backend's own API key (from supervisord), as header value bytes.
     private let backendKeyBytes = Locked<[UInt8]?>(nil)
     /// Whether anything may be sent to the backend's port (supervisord's word).
@@ -26,12 +26,13 @@ final class Peers: Sendable {
         let clientBox = Locked<ReconnectingClient?>(nil)
         supervisord = ReconnectingClient(
             path: paths.socket(.supervisord), role: IPCRole.edged, target: "supervisord",
-            subscriptions: [.init(op: .backendSubscribe, args: ["acks": true]) { info in
-                state.value = info
-                if let k = info["apiKey"]?.stringValue { key.value = Array(k.utf8) }
-                gate.apply(info)
+            subscriptions: [.init(op: .backendSubscribe, args: SubscribeArgs(acks: true).json) { info in
+                let report = BackendReport(info)
+                state.value = report
+                if let k = report?.apiKey { key.value = Array(k.utf8) }
+                gate.apply(report)
                 // Applied: supervisord may now let the backend go of its port (Supervisor.fence).
-                if let seq = info["seq"]?.intValue { clientBox.value?.post(.backendSeen, ["seq": .int(seq)]) }
+                if let seq = report?.seq { clientBox.value?.post(.backendSeen, BackendSeen(seq: seq).json) }
             }])
         clientBox.value = supervisord
     }
@@ -47,14 +48,11 @@ final class Peers: Sendable {
         supervisord.stop()
     }
 
-    var backend: JSONValue { backendState.value }
+    /// supervisord's latest report (nil: none yet).
+    var backend: BackendReport? { backendState.value }
 
     /// The backend state without its key: for /healthz and `status`, which anyone may read.
-    var backendPublic: JSONValue {
-        guard var o = backendState.value.objectValue else { return .null }
-        o["apiKey"] = nil
-        return .object(o)
-    }
+    var backendPublic: JSONValue { backendState.value?.withoutKey.json ?? .null }
     var backendKey: [UInt8]? { backendKeyBytes.value }
 
     /// Waits (up to `timeout`) for supervisord's first backend info, if its
@@ -66,8 +64,8 @@ final class Peers: Sendable {
             if Monotonic.seconds() - start > 0.5 { return }
             sleepSeconds(0.02)
         }
-        while backendState.value.isNull && Monotonic.seconds() - start < timeout { sleepSeconds(0.01) }
-        if backendState.value.isNull { Log.warning("edged: supervisord has not reported the backend yet; serving anyway") }
+        while backendState.value == nil && Monotonic.seconds() - start < timeout { sleepSeconds(0.01) }
+        if backendState.value == nil { Log.warning("edged: supervisord has not reported the backend yet; serving anyway") }
     }
 
     static func describe(_ s: ReconnectingClient.Status) -> JSONValue {

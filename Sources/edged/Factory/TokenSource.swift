@@ -23,14 +23,15 @@ final class TokenSource: Sendable {
     /// (a logout, or a subscribe reply when authd holds no credentials) empties the
     /// cache at once: edged must not go on sending a token the operator signed out of.
     func update(_ v: JSONValue) {
-        if v["dropped"]?.boolValue == true {
+        switch TokenMessage(v) {
+        case .dropped(let reason, _):
             let had = cached.withLock { c in defer { c = nil }; return c != nil }
-            if had { Log.info("edged: authd holds no Factory credentials now (\(v["reason"]?.stringValue ?? "logout")); cached token discarded") }
-            return
-        }
-        if let t = v["token"]?.stringValue {
-            cached.value = (t, v["expiresAt"]?.doubleValue)
+            if had { Log.info("edged: authd holds no Factory credentials now (\(reason.rawValue)); cached token discarded") }
+        case .token(let t, _, let expiresAt):
+            cached.value = (t, expiresAt)
             lastRefusal.value = nil
+        case .none:
+            break
         }
     }
 
@@ -52,7 +53,7 @@ final class TokenSource: Sendable {
             lastRefusal.value = (code, message)
             if code == .noCredentials { return .passthrough }
             // No valid token yet (authd just started, or the last refresh failed): wait for one refresh.
-            if code == .expired, case .token(let t) = refresh(args: [:]) { return .token(t) }
+            if code == .expired, case .token(let t) = refresh(args: TokenRefreshArgs(rejected: nil).json) { return .token(t) }
             return .unavailable(status: code == .reloginRequired || code == .expired ? 401 : 503, message: "Factory credentials unavailable: \(message)")
         } catch {
             if let c = cached.value, c.expiresAt.map({ $0 > WallClock.now() }) ?? true { return .token(c.token) }
@@ -66,7 +67,7 @@ final class TokenSource: Sendable {
     /// per 30 s (a misbehaving upstream cannot make it rotate in a loop). Only a
     /// fingerprint of the token goes over IPC.
     func refreshAfter401(rejected: String?) -> Credential {
-        refresh(args: ["rejected": .string(rejected.map { TokenFingerprint.of($0) } ?? "")])
+        refresh(args: TokenRefreshArgs(rejected: rejected.map { TokenFingerprint.of($0) } ?? "").json)
     }
 
     private func refresh(args: JSONObject) -> Credential {

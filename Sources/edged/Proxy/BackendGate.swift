@@ -1,4 +1,5 @@
 import Glibc
+import IPC
 import Shared
 import Synchronization
 
@@ -76,11 +77,11 @@ final class BackendGate: Sendable {
     }
 
     /// A report from supervisord (the IPC thread).
-    func apply(_ info: JSONValue) {
+    func apply(_ report: BackendReport?) {
         guard supervised else { return }
         var pid: Int32 = 0
-        if let l = info["listener"], let p = l["pid"]?.intValue, l["port"]?.intValue == port, p > 0, p <= Int(Int32.max) {
-            pid = Int32(p)
+        if let l = report?.listener, l.port == port, l.pid > 0, l.pid <= Int(Int32.max) {
+            pid = Int32(l.pid)
         }
         watch.withLock { w in
             if pid == 0 { w = nil } else if w?.pid != pid { w = Watch(pid: pid) }

@@ -11,12 +11,12 @@ struct BackendState {
     let port: Int?
     let squatterPid: Int?
 
-    init(_ info: JSONValue) {
-        state = info["state"]?.stringValue
-        message = info["message"]?.stringValue
-        retryInSeconds = info["retryInSeconds"]?.intValue
-        port = info["port"]?.intValue
-        squatterPid = info["squatterPid"]?.intValue
+    init(_ report: BackendReport?) {
+        state = report?.state
+        message = report?.message
+        retryInSeconds = report?.retryInSeconds
+        port = report?.port
+        squatterPid = report?.squatterPid
     }
 
     /// No point holding the request: nothing will come back on its own.

@@ -1,5 +1,6 @@
 import EdgeCore
 import Glibc
+import IPC
 import Shared
 
 /// Something a loop server keeps in a list, knowing its own index there.
@@ -295,15 +296,15 @@ final class LoopServer {
     func healthBody(detailed: Bool) -> [UInt8] {
         let peers = context.peers
         guard detailed else {
-            let state = peers.backendPublic["state"]?.stringValue ?? "unknown"
-            return JSONValue.object(["status": "ok", "backend": ["state": .string(state)]]).serialized()
+            let state = peers.backend?.state ?? "unknown"
+            return JSONValue.object(["status": "ok", BackendReport.statusKey: ["state": .string(state)]]).serialized()
         }
         let body: JSONValue = [
             "status": "ok",
             "edged": ["pid": .int(Int(Users.currentPID)), "uptimeSeconds": .int(Int(Monotonic.seconds() - context.startedAt))],
             "authd": Peers.describe(peers.authd.status),
             "supervisord": Peers.describe(peers.supervisord.status),
-            "backend": peers.backendPublic,
+            BackendReport.statusKey: peers.backendPublic,
         ]
         return body.serialized()
     }

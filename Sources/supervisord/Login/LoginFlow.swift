@@ -64,7 +64,7 @@ enum LoginFlow {
             func relay(_ bytes: ArraySlice<UInt8>) {
                 let line = Array(bytes).boundedText(Self.maxLineBytes)
                 session.saw(outputLine: line)
-                _ = connection.push(event: .backendLogin, sub: sub, data: ["line": .string(line)])
+                _ = connection.push(event: .backendLogin, sub: sub, data: BackendLoginEvent.line(line).json)
             }
             while Monotonic.seconds() < deadline {
                 guard (try? Poll.readable(output, timeoutMs: Int32(promptPause * 1000))) == true else {
@@ -98,19 +98,18 @@ enum LoginFlow {
             if timedOut || cancelled { Processes.signal(pid, SIGTERM) }
             let status = try? Processes.wait(pid)
             let changes = AccountFiles.changes(from: before, to: AccountFiles.snapshot(files.authDir))
-            var result: JSONObject = ["done": true, "ok": .bool(!changes.isEmpty && !cancelled)]
+            let result: BackendLoginEvent
             if let first = changes.first, !cancelled {
-                result["account"] = .string(first.account)
-                result["updated"] = .bool(first.updated)
+                result = .done(ok: true, account: first.account, updated: first.updated, message: nil)
                 Log.info("supervisord: \(provider) login \(first.updated ? "updated" : "added") account \(first.account)")
             } else {
                 let why = timedOut ? "timed out after \(Int(timeout)) s"
                     : cancelled ? "was cancelled (the CLI went away)"
                     : "ended (\(status.map { "\($0)" } ?? "?")) without writing a credential file"
-                result["message"] = .string("the \(provider) login \(why)")
+                result = .done(ok: false, account: nil, updated: false, message: "the \(provider) login \(why)")
                 Log.warning("supervisord: \(provider) login \(why)")
             }
-            _ = connection.push(event: .backendLogin, sub: sub, data: .object(result))
+            _ = connection.push(event: .backendLogin, sub: sub, data: result.json)
         }
         return session
     }

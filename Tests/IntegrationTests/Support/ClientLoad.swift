@@ -45,6 +45,17 @@ final class ClientLoad: @unchecked Sendable {
 
     var firstFailures: [String] { Array(failures.value.prefix(5)) }
 
+    /// Requests answered so far (any outcome).
+    var answered: Int { counts.withLock { $0.requests + $0.failed + $0.refused + $0.streams + $0.streamsCut } }
+
+    /// Waits until `n` more requests than now have been answered (up to
+    /// `timeout` s): the load is running, not merely started. False on timeout.
+    @discardableResult
+    func awaitProgress(_ n: Int = 20, timeout: Double = 15) -> Bool {
+        let target = answered + n
+        return eventually(timeout: timeout) { self.answered >= target }
+    }
+
     /// Failed requests that were in flight during one of `kills` (from the
     /// signal to the process being gone: started before it was gone, failed
     /// after the signal and within 10 s): lost inside a process killed then.

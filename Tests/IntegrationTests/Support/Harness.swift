@@ -55,20 +55,26 @@ final class RunningProcess: @unchecked Sendable {
         process.standardOutput = pipe
         process.standardError = pipe
         process.standardInput = stdin ?? FileHandle.nullDevice
-        let out = output, ended = outputEnded
-        pipe.fileHandleForReading.readabilityHandler = { h in
-            let d = h.availableData
-            if d.isEmpty {
-                h.readabilityHandler = nil
-                ended.value = true
-            } else {
-                out.withLock { $0.append(d) }
-            }
-        }
         // Foundation's Process.run is not safe to call from several threads at
         // once on Linux (it crashed in memmove under the signal storm's parallel
         // launches): one launch at a time.
         try RunningProcess.launching.withLock { _ in try process.run() }
+        // The output is read by a thread of its own until end of file: Foundation's
+        // readabilityHandler on Linux now and then never reports the end (a
+        // `runToEnd` then waited out its 5 s for every such child).
+        try? pipe.fileHandleForWriting.close()   // ours: only the child's copies remain
+        let out = output, ended = outputEnded
+        let reader = pipe.fileHandleForReading
+        startThread("test-output") {
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = Glibc.read(reader.fileDescriptor, &chunk, chunk.count)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                out.withLock { $0.append(contentsOf: chunk[0..<n]) }
+            }
+            ended.value = true
+        }
     }
 
     private static let launching = Mutex<Void>(())
@@ -91,10 +97,10 @@ final class RunningProcess: @unchecked Sendable {
 
     /// Waits for exit up to `timeout`; returns the status or nil if still running.
     func waitForExit(timeout: Double) -> Int32? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { return nil }
-        usleep(50_000)   // let the output drain
+        guard eventually(timeout: timeout, { !process.isRunning }) else { return nil }
+        // Its output, whole: the pipe's end of file (briefly: what the child
+        // left running may hold the pipe; `runToEnd` waits longer).
+        waitForOutputEnd(timeout: 0.2)
         return process.terminationStatus
     }
 
@@ -109,7 +115,6 @@ final class RunningProcess: @unchecked Sendable {
 
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        pipe.fileHandleForReading.readabilityHandler = nil
     }
 }
 
@@ -157,11 +162,16 @@ func freePort() -> UInt16 {
 
 private let givenPorts = Locked<Set<UInt16>>([])
 
+/// Polls `condition` until it holds (true) or `timeout` s pass (false): often
+/// at first (5 ms), then less (doubling up to every 50 ms), so a condition
+/// that is met at once costs no fixed wait and a slow one no busy loop.
 func eventually(timeout: Double = 10, _ condition: () throws -> Bool) rethrows -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
+    var pause: UInt32 = 5_000
     while Date() < deadline {
         if try condition() { return true }
-        usleep(50_000)
+        usleep(pause)
+        pause = min(pause * 2, 50_000)
     }
     return try condition()
 }

@@ -64,6 +64,34 @@ final class RawHTTP {
 
     var receivedCount: Int { buffer.count }
 
+    /// Reads like a slow client, at most `bytesPerSecond` (in slices of a
+    /// sixteenth of a second), until what arrived ends with `marker`; calls
+    /// `tick` between slices. False when the time or the connection ran out.
+    func readPaced(bytesPerSecond: Int, until marker: String, timeout: Double, tick: () -> Void = {}) throws -> Bool {
+        let m = Array(marker.utf8)
+        let slice = max(1, bytesPerSecond / 16)
+        let start = Date()
+        let received0 = buffer.count
+        var chunk = [UInt8](repeating: 0, count: slice)
+        var allowed = 0
+        while true {
+            if buffer.count >= m.count && buffer[(buffer.count - m.count)...].elementsEqual(m) { return true }
+            let elapsed = Date().timeIntervalSince(start)
+            if closedByPeer || elapsed >= timeout { return false }
+            // Bytes the pace allows by now, less what was read.
+            allowed = Int(elapsed * Double(bytesPerSecond)) + slice - (buffer.count - received0)
+            if allowed <= 0 {
+                tick()
+                usleep(62_500)
+                continue
+            }
+            guard try Poll.readable(socket.fd, timeoutMs: 100) else { tick(); continue }
+            let n = Glibc.recv(socket.fd.rawValue, &chunk, min(allowed, chunk.count), 0)
+            if n <= 0 { closedByPeer = true; continue }
+            buffer.append(contentsOf: chunk[0..<n])
+        }
+    }
+
     private func find(_ m: [UInt8]) -> Int? {
         guard buffer.count >= m.count else { return nil }
         for i in 0...(buffer.count - m.count) where buffer[i] == m[0] && Array(buffer[i..<(i + m.count)]) == m {
