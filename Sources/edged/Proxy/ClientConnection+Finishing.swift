@@ -48,7 +48,7 @@ extension ClientConnection {
         endExchange()
         // What was read is not needed: give its bytes back now.
         inBuf.release()
-        chunkedBody = []
+        bodyRead.dechunked = []
         settleBudget()
         beginClosing()
     }
@@ -78,11 +78,9 @@ extension ClientConnection {
         if server.closeMode { closeMode = true }
         inBuf.consume(requestWireLength)
         head.reset()
-        corsOrigin = nil
-        corsRequestMethod = nil
-        corsRequestHeaders = nil
-        chunked = nil
-        chunkedBody.removeAll(keepingCapacity: false)
+        cors = RequestCORS()
+        bodyRead.chunked = nil
+        bodyRead.dechunked.removeAll(keepingCapacity: false)
         settleBudget()
         plan = RequestPlan()
         state = .idle

@@ -24,7 +24,7 @@ extension ClientConnection {
         case .idle:
             close()
         case .readingHead, .readingBody:
-            let message = state == .readingHead ? "request head not received within \(context.config.limits.headerTimeoutSeconds) s" : (now >= bodyDeadline ? "request body arrived slower than \(context.config.limits.minBodyBytesPerSecond) bytes/s on average (limits.minBodyBytesPerSecond)" : "request body stalled: nothing received for \(context.config.limits.headerTimeoutSeconds) s")
+            let message = state == .readingHead ? "request head not received within \(context.config.limits.headerTimeoutSeconds) s" : (now >= bodyRead.deadline ? "request body arrived slower than \(context.config.limits.minBodyBytesPerSecond) bytes/s on average (limits.minBodyBytesPerSecond)" : "request body stalled: nothing received for \(context.config.limits.headerTimeoutSeconds) s")
             reject(HTTPError(408, "request_timeout", message))
         case .closing:
             close()

@@ -28,24 +28,13 @@ final class ClientConnection: LoopHandler {
     var outBuf = ByteBuffer()
     /// The current request's head; its header storage is kept across requests.
     var head = RequestHead()
-    var chunkedBody: [UInt8] = []
-    var chunked: ChunkedDecoder? = nil
-    private var bodyReceivedFromChunks = 0
-    private var sentContinue = false
-    /// The latest the whole body may arrive (monotonic ns).
-    var bodyDeadline: UInt64 = 0
-    /// When the head was complete and the body began (monotonic ns).
-    private var bodyStarted: UInt64 = 0
-    /// Bytes of `inBuf` and `chunkedBody` taken from the shared `BufferBudget`.
-    var budgetHeld = 0
+    /// How the current request's body is being read.
+    var bodyRead = RequestBodyRead()
+    /// Bytes of `inBuf` and the de-chunked body taken from the shared `BufferBudget`.
+    private(set) var budgetHeld = 0
     var keepAlive = true
-
-    /// The current request's `Origin` when `clients.allowedOrigins` lets it
-    /// in: answers then carry edged's own CORS headers (see `RelayedHead`).
-    var corsOrigin: ByteRange? = nil
-    /// A preflight's Access-Control-Request-Method and -Headers (with `corsOrigin`).
-    var corsRequestMethod: ByteRange? = nil
-    var corsRequestHeaders: ByteRange? = nil
+    /// The current request's CORS headers, when its Origin is allowed.
+    var cors = RequestCORS()
     /// What the planner decided for the current request.
     var plan = RequestPlan()
     private var backendKey: [UInt8]? = nil
@@ -187,31 +176,31 @@ final class ClientConnection: LoopHandler {
                     return
                 case .complete:
                     keepAlive = head.keepAlive
-                    sentContinue = false
+                    bodyRead.sentContinue = false
                     guard admit() else { return }
                     state = .readingBody
-                    chunked = nil
-                    chunkedBody.removeAll(keepingCapacity: true)
-                    bodyReceivedFromChunks = 0
-                    if case .chunked = head.framing { chunked = ChunkedDecoder(maxBody: context.config.limits.maxBodyBytes) }
+                    bodyRead.chunked = nil
+                    bodyRead.dechunked.removeAll(keepingCapacity: true)
+                    bodyRead.receivedFromChunks = 0
+                    if case .chunked = head.framing { bodyRead.chunked = ChunkedDecoder(maxBody: context.config.limits.maxBodyBytes) }
                     // The body must keep coming: silence for headerTimeoutSeconds ends it, and
                     // the whole body must arrive within headerTimeoutSeconds + its length at
                     // limits.minBodyBytesPerSecond (a chunked one: what has come so far, at
                     // least 1 MiB, so its total stays bounded by maxBodyBytes at that rate).
-                    bodyStarted = loop.now
+                    bodyRead.started = loop.now
                     setBodyDeadline(expected: { if case .length(let n) = head.framing { return n }; return 1 << 20 }())
-                    deadline = min(bodyStarted + context.headerTimeoutNanos, bodyDeadline)
+                    deadline = min(bodyRead.started + context.headerTimeoutNanos, bodyRead.deadline)
                 }
             case .readingBody:
                 guard bodyComplete() else {
                     // Never after an error answer (bodyComplete may have refused the body).
                     guard state == .readingBody else { return }
-                    if head.expectContinue && !sentContinue {
-                        sentContinue = true
+                    if head.expectContinue && !bodyRead.sentContinue {
+                        bodyRead.sentContinue = true
                         send(LocalReply.continue100)
                     }
                     // Bytes arrived (or the head just completed): the silence clock restarts.
-                    deadline = min(loop.now + context.headerTimeoutNanos, bodyDeadline)
+                    deadline = min(loop.now + context.headerTimeoutNanos, bodyRead.deadline)
                     return
                 }
                 dispatch()
@@ -229,11 +218,19 @@ final class ClientConnection: LoopHandler {
         case .length(let n): return inBuf.readableCount >= head.headLength + n
         case .chunked:
             let raw = inBuf.readable
-            let start = head.headLength + bodyReceivedFromChunks
-            guard raw.count > start else { return chunked!.isComplete }
+            let start = head.headLength + bodyRead.receivedFromChunks
+            guard raw.count > start else { return bodyRead.chunked!.isComplete }
             do {
-                let used = try chunked!.decode(UnsafeRawBufferPointer(rebasing: raw[start...]), into: &chunkedBody)
-                bodyReceivedFromChunks += used
+                // One access to `bodyRead` at a time (a class property: exclusivity is checked as a whole).
+                var decoder = bodyRead.chunked!
+                var dechunked = bodyRead.dechunked
+                bodyRead.dechunked = []   // the buffer moves out and back: no copy
+                defer {
+                    bodyRead.chunked = decoder
+                    bodyRead.dechunked = dechunked
+                }
+                let used = try decoder.decode(UnsafeRawBufferPointer(rebasing: raw[start...]), into: &dechunked)
+                bodyRead.receivedFromChunks += used
             } catch {
                 reject(error)
                 return false
@@ -242,16 +239,16 @@ final class ClientConnection: LoopHandler {
                 refuseOverBudget()
                 return false
             }
-            if bodyReceivedFromChunks > 1 << 20 { setBodyDeadline(expected: bodyReceivedFromChunks) }
-            return chunked!.isComplete
+            if bodyRead.receivedFromChunks > 1 << 20 { setBodyDeadline(expected: bodyRead.receivedFromChunks) }
+            return bodyRead.chunked!.isComplete
         }
     }
 
-    /// The body's deadline: `bodyStarted` + headerTimeoutSeconds + `expected`
+    /// The body's deadline: `bodyRead.started` + headerTimeoutSeconds + `expected`
     /// bytes at limits.minBodyBytesPerSecond.
     private func setBodyDeadline(expected: Int) {
         let rate = UInt64(context.config.limits.minBodyBytesPerSecond)
-        bodyDeadline = bodyStarted + context.headerTimeoutNanos + UInt64(expected) * 1_000_000_000 / rate
+        bodyRead.deadline = bodyRead.started + context.headerTimeoutNanos + UInt64(expected) * 1_000_000_000 / rate
     }
 
     // MARK: The buffer budget
@@ -268,7 +265,7 @@ final class ClientConnection: LoopHandler {
     /// Grows `inBuf` for `n` more bytes (up to `ceiling` in all) if the shared
     /// budget has the bytes the growth needs.
     func reserveInput(_ n: Int, ceiling: Int = .max) -> Bool {
-        let grow = Self.budgeted(inBuf.capacityAfterReserve(n, ceiling: ceiling) + chunkedBody.capacity) - budgetHeld
+        let grow = Self.budgeted(inBuf.capacityAfterReserve(n, ceiling: ceiling) + bodyRead.dechunked.capacity) - budgetHeld
         if grow > 0 {
             guard context.bufferBudget.take(grow) else { return false }
             budgetHeld += grow
@@ -283,7 +280,7 @@ final class ClientConnection: LoopHandler {
     /// No atomic operation while the sizes stay the same (the usual request).
     @discardableResult
     func settleBudget() -> Bool {
-        let actual = Self.budgeted(inBuf.capacity + chunkedBody.capacity)
+        let actual = Self.budgeted(inBuf.capacity + bodyRead.dechunked.capacity)
         if actual < budgetHeld {
             context.bufferBudget.give(budgetHeld - actual)
             budgetHeld = actual
@@ -299,19 +296,19 @@ final class ClientConnection: LoopHandler {
         switch head.framing {
         case .none: return head.headLength
         case .length(let n): return head.headLength + n
-        case .chunked: return head.headLength + bodyReceivedFromChunks
+        case .chunked: return head.headLength + bodyRead.receivedFromChunks
         }
     }
 
-    /// edged's CORS answer to the request being answered, when its Origin is allowed (see `corsOrigin`).
+    /// edged's CORS answer to the request being answered, when its Origin is allowed (see `cors.origin`).
     var corsAnswer: RelayedHead.CORS? {
-        guard let r = corsOrigin, r.end <= inBuf.readableCount else { return nil }
+        guard let r = cors.origin, r.end <= inBuf.readableCount else { return nil }
         let buf = inBuf.readable
         func value(_ r: ByteRange?) -> UnsafeRawBufferPointer? {
             guard let r, r.end <= buf.count else { return nil }
             return UnsafeRawBufferPointer(rebasing: buf[r.start..<r.end])
         }
-        return RelayedHead.CORS(origin: value(r)!, requestMethod: value(corsRequestMethod), requestHeaders: value(corsRequestHeaders))
+        return RelayedHead.CORS(origin: value(r)!, requestMethod: value(cors.requestMethod), requestHeaders: value(cors.requestHeaders))
     }
 
     func requestMethodIs(_ method: StaticString) -> Bool { inBuf.readable.equals(head.method, method) }
@@ -328,7 +325,7 @@ final class ClientConnection: LoopHandler {
         case .none: return body(UnsafeRawBufferPointer(start: nil, count: 0))
         case .length(let n):
             return body(UnsafeRawBufferPointer(rebasing: inBuf.readable[head.headLength..<(head.headLength + n)]))
-        case .chunked: return chunkedBody.withUnsafeBytes { body($0) }
+        case .chunked: return bodyRead.dechunked.withUnsafeBytes { body($0) }
         }
     }
 
@@ -340,22 +337,20 @@ final class ClientConnection: LoopHandler {
     private func admit() -> Bool {
         let admission = RequestPlanner.admit(inBuf.readable, head, context.planSettings, peerIsLoopback: peerIsLoopback)
         // Past the guard, an Origin header is one clients.allowedOrigins lists.
-        corsOrigin = nil
-        corsRequestMethod = nil
-        corsRequestHeaders = nil
+        cors = RequestCORS()
         if case .forbidden = admission {} else {
             for h in head.headers {
                 switch h.kind {
-                case .origin: corsOrigin = h.value
-                case .accessControlRequestMethod: corsRequestMethod = h.value
-                case .accessControlRequestHeaders: corsRequestHeaders = h.value
+                case .origin: cors.origin = h.value
+                case .accessControlRequestMethod: cors.requestMethod = h.value
+                case .accessControlRequestHeaders: cors.requestHeaders = h.value
                 default: continue
                 }
             }
             // Only a preflight (OPTIONS) asks: elsewhere the headers mean nothing.
             if !requestMethodIs("OPTIONS") {
-                corsRequestMethod = nil
-                corsRequestHeaders = nil
+                cors.requestMethod = nil
+                cors.requestHeaders = nil
             }
         }
         if case .proceed = admission { return true }
@@ -470,7 +465,7 @@ final class ClientConnection: LoopHandler {
         loop.unregister(socket.fd)
         inBuf.release()
         outBuf.release()
-        chunkedBody = []
+        bodyRead.dechunked = []
         settleBudget()
         server.remove(self)
     }
