@@ -17,8 +17,9 @@ final class FactoryHostileTests: XCTestCase {
     static let messages = #"{"model":"claude-f","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}"#
 
     /// A stack whose Factory is `server` (Factory key, no WorkOS).
-    func stack(_ server: ScriptedHTTPServer, extra: String? = nil) throws -> Stack {
-        try Stack(env: ["FACTORY_API_KEY": "fk-test"], withWorkOS: false, extra: extra, factoryURL: "http://127.0.0.1:\(server.port)")
+    func stack(_ server: ScriptedHTTPServer, extra: String? = nil, factoryTimeout: Int? = nil) throws -> Stack {
+        try Stack(env: ["FACTORY_API_KEY": "fk-test"], withWorkOS: false, extra: extra, factoryURL: "http://127.0.0.1:\(server.port)",
+                  factoryTimeout: factoryTimeout)
     }
 
     func edgedPID(_ s: Stack) throws -> Int32 {
@@ -107,5 +108,32 @@ final class FactoryHostileTests: XCTestCase {
         let heads = server.heads.value
         XCTAssertEqual(heads.count, 3)
         for h in heads { XCTAssertFalse(h.lowercased().contains("\r\ncookie:"), h) }
+    }
+
+    /// A Factory that goes silent in the middle of a stream: libcurl's idle
+    /// limit (`factory.timeoutSeconds`, checked on its timer, which edged's
+    /// loop drives through a timerfd) ends the transfer, and the client's
+    /// stream is cut off — not held open for as long as Factory stays quiet.
+    func testAFactoryThatGoesSilentMidStreamIsCutAfterTheIdleLimit() throws {
+        let server = try ScriptedHTTPServer { _, write in
+            guard write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+                        + "event: ping\ndata: {\"type\":\"ping\"}\n\n") else { return }
+            sleep(30)   // then nothing: the connection stays open and silent
+        }
+        defer { server.stop() }
+        let s = try stack(server, factoryTimeout: 2)
+        let c = try RawHTTP(port: s.edgePort)
+        let body = #"{"model":"claude-f","stream":true,"max_tokens":10,"messages":[{"role":"user","content":"hi"}]}"#
+        let started = Date()
+        try c.send("POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        XCTAssertNotNil(try c.waitFor("\"type\":\"ping\"", timeout: 5), c.received)
+        XCTAssertTrue(try c.waitForClose(timeout: 15), "the stream was still open after 15 s of silence")
+        let took = Date().timeIntervalSince(started)
+        XCTAssertGreaterThanOrEqual(took, 1.5, "cut before the idle limit")
+        // libcurl's speed is an average over its last ~5 s: the ping's bytes keep it above
+        // 1 byte/s for a while, then 2 s below it end the transfer (about 7–8 s in all).
+        XCTAssertLessThan(took, 12, "cut \(took) s after Factory went silent (limit 2 s)")
+        XCTAssertFalse(c.received.hasSuffix("\r\n0\r\n\r\n"), "a cut stream must not look complete")
+        XCTAssertTrue(eventually { s.up.text.contains("Factory response cut off") }, s.up.text)
     }
 }

@@ -16,7 +16,7 @@ final class FactoryTests: XCTestCase {
 
         init(reasoning: String = "auto", env: [String: String] = ["DROID_REFRESH_KEY": "factory-seed"], withWorkOS: Bool = true,
              clientKey: String? = nil, userAgent: String = "factory-cli/9.9.9", latestVersionPort: UInt16? = nil,
-             network: String? = nil, extra: String? = nil, factoryURL: String? = nil) throws {
+             network: String? = nil, extra: String? = nil, factoryURL: String? = nil, factoryTimeout: Int? = nil) throws {
             let clientKeyDigests = clientKey.map { ["sha256:" + SHA256.hexDigest(Array($0.utf8))] } ?? []
             workos = try RunningProcess(Binaries.path("fake-workos"), ["--port", String(workosPort), "--seed-refresh", "factory-seed"])
             factory = try RunningProcess(Binaries.path("fake-factory"), ["--port", String(factoryPort), "--record", "--latest-version", "0.91.7"]
@@ -28,7 +28,7 @@ final class FactoryTests: XCTestCase {
             {"listen": "127.0.0.1:\(edgePort)", "backend": {"port": \(backendPort)},\(network.map { "\"network\": \($0)," } ?? "")\(extra.map { $0 + "," } ?? "")
              "clients": {"apiKeys": [\(clientKeyDigests.map { "\"\($0)\"" }.joined(separator: ","))]},
              "auth": {"workosBaseURL": "http://127.0.0.1:\(workosPort)", "timeoutSeconds": 5},
-             "factory": {"baseURL": "\(factoryURL ?? "http://127.0.0.1:\(factoryPort)")", "systemPrompt": "You are Droid.", "userAgent": "\(userAgent)",
+             "factory": {"baseURL": "\(factoryURL ?? "http://127.0.0.1:\(factoryPort)")", "systemPrompt": "You are Droid.", "userAgent": "\(userAgent)",\(factoryTimeout.map { " \"timeoutSeconds\": \($0)," } ?? "")
                          "latestVersionURL": "http://127.0.0.1:\(latestVersionPort ?? factoryPort)/factory-cli/LATEST"},
              "models": [
                {"id": "claude-f", "upstream": "factory", "type": "anthropic", "reasoning": "\(reasoning)", "upstreamModel": "claude-opus-4-6"},
