@@ -18,11 +18,8 @@ final class DeviceLogins: Sendable {
         case .success(let d):
             let id = (try? Random.hex(16)) ?? UUID().uuidString
             pending.withLock { $0[id] = (d, Monotonic.seconds() + Double(d.expiresIn)) }
-            var o: JSONObject = ["loginId": .string(id), "userCode": .string(d.userCode),
-                                 "verificationUri": .string(d.verificationURI),
-                                 "interval": .int(d.interval), "expiresIn": .int(d.expiresIn)]
-            o["verificationUriComplete"] = d.verificationURIComplete.map { .string($0) } ?? .null
-            return .object(o)
+            return DeviceLoginStarted(loginId: id, userCode: d.userCode, verificationUri: d.verificationURI,
+                                      verificationUriComplete: d.verificationURIComplete, interval: d.interval, expiresIn: d.expiresIn).json
         }
     }
 
@@ -36,8 +33,8 @@ final class DeviceLogins: Sendable {
             throw .remote(code: .expired, message: "the login code expired before it was confirmed: run `droidgate login` again")
         }
         switch workos.pollDevice(entry.start.deviceCode) {
-        case .pending: return ["status": .string(LoginPollStatus.pending.rawValue)]
-        case .slowDown: return ["status": .string(LoginPollStatus.slowDown.rawValue)]
+        case .pending: return DeviceLoginPoll(status: .pending).json
+        case .slowDown: return DeviceLoginPoll(status: .slowDown).json
         case .tokens(let access, let refresh):
             pending.withLock { $0[id] = nil }
             do {
@@ -46,7 +43,7 @@ final class DeviceLogins: Sendable {
                 throw .remote(code: IPCError.Code.failed, message: "logged in, but cannot store the tokens: \(error)")
             }
             Log.info("authd: device login completed; tokens stored")
-            return ["status": .string(LoginPollStatus.ok.rawValue), "report": .object(refresher.report.members(.standalone))]
+            return DeviceLoginPoll(status: .ok, report: refresher.report).json
         case .expired:
             pending.withLock { $0[id] = nil }
             throw .remote(code: .expired, message: "the login code expired: run `droidgate login` again")
@@ -57,7 +54,7 @@ final class DeviceLogins: Sendable {
             pending.withLock { $0[id] = nil }
             throw .remote(code: .failed, message: "WorkOS refused the login: \(why)")
         case .failed(let why):
-            return ["status": .string(LoginPollStatus.pending.rawValue), "warning": .string(why)]
+            return DeviceLoginPoll(status: .pending, warning: why).json
         }
     }
 }

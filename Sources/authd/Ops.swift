@@ -42,10 +42,10 @@ enum AuthOps {
                 IPCReply(result: try logins.start())
             },
             Op(.loginPoll, .admin) { request throws(IPCError) in
-                guard let id = request.args["loginId"]?.stringValue else {
+                guard let poll = DeviceLoginPollArgs(request.args) else {
                     throw .remote(code: .badRequest, message: "need \"loginId\"")
                 }
-                return IPCReply(result: try logins.poll(id, refresher: refresher))
+                return IPCReply(result: try logins.poll(poll.loginId, refresher: refresher))
             },
             Op(.importCredentials, .admin) { request throws(IPCError) in
                 let t = try ImportedCredentials.parse(request.args)
@@ -70,10 +70,15 @@ enum AuthOps {
 /// ~/.factory/auth.json (`access_token`, `refresh_token`).
 enum ImportedCredentials {
     static func parse(_ args: JSONObject) throws(IPCError) -> TokenStore.Tokens {
-        if let r = args["refreshToken"]?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines), !r.isEmpty {
+        let text: String
+        switch CredentialsImport(args) {
+        case .refreshToken(let t)?:
+            let r = t.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !r.isEmpty else { throw .remote(code: .badRequest, message: "the refresh token is empty") }
             return TokenStore.Tokens(refreshToken: r, accessToken: nil, accessExpiresAt: nil, lastRefresh: nil, source: "import")
-        }
-        guard let text = args["authJSON"]?.stringValue else {
+        case .authJSON(let t)?:
+            text = t
+        case nil:
             throw .remote(code: .badRequest, message: "need \"refreshToken\" or \"authJSON\"")
         }
         guard let v = try? JSONValue(parsing: text), let refresh = v["refresh_token"]?.stringValue, !refresh.isEmpty else {

@@ -28,8 +28,8 @@ enum SupervisorOps {
                 return IPCReply(result: ["restarting": true])
             },
             Op(.backendLog, .admin) { request in
-                let n = max(1, min(request.args["lines"]?.intValue ?? 100, LogTail.capacity))
-                return IPCReply(result: ["lines": .array(LogTail.fitting(supervisor.logTail.lines.suffix(n)).map { .string($0) })])
+                let n = max(1, min(BackendLogArgs(request.args, fallback: 100).lines, LogTail.capacity))
+                return IPCReply(result: BackendLogLines(LogTail.fitting(supervisor.logTail.lines.suffix(n))).json)
             },
             Op(.backendAccounts, .admin) { _ in
                 IPCReply(result: AccountList(Accounts(files: supervisor.files).list()).json)

@@ -69,4 +69,36 @@ final class PayloadTests: XCTestCase {
         XCTAssertEqual(ProvidersChange(change.json), change)
         XCTAssertEqual(DisabledProviders(DisabledProviders(["kimi"]).json).disabled, ["kimi"])
     }
+
+    func testDeviceLoginImportAndBackendLogPayloadsRoundTrip() {
+        let started = DeviceLoginStarted(loginId: "ab", userCode: "WXYZ", verificationUri: "https://w/device",
+                                         verificationUriComplete: nil, interval: 5, expiresIn: 300)
+        XCTAssertEqual(DeviceLoginStarted(started.json), started)
+        XCTAssertNil(DeviceLoginStarted(["userCode": "x"]))
+        XCTAssertEqual(DeviceLoginPollArgs(DeviceLoginPollArgs(loginId: "ab").json), DeviceLoginPollArgs(loginId: "ab"))
+        let done = DeviceLoginPoll(status: .ok, report: CredentialsReport(tier: .apiKey, state: .ok))
+        XCTAssertEqual(DeviceLoginPoll(done.json), done)
+        XCTAssertEqual(DeviceLoginPoll(DeviceLoginPoll(status: .pending, warning: "WorkOS did not answer").json)?.warning, "WorkOS did not answer")
+        XCTAssertEqual(DeviceLoginPoll(DeviceLoginPoll(status: .slowDown).json)?.status, .slowDown)
+        XCTAssertEqual(DeviceLoginPoll(.object(["status": "slow_down"]))?.status, .slowDown, "the wire name")
+        XCTAssertNil(DeviceLoginPoll(["status": "dancing"]))
+        for i in [CredentialsImport.refreshToken("rt"), .authJSON("{}")] { XCTAssertEqual(CredentialsImport(i.json), i) }
+        XCTAssertNil(CredentialsImport([:]))
+        XCTAssertEqual(BackendLogArgs(BackendLogArgs(lines: 7).json, fallback: 100).lines, 7)
+        XCTAssertEqual(BackendLogArgs([:], fallback: 100).lines, 100)
+        XCTAssertEqual(BackendLogLines(BackendLogLines(["a", "b"]).json).lines, ["a", "b"])
+        let line = BackendLoginEvent.line("Open https://…")
+        XCTAssertEqual(BackendLoginEvent(line.json), line)
+        let end = BackendLoginEvent.done(ok: true, account: "claude-a", updated: true, message: nil)
+        XCTAssertEqual(BackendLoginEvent(end.json), end)
+        let started2 = BackendLoginStarted(provider: "claude", login: 3, pastesCallback: true)
+        XCTAssertEqual(BackendLoginStarted(started2.json), started2)
+        XCTAssertEqual(try BackendLoginArgs.parse(BackendLoginArgs(provider: "codex", callbackPort: 1455).json, providers: ["codex"]).get(),
+                       BackendLoginArgs(provider: "codex", callbackPort: 1455))
+        XCTAssertThrowsError(try BackendLoginArgs.parse(["provider": "codex", "callbackPort": 0], providers: ["codex"]).get())
+        XCTAssertThrowsError(try BackendLoginArgs.parse(["provider": "myspace"], providers: ["codex"]).get())
+        XCTAssertEqual(BackendLoginInput(BackendLoginInput(login: 3, line: "http://localhost/cb").json), BackendLoginInput(login: 3, line: "http://localhost/cb"))
+        let status = DaemonStatus(daemon: "edged", version: "0.1.0", state: DaemonStatus.running, pid: 9, uptimeSeconds: 4, waitingFor: nil)
+        XCTAssertEqual(DaemonStatus(.object(status.members)), status)
+    }
 }

@@ -98,8 +98,8 @@ enum BackendCommand {
         let o = CommandOptions.parse(args, command: "backend log", help: help, valued: ["--lines"])
         let config = o.loadConfig(command: "backend log")
         let n = Int(o.values["--lines"] ?? "100") ?? 100
-        let r = o.call(.supervisord, config, command: "backend log", op: .backendLog, ["lines": .int(n)])
-        for l in r["lines"]?.arrayValue ?? [] { printOut(l.stringValue ?? "") }
+        let r = o.call(.supervisord, config, command: "backend log", op: .backendLog, BackendLogArgs(lines: n).json)
+        for l in BackendLogLines(r).lines { printOut(l) }
         exitProcess(0)
     }
 }

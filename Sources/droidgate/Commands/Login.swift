@@ -34,7 +34,7 @@ enum LoginCommand {
             }
             if let why = ImportConsent.encryptedStore(path: path, text: text) { fail(why) }
             ImportConsent.obtain(assumeYes: o.switches.contains("--yes"))
-            report(o.call(.authd, config, command: "login", op: .importCredentials, ["authJSON": .string(text)]))
+            report(o.call(.authd, config, command: "login", op: .importCredentials, CredentialsImport.authJSON(text).json))
         }
         if let source = o.values["--refresh-token"] {
             guard source == "-" else {
@@ -43,23 +43,24 @@ enum LoginCommand {
             let data = FileHandle.standardInput.readDataToEndOfFile()
             let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             guard !token.isEmpty else { fail("no token on standard input") }
-            report(o.call(.authd, config, command: "login", op: .importCredentials, ["refreshToken": .string(token)]))
+            report(o.call(.authd, config, command: "login", op: .importCredentials, CredentialsImport.refreshToken(token).json))
         }
         deviceFlow(o, config)
     }
 
     static func deviceFlow(_ o: CommandOptions, _ config: Config) -> Never {
-        let start = o.call(.authd, config, command: "login", op: .loginStart)
-        guard let id = start["loginId"]?.stringValue else { fail("authd did not start a login") }
-        let url = start["verificationUriComplete"]?.stringValue ?? start["verificationUri"]?.stringValue ?? "?"
-        printOut("Open this URL in a browser and confirm the code:\n\n  \(url)\n\n  code: \(start["userCode"]?.stringValue ?? "?")\n\nWaiting for confirmation…")
-        var interval = Double(start["interval"]?.intValue ?? 5)
-        let deadline = Date().addingTimeInterval(Double(start["expiresIn"]?.intValue ?? 300) + 5)
+        guard let start = DeviceLoginStarted(o.call(.authd, config, command: "login", op: .loginStart)) else {
+            fail("authd did not start a login")
+        }
+        let url = start.verificationUriComplete ?? start.verificationUri
+        printOut("Open this URL in a browser and confirm the code:\n\n  \(url)\n\n  code: \(start.userCode)\n\nWaiting for confirmation…")
+        var interval = Double(start.interval)
+        let deadline = Date().addingTimeInterval(Double(start.expiresIn) + 5)
         while Date() < deadline {
             sleepSeconds(interval)
-            let r = o.call(.authd, config, command: "login", op: .loginPoll, ["loginId": .string(id)])
-            switch r["status"]?.stringValue.flatMap(LoginPollStatus.init(rawValue:)) {
-            case .ok?: report(r["report"] ?? .null)
+            let r = DeviceLoginPoll(o.call(.authd, config, command: "login", op: .loginPoll, DeviceLoginPollArgs(loginId: start.loginId).json))
+            switch r?.status {
+            case .ok?: report(r?.report)
             case .slowDown?: interval += 5
             case .pending?, nil: break
             }
@@ -67,8 +68,9 @@ enum LoginCommand {
         fail("the code expired before it was confirmed; run `droidgate login` again")
     }
 
-    static func report(_ r: JSONValue) -> Never {
-        let report = CredentialsReport(r, .standalone)
+    static func report(_ r: JSONValue) -> Never { report(CredentialsReport(r, .standalone)) }
+
+    static func report(_ report: CredentialsReport?) -> Never {
         let expiry = report?.expiresAt.map { ", access token valid until \($0)" } ?? ""
         printOut("Logged in: tier \(report?.tier.rawValue ?? "?"), state \(report?.state.rawValue ?? "?")\(expiry).")
         exitProcess(0)

@@ -36,9 +36,9 @@ enum StatusCommand {
         }
         if options.switches.contains("--json") { printOut(JSONValue.object(all).prettyPrinted()) }
         if options.switches.contains("--backend-log") {
-            let r = options.call(.supervisord, config, command: "status", op: .backendLog, ["lines": 100])
+            let r = options.call(.supervisord, config, command: "status", op: .backendLog, BackendLogArgs(lines: 100).json)
             printOut("--- backend output (last 100 lines) ---")
-            for l in r["lines"]?.arrayValue ?? [] { printOut(l.stringValue ?? "") }
+            for l in BackendLogLines(r).lines { printOut(l) }
         }
         exitProcess(allUp ? 0 : 1)
     }
