@@ -51,7 +51,7 @@ let package = Package(
         // Chat completions ⇄ Anthropic / Responses / Google translation for the Factory
         // route: pure functions over our order-preserving JSON value type.
         .target(name: "Translate", dependencies: ["Values"], swiftSettings: strict),
-        .executableTarget(name: "edged", dependencies: ["Shared", "IPC", "Lifecycle", "EdgeCore", "Translate", "Outbound", "CCurl"], swiftSettings: strict),
+        .executableTarget(name: "edged", dependencies: ["Shared", "IPC", "Lifecycle", "EdgeCore", "Translate", "Outbound", "CCurl", "CSystem"], swiftSettings: strict),
         .executableTarget(name: "supervisord", dependencies: ["Shared", "IPC", "Lifecycle"], swiftSettings: strict),
         .executableTarget(name: "droidgate", dependencies: ["Shared", "IPC", "EdgeCore"], swiftSettings: strict),
         .target(name: "FakeKit", dependencies: ["Shared"], path: "Sources/fakes/kit", swiftSettings: strict),

@@ -73,18 +73,4 @@ final class OutboundProxyConfigTests: XCTestCase {
         }
         XCTAssertEqual(try ConfigLoader.parse(Array(#"{"network": {"caFile": "/etc/hostname"}}"#.utf8), file: "c.json").network.caFile, "/etc/hostname")
     }
-
-    func testRoutesAreRoundRobinAndNoProxyGoesDirect() throws {
-        var network = NetworkConfig()
-        network.proxies = [try ProxyURL(parsing: "http://a:1"), try ProxyURL(parsing: "http://b:2")]
-        network.noProxy = NoProxyList(["direct.example"])
-        let routes = OutboundRoutes(network)
-        let picked = (0..<4).map { _ -> String in
-            if case .proxy(let p) = routes.route(host: "api.factory.ai") { return p.host }
-            return "direct"
-        }
-        XCTAssertEqual(picked, ["a", "b", "a", "b"])
-        XCTAssertEqual(routes.route(host: "x.direct.example"), .direct)
-        XCTAssertEqual(OutboundRoutes(NetworkConfig()).route(host: "api.factory.ai"), .direct)
-    }
 }

@@ -1,3 +1,4 @@
+import Shared
 import Synchronization
 
 /// Which way an outbound request goes: straight to the host, or through the

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import Shared
+@testable import supervisord
+import Shared
 
 /// Which listeners would take a connection to 127.0.0.1:port, from /proc's tables.
 final class LoopbackListenersTests: XCTestCase {

@@ -1,3 +1,4 @@
+import Shared
 import Foundation
 
 /// Where a refused redirect pointed, for error messages: scheme, host and port of

@@ -1,7 +1,8 @@
 import Foundation
 import Glibc
 import XCTest
-@testable import Shared
+@testable import edged
+import Shared
 
 /// The kernel's word on who owns the other end of a loopback connection
 /// (issue 25, clients.allowedUsers): our own connection, and — as root — one

@@ -1,3 +1,4 @@
+import Shared
 import Glibc
 
 /// Which TCP listening sockets would accept a connection to 127.0.0.1:port,
