@@ -81,8 +81,10 @@ final class IPCPeerTests: XCTestCase {
         XCTAssertEqual(hungUp, peers, "every such peer is hung up on: \(d.process.text.suffix(2000))")
         XCTAssertTrue(eventually(timeout: 5) { d.descriptors <= baseline },
                       "authd holds \(d.descriptors - baseline) descriptors more than before the peers came")
-        XCTAssertEqual(d.occurrences("authd IPC: closing the connection from edged (uid \(getuid()), pid \(getpid())): peer passed 16 file descriptors"),
-                       peers, "one line per connection naming the peer and why: \(d.process.text.suffix(2000))")
+        // authd's log lines reach us through a pipe, after it hung up: wait for them.
+        let line = "authd IPC: closing the connection from edged (uid \(getuid()), pid \(getpid())): peer passed 16 file descriptors"
+        _ = eventually(timeout: 5) { d.occurrences(line) >= peers }
+        XCTAssertEqual(d.occurrences(line), peers, "one line per connection naming the peer and why: \(d.process.text.suffix(2000))")
         let c = try IPCClient(path: d.socket, role: "cli")
         defer { c.close() }
         XCTAssertEqual(try c.call("status").result["daemon"], "authd", "authd serves others")

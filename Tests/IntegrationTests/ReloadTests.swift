@@ -149,7 +149,7 @@ final class ReloadUnderLoadTests: XCTestCase {
         try idle.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         let r = try XCTUnwrap(try idle.readResponse(), "the idle connection was closed by a reload")
         XCTAssertNotEqual(r.json?["edged"]?["pid"]?.intValue, firstPID, "answered by the newest generation")
-        XCTAssertTrue(install.up.text.contains("handed to pid"), install.up.text)
+        XCTAssertTrue(eventually { install.up.text.contains("handed to pid") }, install.up.text)
     }
 
     /// An upgrade: the edged file is replaced, then reloaded. The old process
