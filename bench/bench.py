@@ -459,23 +459,7 @@ def nginx_conf(tmp, port, backend_port, nofile, name):
     d = os.path.join(tmp, name)
     os.makedirs(d, exist_ok=True)
     user = "user root;" if os.geteuid() == 0 else ""  # workers must reach the 0700 temp dir
-    conf = f"""
-{user}
-worker_processes 1;
-daemon off;
-pid {d}/nginx.pid;
-error_log {d}/error.log warn;
-worker_rlimit_nofile {nofile};
-events {{ worker_connections {min(nofile - 64, 65536)}; }}
-http {{
-    access_log off;
-    client_body_temp_path {d}/client_body;
-    proxy_temp_path {d}/proxy;
-    fastcgi_temp_path {d}/fastcgi;
-    uwsgi_temp_path {d}/uwsgi;
-    scgi_temp_path {d}/scgi;
-    keepalive_timeout 75s;
-    keepalive_requests 1000000;
+    conf = static_nginx_head(d, user, nofile, server_tokens=True, keepalive_requests=1000000) + f"""\
     upstream backend {{
         server {LOOPBACK}:{backend_port};
         keepalive 64;
@@ -500,9 +484,12 @@ http {{
     return path, d
 
 
-def static_nginx_head(d, user, nofile):
-    """The start of a static nginx's config, up to and within `http {`: one worker, no access
-    log, its temp paths in `d`, keep-alive without a request limit. The caller adds the rest."""
+def static_nginx_head(d, user, nofile, server_tokens=False, keepalive_requests=1000000000):
+    """The start of an nginx config, up to and within `http {`: one worker, no access log, its
+    temp paths in `d`, keep-alive up to `keepalive_requests` per connection. The caller adds the
+    rest. The static stand-ins leave out the version in `Server`; the proxy under test
+    (`nginx_conf`) keeps nginx's default."""
+    tokens = "" if server_tokens else "\n    server_tokens off;"
     return f"""
 {user}
 worker_processes 1;
@@ -512,15 +499,14 @@ error_log {d}/error.log warn;
 worker_rlimit_nofile {nofile};
 events {{ worker_connections {min(nofile - 64, 65536)}; }}
 http {{
-    access_log off;
-    server_tokens off;
+    access_log off;{tokens}
     client_body_temp_path {d}/client_body;
     proxy_temp_path {d}/proxy;
     fastcgi_temp_path {d}/fastcgi;
     uwsgi_temp_path {d}/uwsgi;
     scgi_temp_path {d}/scgi;
     keepalive_timeout 75s;
-    keepalive_requests 1000000000;
+    keepalive_requests {keepalive_requests};
 """
 
 

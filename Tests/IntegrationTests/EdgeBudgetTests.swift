@@ -126,7 +126,7 @@ final class EdgeDescriptorTests: XCTestCase {
         print("accept-failure lines in 3 s: \(lines); edged CPU in 3 s: \(cpu) s")
         XCTAssertLessThanOrEqual(lines, 4, "one line a second at most")
         XCTAssertLessThan(cpu, 0.3, "edged spins on the listener")
-        XCTAssertTrue(eventually { edged.text.contains("pausing accepts") }, edged.text)
+        XCTAssertTrue(edged.waitFor("pausing accepts"), edged.text)
 
         // Descriptors free up: new connections are served again, without a restart.
         held.removeAll()

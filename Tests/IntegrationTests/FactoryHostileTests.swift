@@ -48,7 +48,7 @@ final class FactoryHostileTests: XCTestCase {
         XCTAssertTrue(r.bodyText.contains("an event-stream line longer than 8388608 bytes"), r.bodyText)
         XCTAssertLessThan(server.sent.value, 64 << 20, "edged stopped reading soon after the bound")
         XCTAssertLessThan(FactoryTests.rss(pid) - before, 32 << 20, "edged's memory stays near idle")
-        XCTAssertTrue(eventually { s.up.text.contains("warning: edged: Factory (127.0.0.1:\(server.port)) sent an event-stream line longer than") }, s.up.text)
+        XCTAssertTrue(s.up.waitFor("warning: edged: Factory (127.0.0.1:\(server.port)) sent an event-stream line longer than"), s.up.text)
     }
 
     func testAnEndlessReplyToTranslateIsA502() throws {
@@ -134,6 +134,6 @@ final class FactoryHostileTests: XCTestCase {
         // 1 byte/s for a while, then 2 s below it end the transfer (about 7–8 s in all).
         XCTAssertLessThan(took, 12, "cut \(took) s after Factory went silent (limit 2 s)")
         XCTAssertFalse(c.received.hasSuffix("\r\n0\r\n\r\n"), "a cut stream must not look complete")
-        XCTAssertTrue(eventually { s.up.text.contains("Factory response cut off") }, s.up.text)
+        XCTAssertTrue(s.up.waitFor("Factory response cut off"), s.up.text)
     }
 }

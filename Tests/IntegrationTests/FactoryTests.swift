@@ -282,7 +282,7 @@ final class FactoryTests: XCTestCase {
         XCTAssertEqual(r.status, 200, r.bodyText)
         let after = try XCTUnwrap(try s.last().headers["authorization"])
         XCTAssertNotEqual(before, after, "retried with a fresh token")
-        XCTAssertTrue(eventually { s.up.text.contains("Factory answered 401") }, s.up.text)
+        XCTAssertTrue(s.up.waitFor("Factory answered 401"), s.up.text)
     }
 
     func testTokenRotationDuringALongStreamDoesNotBreakIt() throws {

@@ -51,7 +51,7 @@ final class LauncherTests: XCTestCase {
                 && s["edged"]?["ipc"]?["authd"]?["peerPid"]?.intValue == p
         }, "authd not restarted or edged not reconnected: \(s)\n\(up.text)")
         XCTAssertEqual(pid(s, "edged"), edgedPID, "the others keep running")
-        XCTAssertTrue(eventually { up.text.contains("authd killed by signal 9") }, up.text)
+        XCTAssertTrue(up.waitFor("authd killed by signal 9"), up.text)
 
         // SIGKILL supervisord: same, and edged re-subscribes to backend state.
         let supPID = try XCTUnwrap(pid(s, "supervisord"))
@@ -107,11 +107,11 @@ final class LauncherTests: XCTestCase {
                           "after \(SignalHandlers.name(sig)) to supervisord the same backend is re-adopted: \(s)\n\(up.text)")
             XCTAssertEqual(kill(Int32(backend), 0), 0, "the backend kept running")
         }
-        XCTAssertTrue(eventually { up.text.contains("re-adopted the running backend (pid \(backend)") }, up.text)
+        XCTAssertTrue(up.waitFor("re-adopted the running backend (pid \(backend)"), up.text)
         up.signal(SIGTERM)
         XCTAssertEqual(up.waitForExit(timeout: 30), 0, up.text)
         XCTAssertNotEqual(kill(Int32(backend), 0), 0, "the backend stops with the stack")
-        XCTAssertTrue(eventually { up.text.contains("stopping the backend (pid \(backend))") }, up.text)
+        XCTAssertTrue(up.waitFor("stopping the backend (pid \(backend))"), up.text)
     }
 
     func testSecondStackOnTheSameRootIsRefused() throws {

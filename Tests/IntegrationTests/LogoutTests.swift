@@ -19,7 +19,7 @@ final class LogoutTests: XCTestCase {
         XCTAssertEqual(r.status, 401, r.bodyText)
         XCTAssertTrue(r.bodyText.contains("no Factory credentials"), r.bodyText)
         XCTAssertEqual(try s.recorded().count, sent, "nothing reached Factory after the logout")
-        XCTAssertTrue(eventually { s.up.text.contains("cached token discarded") }, s.up.text)
+        XCTAssertTrue(s.up.waitFor("cached token discarded"), s.up.text)
     }
 
     /// An edged that was not connected when the credentials went away learns it on reconnecting.

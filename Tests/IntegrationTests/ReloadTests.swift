@@ -149,7 +149,7 @@ final class ReloadUnderLoadTests: XCTestCase {
         try idle.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         let r = try XCTUnwrap(try idle.readResponse(), "the idle connection was closed by a reload")
         XCTAssertNotEqual(r.json?["edged"]?["pid"]?.intValue, firstPID, "answered by the newest generation")
-        XCTAssertTrue(eventually { install.up.text.contains("handed to pid") }, install.up.text)
+        XCTAssertTrue(install.up.waitFor("handed to pid"), install.up.text)
     }
 
     /// An upgrade: the edged file is replaced, then reloaded. The old process
@@ -179,7 +179,7 @@ final class ReloadUnderLoadTests: XCTestCase {
         XCTAssertTrue(load.awaitProgress(), "the load never got going")
         try install.replaceEdged(with: "#!/bin/sh\nunset DROIDGATE_HANDOVER_FD\nexec \(Binaries.path("edged")) \"$@\"\n")
         try install.reload()
-        XCTAssertTrue(eventually(timeout: 15) { install.up.text.contains("does not take connections over") }, install.up.text)
+        XCTAssertTrue(install.up.waitFor("does not take connections over", timeout: 15), install.up.text)
         XCTAssertTrue(load.awaitProgress(), "no request answered after the reload")
         let counts = load.stop()
         XCTAssertEqual(counts.failed + counts.refused + counts.streamsCut, 0, "\(counts); \(load.firstFailures)\n\(install.up.text.split(separator: "\n").filter { $0.contains("edged") && !$0.contains("POST") }.suffix(40).joined(separator: "\n"))")

@@ -33,7 +33,7 @@ final class WebSocketTunnelTests: XCTestCase {
         XCTAssertTrue(head.contains("\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="), head)
         try c.send("second")
         XCTAssertNotNil(try c.waitFor("second"))
-        XCTAssertTrue(eventually { stack.edged.text.contains("GET /v1/responses model=- route=backend status=101") }, stack.edged.text.suffix(800).description)
+        XCTAssertTrue(stack.edged.waitFor("GET /v1/responses model=- route=backend status=101"), stack.edged.text.suffix(800).description)
     }
 
     func testFourMiBEachWayArriveWholeThroughTheTunnel() throws {
