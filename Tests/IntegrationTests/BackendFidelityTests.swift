@@ -28,8 +28,14 @@ final class BackendFidelityTests: XCTestCase {
         func start(_ args: [String] = []) throws {
             process = try RunningProcess(Binaries.path("fake-cli-proxy-api"),
                                          ["-config", configPath, "--port", String(port), "--record"] + args)
-            guard eventually(timeout: 10, { (try? RawHTTP(port: self.port)) != nil }) else {
-                throw TimedOut(what: "fake start: \(process.text)", seconds: 10)
+            // Up means watching: like the real program (sdk/cliproxy/service_lifecycle.go
+            // Run), the fake starts its config watcher after its listener, so a
+            // rewrite made as soon as the port answers can precede the watch and
+            // go unseen. A CI run lost one that way.
+            guard eventually(timeout: 10, {
+                (try? request(self.port, "GET", "/_fake/stats"))??.json?["config"]?["watching"] == true
+            }) else {
+                throw TimedOut(what: "fake start (listening and watching \(configPath)): \(process.text)", seconds: 10)
             }
         }
 
