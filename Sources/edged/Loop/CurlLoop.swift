@@ -32,6 +32,13 @@ final class CurlLoop: LoopHandler {
     /// Transfers in the multi handle, by the pointer in their CURLOPT_PRIVATE.
     private var active: [UnsafeMutableRawPointer: (transfer: CurlTransfer, easy: CurlEasy)] = [:]
     private var driving = false
+    /// In `reapFinished`, telling transfers they ended: a transfer started from
+    /// there (the client's next request) is driven when that returns, by the
+    /// `runDue` loop already on the stack. Driving it at once nested a libcurl
+    /// call per request, and when each transfer finished within that call (an
+    /// upstream quick to answer, a loop slowed down) the thread's stack ran out.
+    private var reaping = false
+    private var busy: Bool { driving || reaping }
     private var cancelledWhileDriving: [CurlTransfer] = []
     /// libcurl asked to be called back at once (a 0 ms timeout, as after every
     /// new transfer): done when the current call into it returns, without a
@@ -109,7 +116,7 @@ final class CurlLoop: LoopHandler {
             t.curlFinished(failure: easy.failure(code: CCURLE_ABORTED_BY_CALLBACK))
             return
         }
-        if !driving { runDue() }
+        if !busy { runDue() }
     }
 
     /// Stops `t` without reporting its end (its owner gave up on it).
@@ -133,7 +140,11 @@ final class CurlLoop: LoopHandler {
         // Unpausing may have delivered data or finished the transfer; and the
         // transfer's socket is read again only once libcurl is driven (its
         // run-now timer may not be re-announced when it was already due).
-        if !driving { drive(fd: CCURL_SOCKET_TIMEOUT, events: 0) }
+        if busy {
+            dueNow = true   // the runDue loop on the stack drives it
+        } else {
+            drive(fd: CCURL_SOCKET_TIMEOUT, events: 0)
+        }
     }
 
     // MARK: Events
@@ -160,7 +171,7 @@ final class CurlLoop: LoopHandler {
     /// Calls libcurl back for a 0 ms timeout it asked for, as often as it asks
     /// (never from inside one of its calls).
     private func runDue() {
-        while dueNow && !driving {
+        while dueNow && !busy {
             dueNow = false
             action(fd: CCURL_SOCKET_TIMEOUT, events: 0)
         }
@@ -185,12 +196,16 @@ final class CurlLoop: LoopHandler {
         driving = true
         _ = ccurl_multi_socket_action(multi, fd, events, &running)
         driving = false
-        for t in cancelledWhileDriving { cancel(t) }
-        cancelledWhileDriving.removeAll()
         reapFinished()
     }
 
+    /// Removes what was cancelled during the call into libcurl, then reports
+    /// the transfers that ended (neither drives libcurl: the caller's `runDue` does).
     private func reapFinished() {
+        reaping = true
+        defer { reaping = false }
+        for t in cancelledWhileDriving { cancel(t) }
+        cancelledWhileDriving.removeAll()
         var result: Int32 = 0
         while let easy = ccurl_multi_next_done(multi, &result) {
             guard let key = ccurl_private(easy), let entry = active.removeValue(forKey: key) else { continue }

@@ -91,10 +91,26 @@ extension ClientConnection {
             // A reload is under way: the next request goes to the new generation.
             return handOff(handover)
         }
+        // A client that sends requests without reading the answers gets no more
+        // answered until it has taken the ones queued: without this, pipelined
+        // requests answered on the spot (a few bytes each) grew outBuf by tens of
+        // MiB a second. The requests wait in inBuf and the kernel.
+        if outBuf.readableCount >= ResponseSink.highWater {
+            awaitingDrain = true
+            setInterest(Epoll.writable)
+            return
+        }
         setInterest(Epoll.readable | Epoll.peerClosedWriting | (outBuf.isEmpty ? 0 : Epoll.writable))
+        resumeRequests()
+    }
+
+    /// Goes on to the next request: the buffered ones, then what the kernel holds.
+    func resumeRequests() {
         // A pipelined request may already be buffered; the kernel may hold more.
+        // Inside an earlier request's processing (this one ended on the spot),
+        // that processing goes on to the next request once it unwinds.
         processInput()
-        if state == .idle || state == .readingHead { readAvailable() }
+        if state == .idle || state == .readingHead, !inProcessInput { readAvailable() }
     }
 
     func endExchange() { exchange.finish(server.metrics) }

@@ -57,6 +57,13 @@ final class ClientConnection: LoopHandler {
     var handOffAfterFlush = false
     var interest: UInt32 = 0
     var lingering = false
+    /// `processInput` is on the stack; `inputWaiting`: a request ended inside it
+    /// and the next one is due when it unwinds.
+    private(set) var inProcessInput = false
+    private var inputWaiting = false
+    /// Between requests, waiting for the client to take queued answers
+    /// (`finishRequest`); reading and answering resume in `flush`.
+    var awaitingDrain = false
 
     static let readChunk = 64 * 1024
 
@@ -83,6 +90,11 @@ final class ClientConnection: LoopHandler {
     func handleEvent(_ mask: UInt32) {
         if mask & Epoll.writable != 0 { flush() }
         if state == .closed { return }
+        if awaitingDrain {
+            // Not reading until the queued answers are taken; a hang-up means the client left.
+            if mask & (Epoll.hangUp | Epoll.error) != 0 { clientGone() }
+            return
+        }
         if mask & (Epoll.readable | Epoll.peerClosedWriting | Epoll.hangUp | Epoll.error) != 0 {
             if state == .closing {
                 if lingering { discardInput() }
@@ -120,7 +132,7 @@ final class ClientConnection: LoopHandler {
     // MARK: Reading requests
 
     func readAvailable() {
-        while state == .idle || state == .readingHead || state == .readingBody {
+        while state == .idle || state == .readingHead || state == .readingBody, !awaitingDrain {
             // With nothing buffered, read into the loop's scratch first: an idle
             // keep-alive connection then holds no buffer (a read that finds
             // nothing must not leave 64 KiB behind). Mid-request, read in place.
@@ -158,7 +170,28 @@ final class ClientConnection: LoopHandler {
     }
 
     /// Advances the request state machine with whatever is buffered.
+    ///
+    /// A request can end inside this call (answered on the spot, or a Factory
+    /// transfer libcurl finished before returning) and `finishRequest` then
+    /// asks for the next one: that is a note for the loop below, never a
+    /// nested call. Nesting grew the stack by one request's frames per
+    /// pipelined request, and a few hundred pipelined requests overflowed the
+    /// loop thread's stack and took every connection of the process down.
     func processInput() {
+        if inProcessInput {
+            inputWaiting = true
+            return
+        }
+        guard !awaitingDrain else { return }   // `flush` resumes
+        inProcessInput = true
+        defer { inProcessInput = false }
+        repeat {
+            inputWaiting = false
+            advance()
+        } while inputWaiting && state == .idle && !awaitingDrain
+    }
+
+    private func advance() {
         while true {
             switch state {
             case .idle:

@@ -94,6 +94,7 @@ final class RunningProcess: @unchecked Sendable {
         eventually(timeout: timeout) { text.contains(marker) }
     }
     var pid: Int32 { process.processIdentifier }
+    var isRunning: Bool { process.isRunning }
 
     /// Waits for exit up to `timeout`; returns the status or nil if still running.
     func waitForExit(timeout: Double) -> Int32? {

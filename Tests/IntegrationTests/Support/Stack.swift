@@ -12,12 +12,12 @@ final class ProxyStack: @unchecked Sendable {
     var backend: RunningProcess?
     let edged: RunningProcess
 
-    init(config extra: String = "", startBackend: Bool = true, backendArgs: [String] = []) throws {
+    init(config extra: String = "", startBackend: Bool = true, backendArgs: [String] = [], logLevel: String = "debug") throws {
         backendPort = freePort()
         edgePort = freePort()
         if startBackend { backend = try Self.startBackend(port: backendPort, args: backendArgs) }
         let config = dir.write("droidgate.json", """
-        {"listen": "127.0.0.1:\(edgePort)", "backend": {"port": \(backendPort), "supervised": false}, "log": {"level": "debug"}\(extra.isEmpty ? "" : ", " + extra)}
+        {"listen": "127.0.0.1:\(edgePort)", "backend": {"port": \(backendPort), "supervised": false}, "log": {"level": "\(logLevel)"}\(extra.isEmpty ? "" : ", " + extra)}
         """)
         edged = try RunningProcess(Binaries.path("edged"), ["--config", config], environment: ["DROIDGATE_ROOT": dir.path])
         guard eventually(timeout: 10, { (try? RawHTTP(port: edgePort)) != nil }) else {
