@@ -746,6 +746,20 @@ def _pipeline100():
     return Result(ok, obs, raw, ex.data)
 
 
+@case("pipelining: 3000 requests answered on the spot, in one write", "3000 responses, conn open, edged alive")
+def _pipeline3000():
+    # Each answer used to start the next request from inside the one before:
+    # about 600 of these overflowed the loop thread's stack (SIGSEGV, every
+    # connection of edged gone).
+    raw = req("GET", "/healthz") * 3000
+    ex = transact(raw, timeout=30, stop=lambda d: d.count(b"HTTP/1.1 ") >= 3000)
+    f, _, _, garbage = parse_responses(ex.data)
+    alive = health() is not None
+    ok = len(f) == 3000 and all(r.status == 200 for r in f) and not ex.eof and not garbage and alive
+    return Result(ok, "%d responses, %s, edged %s" % (len(f), "closed" if ex.eof else "open",
+                                                       "answers" if alive else "DOWN"), raw[:200], ex.data[-200:])
+
+
 @case("pipelining: 20 POSTs (CL and chunked mixed) in one write", "20 responses in order")
 def _pipeline_posts():
     raw, wanted = b"", []
