@@ -57,10 +57,13 @@ extension Supervisor {
 
     /// Watches a ready backend: exit → crash; its listener gone → not named
     /// the listener any more; someone else on the port → stopped, port-taken;
-    /// failed health checks → restart.
-    func superviseReady(_ p: BackendProcess) {
+    /// failed health checks → restart. `configWritesAtStart`: the count of
+    /// config.yaml writes when this child was started (nil: adopted, long
+    /// since watching its file).
+    func superviseReady(_ p: BackendProcess, configWritesAtStart: Int? = nil) {
         var failures = 0
         var nextProbe = Monotonic.seconds() + Self.healthInterval
+        var settleAt = configWritesAtStart.map { _ in (current.readySince ?? Monotonic.seconds()) + Self.configSettle }
         while true {
             let (exited, status, woken) = p.waitForExit(seconds: Self.ownershipInterval, alsoWatching: wake.fd)
             let config = current.config
@@ -80,6 +83,10 @@ extension Supervisor {
                     return
                 default: continue
                 }
+            }
+            if let at = settleAt, Monotonic.seconds() >= at, let start = configWritesAtStart {
+                settleAt = nil
+                rewriteConfigIfChanged(since: start, pid: p.pid)
             }
             if let since = current.readySince, Monotonic.seconds() - since >= Self.resetAfterHealthy {
                 nextBackoff = Self.firstBackoff
@@ -119,6 +126,18 @@ extension Supervisor {
                 crashed(p, status: nil, during: "operation", reason: "stopped answering health checks")
                 return
             }
+        }
+    }
+
+    /// config.yaml was written after the child `pid` was started (before its
+    /// config watch may have existed): written again, now that it watches.
+    private func rewriteConfigIfChanged(since start: Int, pid: pid_t) {
+        guard configWrites.value != start else { return }
+        do {
+            try renderConfig(force: true)
+            Log.info("supervisord: config.yaml changed while the backend (pid \(pid)) was starting; written again now that it watches the file")
+        } catch {
+            Log.error("supervisord: cannot write \(files.configYAML): \(error)")
         }
     }
 

@@ -66,6 +66,14 @@ final class Supervisor: Sendable {
         var refusalLogged = false
     }
     private let portHold = Locked(PortHold())
+    /// How many times config.yaml was written (by the state machine and by
+    /// the providers op): a child started at count N that reaches
+    /// `configSettle` after ready with a higher count gets the file again.
+    let configWrites = Locked(0)
+    /// cli-proxy-api reads config.yaml at start and watches it only once its
+    /// server runs (sdk/cliproxy/service_lifecycle.go Run): a write in
+    /// between is never seen. One this long after ready is.
+    static let configSettle = 2.0
 
     static let firstBackoff = 0.5
     static let maxBackoff = 30.0
@@ -281,13 +289,14 @@ final class Supervisor: Sendable {
 
             do {
                 try renderConfig()
+                let writesAtStart = configWrites.value
                 let p = try BackendProcess.spawn(executable: executable, files: files,
                                                  localModel: config.localModel && !refusedLocalModel.value)
                 child.value = p
                 Log.info("supervisord: started \(executable) (pid \(p.pid))")
                 recordIdentity(of: p)
                 update { $0.pid = p.pid; $0.executable = executable; $0.state = .starting; $0.message = "waiting for GET /healthz"; $0.retryAt = nil; $0.squatter = nil }
-                if awaitReady(p) { superviseReady(p) }
+                if awaitReady(p) { superviseReady(p, configWritesAtStart: writesAtStart) }
             } catch {
                 _ = scheduleRetry(reason: "cannot start \(executable): \(error)")
             }
@@ -439,13 +448,16 @@ final class Supervisor: Sendable {
 
     // MARK: Config and shutdown
 
-    func renderConfig() throws {
+    /// Writes config.yaml from the current settings if it differs (`force`: even if not).
+    func renderConfig(force: Bool = false) throws {
         let config = snapshot.value.config
         let yaml = BackendYAML.render(.init(port: config.port, authDir: files.authDir, apiKey: apiKey,
                                            extra: config.extraConfig, disabledProviders: files.disabledProviders(),
                                            proxyURL: config.proxyURL))
         // In place, never by rename: cli-proxy-api watches the file's inode.
-        try Files.rewriteInPlace(files.configYAML, Array(yaml.utf8), mode: 0o600)
+        if try Files.rewriteInPlace(files.configYAML, Array(yaml.utf8), mode: 0o600, force: force) {
+            configWrites.withLock { $0 += 1 }
+        }
     }
 
     /// supervisord is about to exit (its IPC peers still connected). When the

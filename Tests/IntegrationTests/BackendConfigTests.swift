@@ -56,6 +56,27 @@ final class BackendConfigTests: XCTestCase {
         XCTAssertEqual(st.mode, 0o600)
     }
 
+    /// cli-proxy-api reads config.yaml at start but watches it only once its
+    /// server runs; a change written in between is never seen by that watch.
+    /// Here the fake starts its watch 500 ms after its listener: a providers
+    /// change made at once after ready misses it, and supervisord writes the
+    /// file again `configSettle` (2 s) after ready, which the watch sees.
+    func testAChangeWrittenBeforeTheBackendWatchesItsFileStillReachesIt() throws {
+        let h = try Harness(fakeArgs: ["--watch-delay-ms", "500"])
+        try h.startSupervisor()
+        _ = try XCTUnwrap(h.waitForState("ready"))
+        XCTAssertEqual(try fakeConfig(h)["watching"], false, "the change below must come before the watch")
+        XCTAssertEqual(try runToEnd(Binaries.path("droidgate"), ["backend", "providers", "--disable", "kimi", "--root", h.dir.path]).0, 0)
+        // The watch starts after the write: it has nothing to report.
+        let watching = try waitForFakeConfig(h, "the late watch") { $0["watching"] == true }
+        XCTAssertEqual(excluded(watching), [], "the premise: the write before the watch was not seen")
+        XCTAssertEqual(watching["loads"]?.intValue, 1)
+        // supervisord's second write reaches it.
+        let c = try waitForFakeConfig(h, "kimi disabled, written again after ready") { excluded($0) == ["kimi"] }
+        XCTAssertEqual(c["loads"]?.intValue, 2)
+        XCTAssertTrue(h.supervisord!.waitFor("changed while the backend (pid"), h.supervisord!.text)
+    }
+
     func testSIGHUPWithNewExtraConfigReachesTheRunningBackendTwice() throws {
         let h = try Harness()
         try h.startSupervisor()

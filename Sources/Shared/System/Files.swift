@@ -97,14 +97,18 @@ public enum Files {
     /// empty file, never a mix of old and new. Identical content is left alone.
     /// For derived files only: a crash mid-write leaves a torn file that the
     /// next render repairs (use `writeAtomically` for anything that is not).
-    public static func rewriteInPlace(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o600) throws(SystemError) {
-        if let current = try? read(path, maxBytes: bytes.count + 1), current == bytes,
-           (try? status(path).mode) == mode { return }
+    /// Returns false when the file already held `bytes` with `mode` and was
+    /// left alone (`force`: written all the same, for a watcher that missed it).
+    @discardableResult
+    public static func rewriteInPlace(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o600, force: Bool = false) throws(SystemError) -> Bool {
+        if !force, let current = try? read(path, maxBytes: bytes.count + 1), current == bytes,
+           (try? status(path).mode) == mode { return false }
         let fd = try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode: mode)
         defer { fd.close() }
         _ = try syscall("fchmod", subject: path) { fchmod(fd.rawValue, mode) }
         try fd.writeAll(bytes)
         try fd.sync()
+        return true
     }
 
     public static func remove(_ path: String) { _ = Glibc.unlink(path) }

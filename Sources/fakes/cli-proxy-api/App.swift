@@ -105,7 +105,17 @@ enum App {
             watcher?.stop()
             server.requestStop()
         }
-        watcher?.start()
+        if let watcher {
+            if options.watchDelayMs > 0 {
+                let delay = options.watchDelayMs
+                startThread("config-watch-delay") {
+                    usleep(UInt32(delay) * 1000)
+                    watcher.start()
+                }
+            } else {
+                watcher.start()
+            }
+        }
         withExtendedLifetime(signals) {
             server.acceptUntilStopped()
             if !server.drain(graceMilliseconds: options.shutdownGraceMs) {

@@ -14,6 +14,8 @@ struct Options: Sendable {
     var record = false
     var failHealth = false
     var hangAfterMs: Int?
+    /// The config watch starts this long after the listener (0: at once, as the real one).
+    var watchDelayMs = 0
     var exitImmediately: Int32?
     var noBrowser = false
     var oauthCallbackPort: Int?
@@ -39,7 +41,7 @@ struct Options: Sendable {
     private static let knobBools: Set<String> = ["record", "fail-health", "old-build"]
     private static let knobValues: Set<String> = [
         "port", "host", "latency-ms", "hang-after-ms", "exit-immediately", "events", "event-delay-ms", "size",
-        "shutdown-grace-ms", "paste-after-ms", "login-email",
+        "shutdown-grace-ms", "paste-after-ms", "login-email", "watch-delay-ms",
     ]
 
     static let usage = """
@@ -69,6 +71,8 @@ struct Options: Sendable {
           --size N                default reply text size in bytes
           --fail-health           GET /healthz answers 503
           --hang-after-ms N       after N ms, accept connections but never answer
+          --watch-delay-ms N      start the config watch N ms after the listener (the real one
+                                  starts it just after; this widens that gap for tests)
           --exit-immediately CODE print a fatal line and exit with CODE
           --old-build             act as a build older than 2026-03-18: -local-model is an
                                   undefined flag (Go's flag error and usage, exit 2)
@@ -153,6 +157,7 @@ struct Options: Sendable {
             case "oauth-callback-port": guard let n = Int(value) else { return bad }; o.oauthCallbackPort = n > 0 ? n : nil
             case "latency-ms": guard let n = int(0...3_600_000) else { return bad }; o.defaults.latencyMs = n
             case "hang-after-ms": guard let n = int(0...Int(Int32.max)) else { return bad }; o.hangAfterMs = n
+            case "watch-delay-ms": guard let n = int(0...600_000) else { return bad }; o.watchDelayMs = n
             case "exit-immediately": guard let n = int(0...255) else { return bad }; o.exitImmediately = Int32(n)
             case "events": guard let n = int(1...Knobs.maxEvents) else { return bad }; o.defaults.events = n
             case "event-delay-ms": guard let n = int(0...3_600_000) else { return bad }; o.defaults.eventDelayMs = n
