@@ -106,6 +106,102 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(stack.edged.isRunning, stack.edged.text)
     }
 
+    /// edged stops (SIGTERM) while a client that does not read has answers
+    /// queued: the connection is idle between requests, and a stop closes idle
+    /// connections. It now closes once the queued answers are written (the
+    /// client reads each whole, then end of file); before, it was closed at
+    /// once and the client got a reset instead of what it was owed.
+    func testAStopWritesTheAnswersQueuedForAClientThatDoesNotReadBeforeClosing() throws {
+        let stack = try ProxyStack(logLevel: "warning")
+        let c = try RawHTTP(port: stack.edgePort)
+        try c.socket.fd.setNonBlocking()
+        let requests = Self.healthz(50_000, padding: 1024)
+        var offset = 0
+        var lastProgress = Date()
+        try requests.withUnsafeBytes { all in
+            while offset < all.count, Date().timeIntervalSince(lastProgress) < 0.5 {
+                if let sent = try c.socket.fd.sendNonBlocking(UnsafeRawBufferPointer(rebasing: all[offset..<min(all.count, offset + 65536)])) {
+                    offset += sent
+                    lastProgress = Date()
+                } else {
+                    usleep(5_000)
+                }
+            }
+        }
+        XCTAssertLessThan(offset, requests.count, "edged stopped reading: answers are queued")
+        stack.edged.signal(SIGTERM)
+        try c.socket.fd.setNonBlocking(false)
+        // The flood may have stopped inside a request: its rest goes out as the
+        // client reads (a client that stops mid-request gets a 408 instead).
+        let one = requests.count / 50_000, rest = offset, fd = c.socket.fd.rawValue
+        startThread("test-writer") {
+            requests.withUnsafeBytes { all in
+                var at = rest
+                let end = (rest + one - 1) / one * one
+                while at < end {
+                    let sent = send(fd, all.baseAddress! + at, end - at, Int32(MSG_NOSIGNAL))
+                    if sent < 0 && errno == EINTR { continue }
+                    if sent <= 0 { return }
+                    at += sent
+                }
+            }
+        }
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var ending = "nothing for 10 s"
+        while try Poll.readable(c.socket.fd, timeoutMs: 10_000) {
+            let n = recv(c.socket.fd.rawValue, &chunk, chunk.count, 0)
+            if n < 0 { ending = "error \(errno)"; break }
+            if n == 0 { ending = "end of file"; break }
+            received += chunk[0..<n]
+        }
+        XCTAssertEqual(ending, "end of file", "the connection was reset, not closed")
+        let answers = received.ranges(of: Self.answer).count
+        XCTAssertGreaterThan(answers, 1000)
+        XCTAssertEqual(received.last, UInt8(ascii: "}"), "the last answer is whole")
+        XCTAssertEqual(stack.edged.waitForExit(timeout: 15), 0, stack.edged.text)
+    }
+
+    /// A client that writes its requests, closes its sending side and reads
+    /// later (`nc -N` style): edged, holding answers for it, waits without
+    /// using CPU, and every request gets its answer before edged closes. (Its
+    /// end of file reaches edged once the queue has drained here; when it
+    /// arrives with answers still queued, those are written before the close:
+    /// `readAvailable`.)
+    func testAClientThatHalfClosesAndReadsLaterGetsEveryAnswerWhileEdgedWaitsIdle() throws {
+        let stack = try ProxyStack(logLevel: "warning")
+        let pid = stack.edged.pid
+        let c = try RawHTTP(port: stack.edgePort)
+        let n = 60_000   // 2.5 MB of requests, about 18 MB of answers
+        try c.send(Self.healthz(n))
+        XCTAssertEqual(shutdown(c.socket.fd.rawValue, Int32(SHUT_WR)), 0)
+        // edged reads and answers until the queue is full: then its CPU time stops moving
+        // (a spinning loop never gets there, and the measurement below shows it).
+        var last = Self.cpuTicks(pid)
+        _ = eventually(timeout: 10) {
+            usleep(200_000)
+            let now = Self.cpuTicks(pid)
+            defer { last = now }
+            return now - last <= 1
+        }
+        let before = Self.cpuTicks(pid)
+        usleep(1_000_000)
+        let spent = Self.cpuTicks(pid) - before
+        XCTAssertLessThan(spent, 20, "edged used \(spent) ticks (1/100 s) of CPU in 1 s waiting for the client to read")
+        XCTAssertEqual(try Self.countAnswers(c.socket, expected: n), n)
+        XCTAssertTrue(stack.edged.isRunning, stack.edged.text)
+    }
+
+    /// User + system CPU time of `pid`, in clock ticks (/proc/PID/stat).
+    static func cpuTicks(_ pid: Int32) -> Int {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return -1 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the command: state is field 3; utime and stime are fields 14 and 15.
+        guard fields.count > 13, let user = Int(fields[11]), let system = Int(fields[12]) else { return -1 }
+        return user + system
+    }
+
     /// Pipelined Factory requests on a loop slowed down (edged under strace):
     /// Factory's answer is there before libcurl looks, so each transfer ends
     /// inside the call that started it, and its client's next request was

@@ -41,21 +41,20 @@ extension ClientConnection {
             guard let n else { return }
             outBuf.consume(n)
         }
-        if awaitingDrain {
-            // Answers were queued past the high-water mark between requests: now
-            // taken, the next request may go on.
-            awaitingDrain = false
-            if state == .idle {
-                deadline = loop.now + context.idleTimeoutNanos
-                setInterest(Epoll.readable | Epoll.peerClosedWriting)
-                return resumeRequests()
-            }
-        }
+        let resume = awaitingDrain
+        awaitingDrain = false
         setInterest(interest & ~Epoll.writable)
         if state == .closing { linger(); return }
         if handOffAfterFlush, let h = server.handover {
             handOffAfterFlush = false
             return handOff(h)
+        }
+        if resume && state == .idle {
+            // Answers were queued past the high-water mark between requests: now
+            // taken, the next request may go on.
+            deadline = loop.now + context.idleTimeoutNanos
+            setInterest(Epoll.readable | Epoll.peerClosedWriting)
+            return resumeRequests()
         }
         sink.drained()
     }

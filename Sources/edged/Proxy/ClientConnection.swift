@@ -91,8 +91,11 @@ final class ClientConnection: LoopHandler {
         if mask & Epoll.writable != 0 { flush() }
         if state == .closed { return }
         if awaitingDrain {
-            // Not reading until the queued answers are taken; a hang-up means the client left.
-            if mask & (Epoll.hangUp | Epoll.error) != 0 { clientGone() }
+            // Not reading until the queued answers are taken; a hang-up means the
+            // client left. One that only stopped sending may still read: stop
+            // watching for that (epoll is level-triggered), and go on writing.
+            if mask & (Epoll.hangUp | Epoll.error) != 0 { return clientGone() }
+            if mask & Epoll.peerClosedWriting != 0 { setInterest(interest & ~Epoll.peerClosedWriting) }
             return
         }
         if mask & (Epoll.readable | Epoll.peerClosedWriting | Epoll.hangUp | Epoll.error) != 0 {
@@ -154,8 +157,9 @@ final class ClientConnection: LoopHandler {
             }
             guard let n else { break }
             if n == 0 {
-                // The client closed its side. A partial request is abandoned.
-                close()
+                // The client closed its side. A partial request is abandoned; answers
+                // still queued (a client that half-closed and reads) are written first.
+                if queuedBytes > 0 { beginClosing() } else { close() }
                 return
             }
             if fresh {

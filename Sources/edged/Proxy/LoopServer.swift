@@ -268,9 +268,12 @@ final class LoopServer {
     /// Closes idle keep-alive connections (used when draining). A connection
     /// accepted but not yet used keeps its chance to send its first request
     /// (it is closed after that answer): closing it would reset a client that
-    /// is about to write.
+    /// is about to write. One with answers still queued (a slow or pipelining
+    /// client) closes once they are written.
     func closeIdle() {
-        for c in connections where c.state == .idle && c.requestsServed > 0 { c.close() }
+        for c in connections where c.state == .idle && c.requestsServed > 0 {
+            if c.queuedBytes == 0 { c.close() } else { c.beginClosing() }
+        }
     }
 
     private func tick() {
