@@ -624,6 +624,16 @@ def render(cfg, res, targets, facts, notes, lens, missing, authd_cpu, rss, prof,
                 ok = ok and x >= 5.0
                 items.append(f"{kind} c{c} {f['rps']:.0f} / {d['rps']:.0f} = {x:.2f}×")
         L.append(f"- Factory-route req/s ≥ 5× droid2api's at every concurrency: {mark(ok)} — " + ", ".join(items))
+        # The same ratio for edged's backend route (a byte splice, no libcurl, no JSON): at c1
+        # each request is one round trip through two loopback hops, and this says how far
+        # above droid2api any route of edged's can be in this bench on this machine.
+        items = []
+        for kind in cfg.kinds:
+            for c in cfg.concs:
+                b, d = res[(kind, c, "backend")], res[(kind, c, "droid2api")]
+                items.append(f"{kind} c{c} {b['rps'] / d['rps']:.2f}×" if d["rps"] else f"{kind} c{c} n/a")
+        L.append("- (informational) the backend route's req/s ÷ droid2api's, the same ratio for the route "
+                 "without libcurl or JSON: " + ", ".join(items))
     else:
         L.append("- Factory-route req/s ≥ 5× droid2api's: not measured (droid2api skipped)")
     if 16 in cfg.concs:
