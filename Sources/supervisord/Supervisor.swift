@@ -70,6 +70,10 @@ final class Supervisor: Sendable {
     /// the providers op): a child started at count N that reaches
     /// `configSettle` after ready with a higher count gets the file again.
     let configWrites = Locked(0)
+    /// Held while config.yaml is rendered and written: the state machine and the
+    /// providers op (an IPC thread) both write it, and two in-place rewrites at
+    /// once could leave the tail of the longer one behind the shorter.
+    private let configWriting = Locked<Void>(())
     /// cli-proxy-api reads config.yaml at start and watches it only once its
     /// server runs (sdk/cliproxy/service_lifecycle.go Run): a write in
     /// between is never seen. One this long after ready is.
@@ -450,6 +454,10 @@ final class Supervisor: Sendable {
 
     /// Writes config.yaml from the current settings if it differs (`force`: even if not).
     func renderConfig(force: Bool = false) throws {
+        try configWriting.withLock { _ in Result { try writeConfig(force: force) } }.get()
+    }
+
+    private func writeConfig(force: Bool) throws {
         let config = snapshot.value.config
         let yaml = BackendYAML.render(.init(port: config.port, authDir: files.authDir, apiKey: apiKey,
                                            extra: config.extraConfig, disabledProviders: files.disabledProviders(),
