@@ -33,6 +33,43 @@ final class PipelineTests: XCTestCase {
         return seen
     }
 
+    /// Writes `requests` on the non-blocking `socket` until the kernel takes no
+    /// more for half a second (edged stopped reading) or all are written;
+    /// `each` runs after every attempt. Returns how many bytes went out.
+    static func floodUntilBlocked(_ socket: Socket, _ requests: [UInt8], each: () -> Void = {}) throws -> Int {
+        var offset = 0
+        var lastProgress = Date()
+        try requests.withUnsafeBytes { all in
+            while offset < all.count, Date().timeIntervalSince(lastProgress) < 0.5 {
+                if let sent = try socket.fd.sendNonBlocking(UnsafeRawBufferPointer(rebasing: all[offset..<min(all.count, offset + 65536)])) {
+                    offset += sent
+                    lastProgress = Date()
+                } else {
+                    usleep(5_000)
+                }
+                each()
+            }
+        }
+        return offset
+    }
+
+    /// Writes `bytes[from..<to]` on the (blocking) `socket` from a thread of its
+    /// own, while the test reads; stops at the first error.
+    static func sendInBackground(_ socket: Socket, _ bytes: [UInt8], from: Int, to: Int) {
+        let fd = socket.fd.rawValue
+        startThread("test-writer") {
+            bytes.withUnsafeBytes { all in
+                var at = from
+                while at < to {
+                    let sent = send(fd, all.baseAddress! + at, to - at, Int32(MSG_NOSIGNAL))
+                    if sent < 0 && errno == EINTR { continue }
+                    if sent <= 0 { return }
+                    at += sent
+                }
+            }
+        }
+    }
+
     /// `count` requests for /healthz, each `padding` bytes longer by a header.
     static func healthz(_ count: Int, padding: Int = 0) -> [UInt8] {
         let pad = padding > 0 ? "X-Pad: " + String(repeating: "p", count: padding) + "\r\n" : ""
@@ -71,37 +108,12 @@ final class PipelineTests: XCTestCase {
         let requests = Self.healthz(n, padding: 1024)
         let idle = FactoryTests.rss(pid)
         var peak = idle
-        var offset = 0
-        var lastProgress = Date()
-        // Write until the kernel takes no more for half a second (edged stopped
-        // reading) or everything is written.
-        try requests.withUnsafeBytes { all in
-            while offset < all.count, Date().timeIntervalSince(lastProgress) < 0.5 {
-                if let sent = try c.socket.fd.sendNonBlocking(UnsafeRawBufferPointer(rebasing: all[offset..<min(all.count, offset + 65536)])) {
-                    offset += sent
-                    lastProgress = Date()
-                } else {
-                    usleep(5_000)
-                }
-                peak = max(peak, FactoryTests.rss(pid))
-            }
-        }
+        let offset = try Self.floodUntilBlocked(c.socket, requests) { peak = max(peak, FactoryTests.rss(pid)) }
         XCTAssertLessThan(offset, requests.count, "edged kept reading requests whose answers nobody took")
         XCTAssertLessThan(peak - idle, 8 << 20, "edged grew from \(idle) to \(peak) bytes for one client that does not read")
         // The client reads now; the rest of its requests go out meanwhile.
         try c.socket.fd.setNonBlocking(false)
-        let rest = offset, fd = c.socket.fd.rawValue
-        startThread("test-writer") {
-            requests.withUnsafeBytes { all in
-                var at = rest
-                while at < all.count {
-                    let sent = send(fd, all.baseAddress! + at, all.count - at, Int32(MSG_NOSIGNAL))
-                    if sent < 0 && errno == EINTR { continue }
-                    if sent <= 0 { return }
-                    at += sent
-                }
-            }
-        }
+        Self.sendInBackground(c.socket, requests, from: offset, to: requests.count)
         XCTAssertEqual(try Self.countAnswers(c.socket, expected: n), n, "every request answered once read")
         XCTAssertTrue(stack.edged.isRunning, stack.edged.text)
     }
@@ -110,42 +122,20 @@ final class PipelineTests: XCTestCase {
     /// queued: the connection is idle between requests, and a stop closes idle
     /// connections. It now closes once the queued answers are written (the
     /// client reads each whole, then end of file); before, it was closed at
-    /// once and the client got a reset instead of what it was owed.
+    /// once and the client's last answer arrived cut.
     func testAStopWritesTheAnswersQueuedForAClientThatDoesNotReadBeforeClosing() throws {
         let stack = try ProxyStack(logLevel: "warning")
         let c = try RawHTTP(port: stack.edgePort)
         try c.socket.fd.setNonBlocking()
         let requests = Self.healthz(50_000, padding: 1024)
-        var offset = 0
-        var lastProgress = Date()
-        try requests.withUnsafeBytes { all in
-            while offset < all.count, Date().timeIntervalSince(lastProgress) < 0.5 {
-                if let sent = try c.socket.fd.sendNonBlocking(UnsafeRawBufferPointer(rebasing: all[offset..<min(all.count, offset + 65536)])) {
-                    offset += sent
-                    lastProgress = Date()
-                } else {
-                    usleep(5_000)
-                }
-            }
-        }
+        let offset = try Self.floodUntilBlocked(c.socket, requests)
         XCTAssertLessThan(offset, requests.count, "edged stopped reading: answers are queued")
         stack.edged.signal(SIGTERM)
         try c.socket.fd.setNonBlocking(false)
         // The flood may have stopped inside a request: its rest goes out as the
         // client reads (a client that stops mid-request gets a 408 instead).
-        let one = requests.count / 50_000, rest = offset, fd = c.socket.fd.rawValue
-        startThread("test-writer") {
-            requests.withUnsafeBytes { all in
-                var at = rest
-                let end = (rest + one - 1) / one * one
-                while at < end {
-                    let sent = send(fd, all.baseAddress! + at, end - at, Int32(MSG_NOSIGNAL))
-                    if sent < 0 && errno == EINTR { continue }
-                    if sent <= 0 { return }
-                    at += sent
-                }
-            }
-        }
+        let one = requests.count / 50_000
+        Self.sendInBackground(c.socket, requests, from: offset, to: (offset + one - 1) / one * one)
         var received: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         var ending = "nothing for 10 s"

@@ -14,7 +14,9 @@ struct Options: Sendable {
     var record = false
     var failHealth = false
     var hangAfterMs: Int?
-    /// The config watch starts this long after the listener (0: at once, as the real one).
+    /// The config watch starts this long after the listener (0: at once, as the
+    /// real one: sdk/cliproxy/service_lifecycle.go Run starts the server, then
+    /// the watcher). A test knob: it widens that gap so a test can write in it.
     var watchDelayMs = 0
     var exitImmediately: Int32?
     var noBrowser = false
