@@ -293,6 +293,10 @@ final class AllowedUsersTests: XCTestCase {
         let path = probe.path + "/http.sock"
         let s = try ProxyStack(config: #""clients": {"allowedUsers": ["root"], "unixSocket": "\#(path)"}"#)
         defer { killProcesses(mentioning: s.dir.path) }   // the generation the reload starts
+        // ProxyStack is up once the TCP port answers; edged binds the Unix socket
+        // just after it, and says it is ready once both listen (a CI run stat'ed
+        // the socket in between).
+        XCTAssertTrue(s.edged.waitFor("ready: listening on"), s.edged.text)
         XCTAssertEqual(try Files.status(path).mode & 0o777, 0o666)
         XCTAssertTrue(try healthz(unixPath: path, asUID: 0).hasPrefix("HTTP/1.1 200"))
         let theirs = try healthz(unixPath: path, asUID: 65534)
