@@ -29,6 +29,13 @@ extern int curl_multi_socket_action(void *, int, int, int *);
 extern const char *curl_multi_strerror(int);
 extern curl_msg *curl_multi_info_read(void *, int *);
 
+// struct curl_sockaddr (curl/curl.h): what OPENSOCKETFUNCTION is given.
+struct curl_sockaddr_head {
+    int family;
+    int socktype;
+    int protocol;
+};
+
 #define CURL_GLOBAL_SSL 1
 #define CURLMSG_DONE 1
 
@@ -44,6 +51,31 @@ int ccurl_setopt_long(ccurl_easy *e, int option, long value) { return curl_easy_
 int ccurl_setopt_pointer(ccurl_easy *e, int option, const void *value) { return curl_easy_setopt(e, option, value); }
 int ccurl_setopt_offset(ccurl_easy *e, int option, int64_t value) { return curl_easy_setopt(e, option, (int64_t)value); }
 int ccurl_setopt_data_callback(ccurl_easy *e, int option, ccurl_data_callback cb) { return curl_easy_setopt(e, option, cb); }
+
+// libcurl's open-socket callback hands over its address struct; ours gets the
+// three socket() arguments from it.
+static ccurl_open_socket_callback open_callback;
+static ccurl_close_socket_callback close_callback;
+
+void ccurl_socket_callbacks_init(ccurl_open_socket_callback open, ccurl_close_socket_callback close) {
+    open_callback = open;
+    close_callback = close;
+}
+
+static int open_trampoline(void *user, int purpose, struct curl_sockaddr_head *address) {
+    (void)purpose;
+    return open_callback(user, address->family, address->socktype, address->protocol);
+}
+
+static int close_trampoline(void *user, int fd) { return close_callback(user, fd); }
+
+int ccurl_setopt_socket_callbacks(ccurl_easy *e, void *user) {
+    int rc = curl_easy_setopt(e, CCURLOPT_OPENSOCKETFUNCTION, open_trampoline);
+    if (rc == 0) rc = curl_easy_setopt(e, CCURLOPT_OPENSOCKETDATA, user);
+    if (rc == 0) rc = curl_easy_setopt(e, CCURLOPT_CLOSESOCKETFUNCTION, close_trampoline);
+    if (rc == 0) rc = curl_easy_setopt(e, CCURLOPT_CLOSESOCKETDATA, user);
+    return rc;
+}
 
 long ccurl_response_code(ccurl_easy *e) {
     long code = 0;

@@ -87,16 +87,6 @@ final class EdgeBudgetTests: XCTestCase {
 /// edged out of descriptors (issue 25: accept failing with EMFILE spun on the
 /// readable listener, 282,929 log lines and 2.2 s of CPU in 9 s).
 final class EdgeDescriptorTests: XCTestCase {
-    /// utime + stime of `pid`, in seconds.
-    func cpuSeconds(_ pid: Int32) -> Double {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return -1 }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        // After the command: state is field 3, utime 14, stime 15.
-        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-        return (Double(fields[11]) ?? 0) / ticks + (Double(fields[12]) ?? 0) / ticks
-    }
-
     func testAcceptOutOfDescriptorsPausesLogsOnceASecondAndRecovers() throws {
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit"), "needs prlimit(1) (util-linux)")
         let dir = TempDir()

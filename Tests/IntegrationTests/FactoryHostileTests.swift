@@ -17,7 +17,7 @@ final class FactoryHostileTests: XCTestCase {
     static let messages = #"{"model":"claude-f","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}"#
 
     /// A stack whose Factory is `server` (Factory key, no WorkOS).
-    func stack(_ server: ScriptedHTTPServer, extra: String? = nil, factoryTimeout: Int? = nil) throws -> Stack {
+    static func stack(_ server: ScriptedHTTPServer, extra: String? = nil, factoryTimeout: Int? = nil) throws -> Stack {
         try Stack(env: ["FACTORY_API_KEY": "fk-test"], withWorkOS: false, extra: extra, factoryURL: "http://127.0.0.1:\(server.port)",
                   factoryTimeout: factoryTimeout)
     }
@@ -40,7 +40,7 @@ final class FactoryHostileTests: XCTestCase {
             Self.endless(write, Self.kib64, total: 400 << 20)
         }
         defer { server.stop() }
-        let s = try stack(server)
+        let s = try Self.stack(server)
         let pid = try edgedPID(s)
         let before = FactoryTests.rss(pid)
         let r = try s.post("/v1/chat/completions", Self.streamedChat)
@@ -57,7 +57,7 @@ final class FactoryHostileTests: XCTestCase {
             Self.endless(write, Self.kib64, total: 400 << 20)
         }
         defer { server.stop() }
-        let s = try stack(server)
+        let s = try Self.stack(server)
         let pid = try edgedPID(s)
         let before = FactoryTests.rss(pid)
         let r = try s.post("/v1/chat/completions", Self.chat)
@@ -73,7 +73,7 @@ final class FactoryHostileTests: XCTestCase {
             Self.endless(write, "X-Pad: " + String(repeating: "h", count: 4000) + "\r\n", total: 400 << 20)
         }
         defer { server.stop() }
-        let s = try stack(server)
+        let s = try Self.stack(server)
         let r = try s.post("/v1/messages", Self.messages)
         XCTAssertEqual(r.status, 502, r.bodyText)
         XCTAssertTrue(r.bodyText.contains("the response head is larger than 65536 bytes"), r.bodyText)
@@ -85,7 +85,7 @@ final class FactoryHostileTests: XCTestCase {
             _ = write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\rX-Injected: yes\r\nContent-Length: 2\r\n\r\nok")
         }
         defer { server.stop() }
-        let s = try stack(server)
+        let s = try Self.stack(server)
         let c = try RawHTTP(port: s.edgePort)
         try c.send("POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(Self.messages.utf8.count)\r\n\r\n\(Self.messages)")
         let r = try XCTUnwrap(try c.readResponse())
@@ -103,7 +103,7 @@ final class FactoryHostileTests: XCTestCase {
         }
         defer { server.stop() }
         // One loop: every request goes through the same libcurl multi handle and connection.
-        let s = try stack(server, extra: #""edged": {"workers": 1}"#)
+        let s = try Self.stack(server, extra: #""edged": {"workers": 1}"#)
         for _ in 0..<3 { XCTAssertEqual(try s.post("/v1/messages", Self.messages).status, 200) }
         let heads = server.heads.value
         XCTAssertEqual(heads.count, 3)
@@ -121,7 +121,7 @@ final class FactoryHostileTests: XCTestCase {
             sleep(30)   // then nothing: the connection stays open and silent
         }
         defer { server.stop() }
-        let s = try stack(server, factoryTimeout: 2)
+        let s = try Self.stack(server, factoryTimeout: 2)
         let c = try RawHTTP(port: s.edgePort)
         let body = #"{"model":"claude-f","stream":true,"max_tokens":10,"messages":[{"role":"user","content":"hi"}]}"#
         let started = Date()

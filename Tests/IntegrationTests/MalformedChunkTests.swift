@@ -18,16 +18,6 @@ final class MalformedChunkTests: XCTestCase {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
     }
 
-    /// utime + stime of `pid`, in seconds.
-    static func cpuSeconds(_ pid: Int32) -> Double {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return -1 }
-        // After "pid (comm)": field 3 is the state; utime and stime are fields 14 and 15.
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 12, let u = Double(fields[11]), let s = Double(fields[12]) else { return -1 }
-        return (u + s) / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
-
     /// edged's descriptor count when idle: the least of a few samples (its IPC
     /// clients retry authd and supervisord, which are not running, with a
     /// socket each time).
@@ -67,9 +57,9 @@ final class MalformedChunkTests: XCTestCase {
         usleep(800_000)
         XCTAssertTrue(eventually(timeout: 5) { Self.idleDescriptors(pid) <= baseline },
                       "edged holds \(Self.idleDescriptors(pid) - baseline) descriptors more than before: \(stack.edged.text.suffix(1500))")
-        let before = Self.cpuSeconds(pid)
+        let before = cpuSeconds(pid)
         usleep(1_000_000)
-        let used = Self.cpuSeconds(pid) - before
+        let used = cpuSeconds(pid) - before
         XCTAssertGreaterThanOrEqual(before, 0)
         XCTAssertLessThan(used, 0.05, "edged used \(Int(used * 100))% of a core while idle")
         XCTAssertEqual(try request(stack.edgePort, "GET", "/healthz")?.status, 200, "edged still serves")

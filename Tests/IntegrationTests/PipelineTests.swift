@@ -167,29 +167,19 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(shutdown(c.socket.fd.rawValue, Int32(SHUT_WR)), 0)
         // edged reads and answers until the queue is full: then its CPU time stops moving
         // (a spinning loop never gets there, and the measurement below shows it).
-        var last = Self.cpuTicks(pid)
+        var last = cpuTicks(pid)
         _ = eventually(timeout: 10) {
             usleep(200_000)
-            let now = Self.cpuTicks(pid)
+            let now = cpuTicks(pid)
             defer { last = now }
             return now - last <= 1
         }
-        let before = Self.cpuTicks(pid)
+        let before = cpuTicks(pid)
         usleep(1_000_000)
-        let spent = Self.cpuTicks(pid) - before
+        let spent = cpuTicks(pid) - before
         XCTAssertLessThan(spent, 20, "edged used \(spent) ticks (1/100 s) of CPU in 1 s waiting for the client to read")
         XCTAssertEqual(try Self.countAnswers(c.socket, expected: n), n)
         XCTAssertTrue(stack.edged.isRunning, stack.edged.text)
-    }
-
-    /// User + system CPU time of `pid`, in clock ticks (/proc/PID/stat).
-    static func cpuTicks(_ pid: Int32) -> Int {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return -1 }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        // After the command: state is field 3; utime and stime are fields 14 and 15.
-        guard fields.count > 13, let user = Int(fields[11]), let system = Int(fields[12]) else { return -1 }
-        return user + system
     }
 
     /// Pipelined Factory requests on a loop slowed down (edged under strace):

@@ -58,6 +58,10 @@ typedef struct ccurl_slist ccurl_slist;   // struct curl_slist
 #define CCURLOPT_PROXY_CAINFO 10246
 #define CCURLOPT_SUPPRESS_CONNECT_HEADERS 265
 #define CCURLOPT_PROTOCOLS_STR 10318
+#define CCURLOPT_OPENSOCKETFUNCTION 20163
+#define CCURLOPT_OPENSOCKETDATA 10164
+#define CCURLOPT_CLOSESOCKETFUNCTION 20208
+#define CCURLOPT_CLOSESOCKETDATA 10209
 
 #define CCURL_HTTP_VERSION_1_1 2
 #define CCURL_HTTP_VERSION_2TLS 4
@@ -91,6 +95,10 @@ typedef struct ccurl_slist ccurl_slist;   // struct curl_slist
 typedef size_t (*ccurl_data_callback)(char *data, size_t size, size_t count, void *user);
 typedef int (*ccurl_socket_callback)(ccurl_easy *easy, int fd, int what, void *user, void *socket_user);
 typedef int (*ccurl_timer_callback)(ccurl_multi *multi, long timeout_ms, void *user);
+// The socket libcurl wants for a connection (struct curl_sockaddr's first three
+// fields: family, type, protocol); -1 refuses it. And the close of one it opened.
+typedef int (*ccurl_open_socket_callback)(void *user, int family, int type, int protocol);
+typedef int (*ccurl_close_socket_callback)(void *user, int fd);
 
 // Process-wide setup (once, before any thread uses libcurl). 0 on success.
 int ccurl_global_init(void);
@@ -107,6 +115,11 @@ int ccurl_setopt_pointer(ccurl_easy *easy, int option, const void *value);
 int ccurl_setopt_offset(ccurl_easy *easy, int option, int64_t value);
 int ccurl_setopt_data_callback(ccurl_easy *easy, int option, ccurl_data_callback callback);
 long ccurl_response_code(ccurl_easy *easy);
+// The process's open and close callbacks (set once, before any handle uses them).
+void ccurl_socket_callbacks_init(ccurl_open_socket_callback open, ccurl_close_socket_callback close);
+// Every socket this handle's connections open and close goes through those
+// callbacks, with `user`; a connection keeps the `user` it was opened with.
+int ccurl_setopt_socket_callbacks(ccurl_easy *easy, void *user);
 void *ccurl_private(ccurl_easy *easy);
 
 ccurl_slist *ccurl_slist_append(ccurl_slist *list, const char *line);

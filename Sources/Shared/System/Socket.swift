@@ -219,6 +219,13 @@ public struct Socket: Sendable, Hashable {
         return n
     }
 
+    /// socket(2) with the caller's three arguments (libcurl's, for its
+    /// connections), close-on-exec added.
+    public static func open(family: Int32, type: Int32, protocol proto: Int32) throws(SystemError) -> Socket {
+        let fd = try syscall("socket") { Glibc.socket(family, type | Int32(SOCK_CLOEXEC.rawValue), proto) }
+        return Socket(fd: FileDescriptor(rawValue: fd))
+    }
+
     private static func makeSocket(_ family: Int32, subject: String) throws(SystemError) -> Socket {
         let fd = try syscall("socket", subject: subject) {
             Glibc.socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)

@@ -22,7 +22,7 @@ protocol CurlTransfer: AnyObject {
 /// libcurl forbids removing a handle from inside its own callbacks: a
 /// transfer cancelled while the loop is in `socket_action` (its client went
 /// away during a write) is removed once that call returns.
-final class CurlLoop: LoopHandler {
+final class CurlLoop: LoopHandler, RoundEndHandler {
     // unowned(unsafe): never freed while the process runs (see EdgeServer.loops).
     unowned(unsafe) let loop: EventLoop
     let multi: OpaquePointer
@@ -44,6 +44,8 @@ final class CurlLoop: LoopHandler {
     /// new transfer): done when the current call into it returns, without a
     /// timerfd round trip (a syscall to arm, an epoll wake-up, one to disarm).
     private var dueNow = false
+    /// The loop will call `roundEnded` (asked for this round).
+    private var roundEndAsked = false
     /// When libcurl wants to be called back (monotonic ns; nil: never).
     private var wanted: UInt64? = nil
     /// When the timerfd fires (nil: disarmed). Only ever moved earlier:
@@ -69,16 +71,41 @@ final class CurlLoop: LoopHandler {
     }
 
     /// One socket libcurl watches: its events go back to the multi handle.
+    ///
+    /// A connection libcurl keeps for reuse (it says REMOVE when a transfer
+    /// ends) stays in epoll, *parked*, so that the next request on it costs no
+    /// epoll_ctl to remove and add it again (two system calls per request). That
+    /// is safe only for sockets whose close this loop sees: the ones libcurl
+    /// opened through `openSocket` (`own`), which it closes through `closeSocket`.
+    /// Any other (a resolver's socketpair, closed by libcurl itself) is removed at once.
     final class Watch: LoopHandler {
         unowned(unsafe) let owner: CurlLoop
         let fd: Int32
+        /// The interest epoll has for it (meaningful while `registered`).
         var events: UInt32 = 0
+        var registered = false
+        /// libcurl said REMOVE: no transfer uses it now.
+        var parked = false
         init(owner: CurlLoop, fd: Int32) {
             self.owner = owner
             self.fd = fd
         }
-        func handleEvent(_ mask: UInt32) { owner.socketReady(fd, mask) }
+        func handleEvent(_ mask: UInt32) {
+            guard !parked else {
+                // An idle connection became readable (the server closed it, or
+                // sent something unasked): libcurl finds out when it next
+                // checks the connection. Until then it stays out of epoll, or a
+                // level-triggered readable socket would wake the loop again and again.
+                owner.loop.unregister(FileDescriptor(rawValue: fd))
+                registered = false
+                return
+            }
+            owner.socketReady(fd, mask)
+        }
     }
+
+    /// Sockets libcurl opened through `openSocket` and has not closed.
+    private var own = Set<Int32>()
 
     init(loop: EventLoop) throws(SystemError) {
         self.loop = loop
@@ -86,6 +113,7 @@ final class CurlLoop: LoopHandler {
             throw SystemError("curl_multi_init", errno: ENOMEM, subject: "libcurl (is libcurl4 installed?)")
         }
         multi = m
+        _ = Self.socketCallbacks
         timer = try TimerFD.create()
         let me = Unmanaged.passUnretained(self).toOpaque()
         _ = ccurl_multi_setopt_socket_callback(m, curlLoopSocketCallback)
@@ -95,6 +123,9 @@ final class CurlLoop: LoopHandler {
         _ = ccurl_multi_setopt_long(m, CCURLMOPT_PIPELINING, Int(CCURLPIPE_MULTIPLEX))
         try loop.register(timer.fd, events: Epoll.readable, handler: self)
     }
+
+    /// The C side's pointers to `openSocket` and `closeSocket`, set once per process.
+    private static let socketCallbacks: Void = ccurl_socket_callbacks_init(curlLoopOpenSocket, curlLoopCloseSocket)
 
     var activeTransfers: Int { active.count }
 
@@ -109,6 +140,7 @@ final class CurlLoop: LoopHandler {
     func add(_ t: CurlTransfer, easy: CurlEasy) {
         let key = Self.key(t)
         _ = ccurl_setopt_pointer(easy.handle, CCURLOPT_PRIVATE, key)
+        _ = ccurl_setopt_socket_callbacks(easy.handle, Unmanaged.passUnretained(self).toOpaque())
         active[key] = (t, easy)
         let rc = ccurl_multi_add_handle(multi, easy.handle)
         if rc != 0 {
@@ -116,7 +148,21 @@ final class CurlLoop: LoopHandler {
             t.curlFinished(failure: easy.failure(code: CCURLE_ABORTED_BY_CALLBACK))
             return
         }
-        if !busy { runDue() }
+        // Sent when this round of events is handled, with every other request
+        // started in it: one call into libcurl writes them back to back, and the
+        // upstream is woken once for the lot rather than once per request.
+        if !busy { runDueAtRoundEnd() }
+    }
+
+    private func runDueAtRoundEnd() {
+        guard !roundEndAsked else { return }
+        roundEndAsked = true
+        loop.atRoundEnd(self)
+    }
+
+    func roundEnded() {
+        roundEndAsked = false
+        runDue()
     }
 
     /// Stops `t` without reporting its end (its owner gave up on it).
@@ -220,26 +266,63 @@ final class CurlLoop: LoopHandler {
 
     fileprivate func watch(_ fd: Int32, _ what: Int32) {
         if what == CCURL_POLL_REMOVE {
-            if watched.removeValue(forKey: fd) != nil { loop.unregister(FileDescriptor(rawValue: fd)) }
+            guard let w = watched[fd] else { return }
+            if own.contains(fd) {
+                w.parked = true
+            } else {
+                watched[fd] = nil
+                if w.registered { loop.unregister(FileDescriptor(rawValue: fd)) }
+            }
             return
         }
         var events: UInt32 = 0
         if what & CCURL_POLL_IN != 0 { events |= Epoll.readable }
         if what & CCURL_POLL_OUT != 0 { events |= Epoll.writable }
-        if let w = watched[fd] {
-            guard w.events != events else { return }
-            w.events = events
-            loop.modify(FileDescriptor(rawValue: fd), events: events)
-            return
+        let w: Watch
+        if let known = watched[fd] {
+            w = known
+            w.parked = false
+            if w.registered {
+                if w.events != events {
+                    w.events = events
+                    loop.modify(FileDescriptor(rawValue: fd), events: events)
+                }
+                return
+            }
+        } else {
+            w = Watch(owner: self, fd: fd)
+            watched[fd] = w
         }
-        let w = Watch(owner: self, fd: fd)
         w.events = events
         do {
             try loop.register(FileDescriptor(rawValue: fd), events: events, handler: w)
-            watched[fd] = w
+            w.registered = true
         } catch {
+            watched[fd] = nil
             Log.error("edged: cannot watch a Factory connection's socket: \(error)")
         }
+    }
+
+    /// libcurl wants a socket for a connection.
+    fileprivate func openSocket(family: Int32, type: Int32, protocol proto: Int32) -> Int32 {
+        do {
+            let s = try Socket.open(family: family, type: type, protocol: proto)
+            // A watch still named by this number is one whose socket was closed
+            // without `closeSocket` (the kernel dropped it from epoll then): forget it.
+            watched[s.fd.rawValue] = nil
+            own.insert(s.fd.rawValue)
+            return s.fd.rawValue
+        } catch {
+            Log.warning("edged: cannot open a socket for a Factory connection: \(error)")
+            return -1
+        }
+    }
+
+    /// libcurl is done with a connection's socket: out of epoll, then closed.
+    fileprivate func closeSocket(_ fd: Int32) {
+        own.remove(fd)
+        if let w = watched.removeValue(forKey: fd), w.registered { loop.unregister(FileDescriptor(rawValue: fd)) }
+        FileDescriptor(rawValue: fd).close()
     }
 
     fileprivate func setTimer(_ ms: Int) {
@@ -272,5 +355,16 @@ private let curlLoopSocketCallback: ccurl_socket_callback = { _, fd, what, user,
 private let curlLoopTimerCallback: ccurl_timer_callback = { _, ms, user in
     guard let user else { return 0 }
     Unmanaged<CurlLoop>.fromOpaque(user).takeUnretainedValue().setTimer(ms)
+    return 0
+}
+
+private let curlLoopOpenSocket: ccurl_open_socket_callback = { user, family, type, proto in
+    guard let user else { return -1 }
+    return Unmanaged<CurlLoop>.fromOpaque(user).takeUnretainedValue().openSocket(family: family, type: type, protocol: proto)
+}
+
+private let curlLoopCloseSocket: ccurl_close_socket_callback = { user, fd in
+    guard let user else { return Glibc.close(fd) }
+    Unmanaged<CurlLoop>.fromOpaque(user).takeUnretainedValue().closeSocket(fd)
     return 0
 }

@@ -8,6 +8,12 @@ protocol LoopHandler: AnyObject {
     func handleEvent(_ mask: UInt32)
 }
 
+/// Something that gathers work during a round of events and does it once,
+/// when the round's events are handled (before the loop waits again).
+protocol RoundEndHandler: AnyObject {
+    func roundEnded()
+}
+
 /// One event-loop thread: epoll, an eventfd for wake-ups, a task inbox for
 /// work handed over from other threads, and a periodic tick for timeouts.
 ///
@@ -21,6 +27,10 @@ final class EventLoop: @unchecked Sendable {
     private var handlers: [LoopHandler?] = []
     private let inbox = Mutex<[@Sendable () -> Void]>([])
     private var tickers: [() -> Void] = []
+    /// Asked for during this round (`atRoundEnd`); two lists swapped in turn,
+    /// so that neither is copied or reallocated once warm.
+    private var roundEnd: [RoundEndHandler] = []
+    private var roundEndRunning: [RoundEndHandler] = []
     private static let wakeData = UInt64.max
     static let tickMilliseconds: Int32 = 100
 
@@ -73,6 +83,10 @@ final class EventLoop: @unchecked Sendable {
         if i < handlers.count { handlers[i] = nil }
     }
 
+    /// Calls `handler.roundEnded()` once this round's events are handled. The
+    /// caller asks once per round (it keeps its own flag).
+    func atRoundEnd(_ handler: RoundEndHandler) { roundEnd.append(handler) }
+
     /// Called every tick (~100 ms) on the loop thread.
     func onTick(_ body: @escaping () -> Void) { tickers.append(body) }
 
@@ -119,6 +133,12 @@ final class EventLoop: @unchecked Sendable {
                 for t in tickers { t() }
                 now = Monotonic.nanoseconds()
                 nextTick = now + UInt64(Self.tickMilliseconds) * 1_000_000
+            }
+            while !roundEnd.isEmpty {
+                swap(&roundEnd, &roundEndRunning)
+                for h in roundEndRunning { h.roundEnded() }
+                roundEndRunning.removeAll(keepingCapacity: true)
+                now = Monotonic.nanoseconds()
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Shared
 import Synchronization
 import XCTest
@@ -186,4 +187,20 @@ enum TestScale {
 
     /// `full` rounds, or `quick` in the quick mode.
     static func rounds(_ full: Int, quick: Int) -> Int { Self.quick ? quick : full }
+}
+
+/// User + system CPU time of process `pid` in clock ticks (/proc/PID/stat); -1 when unreadable.
+func cpuTicks(_ pid: Int32) -> Int {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return -1 }
+    // After "pid (comm)": field 3 is the state; utime and stime are fields 14 and 15.
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return -1 }
+    return user + system
+}
+
+/// The same in seconds.
+func cpuSeconds(_ pid: Int32) -> Double {
+    let ticks = cpuTicks(pid)
+    return ticks < 0 ? -1 : Double(ticks) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }

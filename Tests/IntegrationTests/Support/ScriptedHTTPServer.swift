@@ -15,15 +15,24 @@ final class ScriptedHTTPServer: @unchecked Sendable {
     let sent = Locked(0)
     private let answer: @Sendable (_ index: Int, _ write: (String) -> Bool) -> Void
     private let stopped = Locked(false)
+    /// Close each connection once its first request is answered (and `answer`
+    /// returned), as a server that ends idle keep-alive connections does.
+    private let oneRequestPerConnection: Bool
+    /// Connections accepted so far.
+    let connections = Locked(0)
 
     /// `answer(index, write)`: the reply to the index-th request (0-based),
     /// written through `write`, which returns false once the peer is gone.
-    init(answer: @escaping @Sendable (_ index: Int, _ write: (String) -> Bool) -> Void) throws {
+    init(oneRequestPerConnection: Bool = false, answer: @escaping @Sendable (_ index: Int, _ write: (String) -> Bool) -> Void) throws {
         port = freePort()
+        self.oneRequestPerConnection = oneRequestPerConnection
         self.answer = answer
         listener = try Socket.listenTCP(SocketAddress(parsing: "127.0.0.1:\(port)")!)
         startThread("scripted-http") { [self] in
-            while let c = try? listener.accept() { startThread("scripted-http-conn") { [self] in serve(c) } }
+            while let c = try? listener.accept() {
+                connections.withLock { $0 += 1 }
+                startThread("scripted-http-conn") { [self] in serve(c) }
+            }
         }
     }
 
@@ -58,7 +67,7 @@ final class ScriptedHTTPServer: @unchecked Sendable {
                 if alive { sent.withLock { $0 += bytes.count } }
                 return alive
             }
-            if !alive { return }
+            if !alive || oneRequestPerConnection { return }
         }
     }
 
