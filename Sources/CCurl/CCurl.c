@@ -18,8 +18,6 @@ extern int curl_easy_pause(void *, int);
 extern const char *curl_easy_strerror(int);
 extern int curl_easy_setopt(void *, int, ...);
 extern int curl_easy_getinfo(void *, int, ...);
-extern void *curl_slist_append(void *, const char *);
-extern void curl_slist_free_all(void *);
 extern void *curl_multi_init(void);
 extern int curl_multi_cleanup(void *);
 extern int curl_multi_add_handle(void *, void *);
@@ -89,8 +87,6 @@ void *ccurl_private(ccurl_easy *e) {
     return p;
 }
 
-ccurl_slist *ccurl_slist_append(ccurl_slist *l, const char *line) { return curl_slist_append(l, line); }
-void ccurl_slist_free_all(ccurl_slist *l) { curl_slist_free_all(l); }
 
 ccurl_multi *ccurl_multi_init(void) { return curl_multi_init(); }
 int ccurl_multi_cleanup(ccurl_multi *m) { return curl_multi_cleanup(m); }

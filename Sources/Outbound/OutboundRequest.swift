@@ -70,9 +70,16 @@ public enum CurlBodyVerdict {
 public final class CurlEasy {
     public let handle: OpaquePointer
     public private(set) var request: OutboundRequest
-    private var headerList: OpaquePointer? = nil
-    private var bodyStorage: UnsafeMutableRawBufferPointer?
+    private let headerList = CurlHeaderList()
+    /// The request body as libcurl reads it (CURLOPT_POSTFIELDS does not copy):
+    /// kept, and grown when a body needs more, from one request to the next.
+    private var bodyStorage = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: 256)
+    /// The options that are the same for every request are set (until a reset).
+    private var constantsSet = false
+    /// What the handle's URL and route options say now (nil: not set since a reset).
+    private var currentURL: String? = nil
+    private var currentRoute: OutboundRoutes.Route? = nil
 
     public init(_ request: OutboundRequest) throws(OutboundError) {
         guard Curl.ready, let h = ccurl_easy_init() else {
@@ -81,26 +88,29 @@ public final class CurlEasy {
         handle = h
         self.request = request
         errorBuffer.initialize(repeating: 0, count: 256)
-        bodyStorage = nil
         configure()
     }
 
     /// The same handle for another request (libcurl keeps its buffers; the
     /// connections are the multi handle's). Not `curl_easy_reset`, which frees
     /// and rebuilds every setting: `configure` sets or clears every option it
-    /// ever sets, so nothing of the previous request remains.
+    /// ever sets (or, for one whose value is unchanged, leaves it), so nothing
+    /// of the previous request remains.
     public func reuse(for request: OutboundRequest) {
         // The CA options' default is libcurl's built-in bundle, which only a
         // reset brings back once one was set.
-        if request.caFile != self.request.caFile { ccurl_easy_reset(handle) }
-        if let headerList { ccurl_slist_free_all(headerList) }
-        headerList = nil
-        bodyStorage?.deallocate()
-        bodyStorage = nil
+        if request.caFile != self.request.caFile { resetAll() }
         receiverBox = nil
         errorBuffer[0] = 0
         self.request = request
         configure()
+    }
+
+    private func resetAll() {
+        ccurl_easy_reset(handle)
+        constantsSet = false
+        currentURL = nil
+        currentRoute = nil
     }
 
     deinit {
@@ -108,8 +118,7 @@ public final class CurlEasy {
         // Not `receiverBox = nil`: property observers do not run in a deinit, and
         // the box (with the receiver it names) would leak, once per request.
         if let box = receiverBox { Unmanaged<ReceiverBox>.fromOpaque(box).release() }
-        if let headerList { ccurl_slist_free_all(headerList) }
-        bodyStorage?.deallocate()
+        bodyStorage.deallocate()
         errorBuffer.deallocate()
     }
 
@@ -122,46 +131,58 @@ public final class CurlEasy {
 
     private func configure() {
         let r = request
-        // Always some (empty without a body): a POST without fields would read stdin.
-        let body = r.body ?? []
-        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, body.count), alignment: 1)
-        body.withUnsafeBytes { storage.copyMemory(from: $0) }
-        bodyStorage = storage
-        set(CCURLOPT_URL, r.url)
-        set(CCURLOPT_NOSIGNAL, 1)
-        _ = ccurl_setopt_pointer(handle, CCURLOPT_ERRORBUFFER, errorBuffer)
-        set(CCURLOPT_PROTOCOLS_STR, "http,https")
-        set(CCURLOPT_FOLLOWLOCATION, 0)
-        set(CCURLOPT_HTTP_VERSION, Int(CCURL_HTTP_VERSION_2TLS))
-        set(CCURLOPT_PIPEWAIT, 1)
-        set(CCURLOPT_CONNECTTIMEOUT_MS, Int(r.connectTimeout * 1000))
-        // Under 1 byte/s for idleTimeout seconds: the peer went silent.
-        set(CCURLOPT_LOW_SPEED_LIMIT, 1)
-        set(CCURLOPT_LOW_SPEED_TIME, max(1, Int(r.idleTimeout.rounded(.up))))
+        if !constantsSet {
+            constantsSet = true
+            set(CCURLOPT_NOSIGNAL, 1)
+            _ = ccurl_setopt_pointer(handle, CCURLOPT_ERRORBUFFER, errorBuffer)
+            set(CCURLOPT_PROTOCOLS_STR, "http,https")
+            set(CCURLOPT_FOLLOWLOCATION, 0)
+            set(CCURLOPT_HTTP_VERSION, Int(CCURL_HTTP_VERSION_2TLS))
+            set(CCURLOPT_PIPEWAIT, 1)
+            // Under 1 byte/s for idleTimeout seconds: the peer went silent.
+            set(CCURLOPT_LOW_SPEED_LIMIT, 1)
+        }
         // Every option below is set or cleared on each request (a reused
-        // handle keeps whatever the previous one set).
+        // handle keeps whatever the previous one set), or left when it already
+        // says what this request needs.
+        if currentURL != r.url {
+            set(CCURLOPT_URL, r.url)
+            currentURL = r.url
+        }
+        set(CCURLOPT_CONNECTTIMEOUT_MS, Int(r.connectTimeout * 1000))
+        set(CCURLOPT_LOW_SPEED_TIME, max(1, Int(r.idleTimeout.rounded(.up))))
         set(CCURLOPT_TIMEOUT_MS, r.totalTimeout.map { Int($0 * 1000) } ?? 0)
         if let ca = r.caFile {
             set(CCURLOPT_CAINFO, ca)
             set(CCURLOPT_PROXY_CAINFO, ca)
         }
-        switch r.route {
-        case .direct:
-            // An empty proxy: none, whatever the environment says.
-            set(CCURLOPT_PROXY, "")
-            set(CCURLOPT_HTTPPROXYTUNNEL, 0)
-            set(CCURLOPT_PROXYUSERNAME, nil)
-            set(CCURLOPT_PROXYPASSWORD, nil)
-        case .proxy(let p):
-            set(CCURLOPT_PROXY, p.endpoint)
-            set(CCURLOPT_HTTPPROXYTUNNEL, 1)   // CONNECT, for http:// targets too
-            set(CCURLOPT_SUPPRESS_CONNECT_HEADERS, 1)
-            set(CCURLOPT_PROXYUSERNAME, p.username)
-            set(CCURLOPT_PROXYPASSWORD, p.password)
+        if currentRoute != r.route {
+            currentRoute = r.route
+            switch r.route {
+            case .direct:
+                // An empty proxy: none, whatever the environment says.
+                set(CCURLOPT_PROXY, "")
+                set(CCURLOPT_HTTPPROXYTUNNEL, 0)
+                set(CCURLOPT_PROXYUSERNAME, nil)
+                set(CCURLOPT_PROXYPASSWORD, nil)
+            case .proxy(let p):
+                set(CCURLOPT_PROXY, p.endpoint)
+                set(CCURLOPT_HTTPPROXYTUNNEL, 1)   // CONNECT, for http:// targets too
+                set(CCURLOPT_SUPPRESS_CONNECT_HEADERS, 1)
+                set(CCURLOPT_PROXYUSERNAME, p.username)
+                set(CCURLOPT_PROXYPASSWORD, p.password)
+            }
         }
+        // Always some (empty without a body): a POST without fields would read stdin.
+        let body = r.body ?? []
+        if body.count > bodyStorage.count {
+            bodyStorage.deallocate()
+            bodyStorage = .allocate(byteCount: max(body.count, bodyStorage.count * 2), alignment: 1)
+        }
+        body.withUnsafeBytes { bodyStorage.copyMemory(from: $0) }
         // The fields first: setting them makes the request a POST, which the
         // method's own option then corrects (a GET sends none of them).
-        _ = ccurl_setopt_pointer(handle, CCURLOPT_POSTFIELDS, UnsafeRawPointer(storage.baseAddress))
+        _ = ccurl_setopt_pointer(handle, CCURLOPT_POSTFIELDS, UnsafeRawPointer(bodyStorage.baseAddress))
         _ = ccurl_setopt_offset(handle, CCURLOPT_POSTFIELDSIZE_LARGE, Int64(body.count))
         set(CCURLOPT_CUSTOMREQUEST, nil)
         switch r.method {
@@ -171,18 +192,18 @@ public final class CurlEasy {
             set(CCURLOPT_POST, 1)
             set(CCURLOPT_CUSTOMREQUEST, r.method)
         }
-        var list: OpaquePointer? = nil
+        headerList.removeAll()
         var saidExpect = false, saidAccept = false
         for (name, value) in r.headers {
-            list = ccurl_slist_append(list, name + ": " + value)
+            headerList.append(name, value)
             saidExpect = saidExpect || Self.sameName(name, "expect")
             saidAccept = saidAccept || Self.sameName(name, "accept")
         }
-        // libcurl adds these on its own unless told not to: the request carries what we say.
-        if !saidExpect { list = ccurl_slist_append(list, "Expect:") }
-        if !saidAccept { list = ccurl_slist_append(list, "Accept:") }
-        headerList = list
-        _ = ccurl_setopt_pointer(handle, CCURLOPT_HTTPHEADER, list.map { UnsafeRawPointer($0) })
+        // libcurl adds these on its own unless told not to ("Name:" with no
+        // value): the request carries what we say.
+        if !saidExpect { headerList.append("Expect", "") }
+        if !saidAccept { headerList.append("Accept", "") }
+        _ = ccurl_setopt_pointer(handle, CCURLOPT_HTTPHEADER, headerList.list())
     }
 
     /// Header names compared as HTTP does (ASCII, any case); `lower` is lowercase.

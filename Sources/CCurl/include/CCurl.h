@@ -11,7 +11,6 @@
 
 typedef struct ccurl_easy ccurl_easy;     // CURL
 typedef struct ccurl_multi ccurl_multi;   // CURLM
-typedef struct ccurl_slist ccurl_slist;   // struct curl_slist
 
 // CURLcode / CURLMcode
 #define CCURLE_OK 0
@@ -121,9 +120,6 @@ void ccurl_socket_callbacks_init(ccurl_open_socket_callback open, ccurl_close_so
 // callbacks, with `user`; a connection keeps the `user` it was opened with.
 int ccurl_setopt_socket_callbacks(ccurl_easy *easy, void *user);
 void *ccurl_private(ccurl_easy *easy);
-
-ccurl_slist *ccurl_slist_append(ccurl_slist *list, const char *line);
-void ccurl_slist_free_all(ccurl_slist *list);
 
 ccurl_multi *ccurl_multi_init(void);
 int ccurl_multi_cleanup(ccurl_multi *multi);

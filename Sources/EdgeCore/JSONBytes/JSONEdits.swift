@@ -9,20 +9,29 @@ public enum JSONEdits {
 
     /// `s` as a JSON string token (quotes included, `"`, `\` and controls escaped).
     public static func jsonString(_ s: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = [0x22]
+        var out: [UInt8] = []
+        out.reserveCapacity(s.count + 8)
+        out.append(0x22)
         for c in s {
             switch c {
-            case 0x22: out += [0x5c, 0x22]
-            case 0x5c: out += [0x5c, 0x5c]
+            case 0x22, 0x5c:
+                out.append(0x5c)
+                out.append(c)
             case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out += [0x5c, 0x75, 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 0xf)]]
+                out.append(0x5c)
+                out.append(0x75)
+                out.append(0x30)
+                out.append(0x30)
+                out.append(hexDigit(c >> 4))
+                out.append(hexDigit(c & 0xf))
             default: out.append(c)
             }
         }
         out.append(0x22)
         return out
     }
+
+    private static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x61 + v - 10 }
 
     public static func jsonString(_ s: String) -> [UInt8] { jsonString(Array(s.utf8)) }
 
