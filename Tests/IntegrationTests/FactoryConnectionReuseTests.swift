@@ -70,4 +70,35 @@ final class FactoryConnectionReuseTests: XCTestCase {
         XCTAssertEqual(server.connections.value, 2)
         XCTAssertEqual(server.heads.value.count, 2)
     }
+
+    /// Two bursts of 16 concurrent requests with a quiet moment between: the
+    /// second burst reuses the 16 connections the first opened. libcurl's
+    /// default cache holds 4 × the transfers in progress at the moment one
+    /// ends, so as the first burst drained it closed all but a few, and the
+    /// second had to connect again (28 connections before, 16 now).
+    func testConnectionsOpenedForABurstAreKeptThroughAQuietMoment() throws {
+        let server = try ScriptedHTTPServer { _, write in
+            usleep(300_000)   // long enough for all 16 to be in progress at once
+            _ = write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(Self.reply.utf8.count)\r\n\r\n\(Self.reply)")
+        }
+        defer { server.stop() }
+        let s = try FactoryHostileTests.stack(server)
+        for burst in 0..<2 {
+            let statuses = Locked<[Int]>([])
+            let done = DispatchGroup()
+            for _ in 0..<16 {   // a thread each (concurrentPerform runs only as many as there are cores)
+                done.enter()
+                startThread("burst") {
+                    let status = (try? s.post("/v1/messages", Self.messages).status) ?? -1
+                    statuses.withLock { $0.append(status) }
+                    done.leave()
+                }
+            }
+            done.wait()
+            XCTAssertEqual(statuses.value, Array(repeating: 200, count: 16), "burst \(burst)")
+            usleep(200_000)
+        }
+        XCTAssertEqual(server.heads.value.count, 32)
+        XCTAssertEqual(server.connections.value, 16, "the second burst went out on the first one's connections")
+    }
 }
