@@ -63,7 +63,7 @@ public enum ForwardHeadWriter {
     }
 
     @inline(__always)
-    static func appendLiteral(_ s: StaticString, into out: inout [UInt8]) {
+    public static func appendLiteral(_ s: StaticString, into out: inout [UInt8]) {
         out.append(contentsOf: UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
 

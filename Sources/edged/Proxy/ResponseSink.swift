@@ -106,19 +106,28 @@ final class ResponseSink {
     /// `Content-Length` and the bytes as they come. It is written with the
     /// first body bytes or the end, whichever comes first.
     func begin(status: Int, contentType: String, clientIsHTTP10: Bool, closeAfter: Bool, contentLength: Int? = nil) {
+        // Written in place, byte by byte: no String per response.
+        typealias W = ForwardHeadWriter
         pendingHead.removeAll(keepingCapacity: true)
-        pendingHead.append(contentsOf: "HTTP/1.1 \(status) \(LocalReply.reason(status))\r\nContent-Type: \(contentType)\r\nCache-Control: no-cache\r\n".utf8)
-        pendingHead.append(contentsOf: corsLines.utf8)
+        W.appendLiteral("HTTP/1.1 ", into: &pendingHead)
+        W.appendDecimal(status, into: &pendingHead)
+        pendingHead.append(0x20)
+        pendingHead.append(contentsOf: LocalReply.reason(status).utf8)
+        W.appendLiteral("\r\nContent-Type: ", into: &pendingHead)
+        pendingHead.append(contentsOf: contentType.utf8)
+        W.appendLiteral("\r\nCache-Control: no-cache\r\n", into: &pendingHead)
+        connection.corsAnswer?.write(into: &pendingHead)
         if let contentLength, !clientIsHTTP10 {
             framing = .relayed
-            pendingHead.append(contentsOf: "Content-Length: \(contentLength)\r\n\(closeAfter ? "Connection: close\r\n" : "")\r\n".utf8)
-            return
+            W.appendLiteral("Content-Length: ", into: &pendingHead)
+            W.appendDecimal(contentLength, into: &pendingHead)
+            W.appendLiteral("\r\n", into: &pendingHead)
+        } else {
+            framing = clientIsHTTP10 ? .untilClose : .chunked
+            if framing == .chunked { W.appendLiteral("Transfer-Encoding: chunked\r\n", into: &pendingHead) }
         }
-        framing = clientIsHTTP10 ? .untilClose : .chunked
-        switch framing {
-        case .chunked: pendingHead.append(contentsOf: "Transfer-Encoding: chunked\r\n\(closeAfter ? "Connection: close\r\n" : "")\r\n".utf8)
-        default: pendingHead.append(contentsOf: "Connection: close\r\n\r\n".utf8)
-        }
+        if closeAfter || framing == .untilClose { W.appendLiteral("Connection: close\r\n", into: &pendingHead) }
+        W.appendLiteral("\r\n", into: &pendingHead)
     }
 
     /// A whole response with a known body, in one write.
