@@ -75,14 +75,16 @@ final class FactoryConnectionReuseTests: XCTestCase {
     /// second burst reuses the 16 connections the first opened. libcurl's
     /// default cache holds 4 × the transfers in progress at the moment one
     /// ends, so as the first burst drained it closed all but a few, and the
-    /// second had to connect again (28 connections before, 16 now).
+    /// second had to connect again (28 connections before, at most 16 now).
     func testConnectionsOpenedForABurstAreKeptThroughAQuietMoment() throws {
         let server = try ScriptedHTTPServer { _, write in
             usleep(300_000)   // long enough for all 16 to be in progress at once
             _ = write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(Self.reply.utf8.count)\r\n\r\n\(Self.reply)")
         }
         defer { server.stop() }
-        let s = try FactoryHostileTests.stack(server)
+        // One loop: each loop keeps its own connections, and how the clients of
+        // the two bursts spread over two loops would differ.
+        let s = try FactoryHostileTests.stack(server, extra: #""edged": {"workers": 1}"#)
         for burst in 0..<2 {
             let statuses = Locked<[Int]>([])
             let done = DispatchGroup()
@@ -99,6 +101,7 @@ final class FactoryConnectionReuseTests: XCTestCase {
             usleep(200_000)
         }
         XCTAssertEqual(server.heads.value.count, 32)
-        XCTAssertEqual(server.connections.value, 16, "the second burst went out on the first one's connections")
+        // At most one per request in flight at once (16 when a burst is fully concurrent).
+        XCTAssertLessThanOrEqual(server.connections.value, 16, "the second burst went out on the first one's connections")
     }
 }
