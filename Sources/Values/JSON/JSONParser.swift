@@ -5,11 +5,14 @@
 // The same stack provides the key path reported in errors.
 
 struct JSONParser {
-    /// An array or object whose closing bracket has not been seen yet.
+    /// An array or object whose closing bracket has not been seen yet. Its
+    /// values so far sit on the parser's shared `values` stack (and an object's
+    /// keys on `keys`) from these offsets: a container's array is allocated
+    /// once, at its exact size, when it closes, instead of growing member by member.
     private struct Frame {
         let isObject: Bool
-        var elements: [JSONValue] = []
-        var entries: [(key: String, value: JSONValue)] = []
+        let valueStart: Int
+        let keyStart: Int
         /// Object: the key being parsed or just parsed (nil before the first key).
         var key: String? = nil
         /// Array: index of the element being parsed or just parsed.
@@ -20,12 +23,20 @@ struct JSONParser {
     private let maxDepth: Int
     private var position = 0
     private var stack: [Frame] = []
+    /// The completed values and keys of every open container, innermost last.
+    private var values: [JSONValue] = []
+    private var keys: [String] = []
     /// Reused buffer for strings containing escapes.
     private var scratch: [UInt8] = []
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
         self.maxDepth = maxDepth
+        // Room for a typical request or reply's open containers at once: a few
+        // allocations per document rather than a doubling every few members.
+        stack.reserveCapacity(16)
+        values.reserveCapacity(64)
+        keys.reserveCapacity(64)
     }
 
     /// Drives the state machine: start a value; when a value completes, attach
@@ -67,7 +78,7 @@ struct JSONParser {
 
     private mutating func push(isObject: Bool) throws(JSONParseError) {
         guard stack.count < maxDepth else { throw failure("nesting deeper than \(maxDepth)") }
-        stack.append(Frame(isObject: isObject))
+        stack.append(Frame(isObject: isObject, valueStart: values.count, keyStart: keys.count))
         position += 1  // the opening bracket
     }
 
@@ -106,9 +117,10 @@ struct JSONParser {
     /// (returns the now-complete container).
     private mutating func attachToInnermost(_ value: JSONValue) throws(JSONParseError) -> JSONValue? {
         let top = stack.count - 1
+        values.append(value)
         if stack[top].isObject {
             guard let key = stack[top].key else { preconditionFailure("object member without a key") }
-            stack[top].entries.append((key: key, value: value))
+            keys.append(key)
             switch try peekByte() {
             case UInt8(ascii: ","):
                 try consumeComma(closing: UInt8(ascii: "}"), container: "object")
@@ -116,12 +128,19 @@ struct JSONParser {
                 return nil
             case UInt8(ascii: "}"):
                 position += 1
-                return .object(JSONObject(stack.removeLast().entries))
+                let frame = stack.removeLast()
+                var entries: [(key: String, value: JSONValue)] = []
+                entries.reserveCapacity(values.count - frame.valueStart)
+                for i in 0..<(values.count - frame.valueStart) {
+                    entries.append((key: keys[frame.keyStart + i], value: values[frame.valueStart + i]))
+                }
+                keys.removeSubrange(frame.keyStart...)
+                values.removeSubrange(frame.valueStart...)
+                return .object(JSONObject(entries))
             default:
                 throw failure("expected ',' or '}' after object member")
             }
         } else {
-            stack[top].elements.append(value)
             switch try peekByte() {
             case UInt8(ascii: ","):
                 try consumeComma(closing: UInt8(ascii: "]"), container: "array")
@@ -129,7 +148,10 @@ struct JSONParser {
                 return nil
             case UInt8(ascii: "]"):
                 position += 1
-                return .array(stack.removeLast().elements)
+                let frame = stack.removeLast()
+                let elements = Array(values[frame.valueStart...])
+                values.removeSubrange(frame.valueStart...)
+                return .array(elements)
             default:
                 throw failure("expected ',' or ']' after array element")
             }
