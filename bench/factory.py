@@ -315,6 +315,7 @@ def main():
         port_base=B.env_int("BENCH_PORT_BASE", 27310),
         load_sched=os.environ.get("BENCH_LOAD_SCHED", "batch"),
         profile=B.env_int("BENCH_FACTORY_PROFILE", 0),
+        alloc=B.env_int("BENCH_FACTORY_ALLOC", 0),
     )
     bad = [k for k in cfg.kinds if k not in KINDS]
     if bad:
@@ -362,6 +363,12 @@ def main():
         env.pop("DROID_REFRESH_KEY", None)
         authd = procs.start("factory-authd", [os.path.join(a.bin, "authd"), "--config", econf],
                             cpus=cfg.load_cpus, env=dict(env, FACTORY_API_KEY=API_KEY))
+        counts = None
+        if cfg.alloc:
+            # BENCH_FACTORY_ALLOC=1: edged runs under bench/alloc's malloc_count shim (its atomic
+            # counters add a little to every CPU figure of this run; the report says so).
+            counts = os.path.join(tmp, "factory-edged.counts")
+            env = dict(env, LD_PRELOAD=B.build_shim(tmp), MALLOC_COUNT_FILE=counts)
         edged = procs.start("factory-edged", [os.path.join(a.bin, "edged"), "--config", econf],
                             cpus=cfg.proxy_cpus, env=env)
         B.wait_http(ep, proc=edged)
@@ -458,6 +465,8 @@ def main():
                 res[(kind, c, t)] = m
         authd_cpu = B.cpu_seconds(authd.pid) - authd_cpu0
 
+        allocs = heap_calls(cfg, scripts, ports, counts, check_alive) if counts else None
+
         prof = None
         if cfg.profile:
             prof = profile_edged(cfg, tmp, scripts, ports, pids, check_alive)
@@ -471,7 +480,7 @@ def main():
         facts.insert(-2, ("node", B.tool_version(["node", "--version"])))
         src, _ = droid2api_source()
         facts.insert(-2, ("droid2api", droid2api_version(src)))
-    report = render(cfg, res, targets, facts, notes, lens, missing, authd_cpu, rss, prof, time.time() - t0)
+    report = render(cfg, res, targets, facts, notes, lens, missing, authd_cpu, rss, prof, allocs, time.time() - t0)
     print(report)
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
     with open(a.out, "w") as f:
@@ -486,6 +495,28 @@ def droid2api_version(src):
     except (OSError, ValueError):
         v = "?"
     return f"{v} (package.json; source from {src})"
+
+
+def heap_calls(cfg, scripts, ports, counts, check_alive):
+    """BENCH_FACTORY_ALLOC=1: edged's heap allocations per request (malloc, calloc, aligned and
+    realloc of nothing, as bench.py's alloc phase counts them) on each route and body, wrk c16 for
+    BENCH_DURATION s, the shim's counters read around the run."""
+    if B.read_counts(counts) is None:
+        log("alloc: the shim was not loaded into edged (no counters)")
+        return {}
+    out = {}
+    for kind in cfg.kinds:
+        for t in ("factory", "backend"):
+            check_alive()
+            time.sleep(0.2)
+            before = B.read_counts(counts)
+            r = B.run_wrk(scripts[(t, kind)], ports[t], 16, cfg.duration, cfg.load_cpus)
+            time.sleep(0.3)  # requests in flight when wrk stopped finish
+            after = B.read_counts(counts)
+            n = max(r["requests"], 1)
+            out[(t, kind)] = sum(after[k] - before[k] for k in ("malloc", "calloc", "aligned", "realloc_new")) / n
+            log(f"alloc {t} {kind}: {out[(t, kind)]:.1f} heap allocations per request ({r['requests']} requests)")
+    return out
 
 
 def profile_edged(cfg, tmp, scripts, ports, pids, check_alive):
@@ -516,7 +547,7 @@ def profile_edged(cfg, tmp, scripts, ports, pids, check_alive):
     return out
 
 
-def render(cfg, res, targets, facts, notes, lens, missing, authd_cpu, rss, prof, elapsed):
+def render(cfg, res, targets, facts, notes, lens, missing, authd_cpu, rss, prof, allocs, elapsed):
     L = ["# droidgate benchmark: the Factory route", ""]
     L.append(" · ".join(f"**{k}** {v}" for k, v in facts))
     L.append("")
@@ -648,6 +679,19 @@ def render(cfg, res, targets, facts, notes, lens, missing, authd_cpu, rss, prof,
     L.append(f"- No errors: {mark(errs == 0)} — " + ", ".join(
         f"{LABEL[t]} {sum(r['errors'] for (k, c, tt), r in res.items() if tt == t)}" for t in targets))
     L.append("")
+    if allocs:
+        L.append("## Heap allocations per request (BENCH_FACTORY_ALLOC=1)")
+        L.append("")
+        L.append("edged ran under `bench/alloc/malloc_count.c` for this whole run (every CPU figure above "
+                 "includes the shim's counting); wrk c16 for "
+                 f"{cfg.duration} s per row after the timed runs: malloc + calloc + aligned + realloc of nothing, "
+                 "÷ requests.")
+        L.append("")
+        L.append("| body | edged Factory route | edged backend route |")
+        L.append("|---|--:|--:|")
+        for kind in cfg.kinds:
+            L.append(f"| {kind} | {allocs[('factory', kind)]:.1f} | {allocs[('backend', kind)]:.1f} |")
+        L.append("")
     if prof:
         L.append(f"## Where edged's time goes (perf record -e cpu-clock -F 999 -g, {cfg.profile} s at c16)")
         L.append("")
