@@ -541,6 +541,16 @@ def profile_edged(cfg, tmp, scripts, ports, pids, check_alive):
                               "dsos": B.perf_report(data, "dso", 0, None)}
             log(f"profile {t} {kind}: " + ", ".join(f"{pc:.1f}% {B.short_sym(s, 50)}"
                                                     for pc, _, _, _, s in out[(t, kind)]["symbols"][:5]))
+            # Then the system calls per request, the same load under strace -c (slower: only counts matter).
+            trace = os.path.join(tmp, f"strace-factory-{t}-{kind}.txt")
+            st = B.attach(pin + ["strace", "-c", "-f", "-o", trace, "-p", str(pids[t])], "strace")
+            try:
+                r = B.run_wrk(scripts[(t, kind)], ports[t], 16, 2, cfg.load_cpus)
+            finally:
+                B.detach(st)
+            n = max(r["requests"], 1)
+            out[(t, kind)]["syscalls"] = sorted(((calls / n, errors / n, name) for name, (calls, errors)
+                                                 in B.strace_counts(trace).items()), reverse=True)
         except (RuntimeError, OSError, subprocess.SubprocessError) as e:
             out[(t, kind)] = {"error": str(e)}
             log(f"profile {t} {kind}: perf failed: {e}")
@@ -703,6 +713,11 @@ def render(cfg, res, targets, facts, notes, lens, missing, authd_cpu, rss, prof,
             L.append(f"**{LABEL[t]}, {kind}** ({e['rps']:.0f} req/s while sampled; {total} samples). By object: "
                      + ", ".join(f"{B.short_dso(dso)} {n * 100 / total:.0f}%" for _, n, dso, _, _ in e["dsos"][:6]))
             L.append("")
+            if e.get("syscalls"):
+                L.append("System calls per request (strace -c, c16): " + ", ".join(
+                    f"{name} {calls:.2f}" + (f" ({errs:.2f} failed)" if errs >= 0.01 else "")
+                    for calls, errs, name in e["syscalls"] if calls >= 0.01) + ".")
+                L.append("")
             L.append("| self % | object | symbol |")
             L.append("|--:|---|---|")
             for pc, _, dso, k, sym in e["symbols"][:20]:
