@@ -19,7 +19,7 @@ final class CurlHeaderList {
     private var used = 0
 
     init() {
-        text = .allocate(byteCount: 2048, alignment: 1)
+        text = .allocate(byteCount: Self.initialTextBytes, alignment: 1)
         nodeCapacity = 16
         nodes = .allocate(capacity: nodeCapacity)
         starts.reserveCapacity(nodeCapacity)
@@ -30,11 +30,21 @@ final class CurlHeaderList {
         nodes.deallocate()
     }
 
-    /// Starts a new list (the previous one must no longer be in use).
+    /// Starts a new list (the previous one must no longer be in use). Text
+    /// grown past `keptTextBytes` for one request's headers is not kept.
     func removeAll() {
         used = 0
         starts.removeAll(keepingCapacity: true)
+        if text.count > Self.keptTextBytes {
+            text.deallocate()
+            text = .allocate(byteCount: Self.initialTextBytes, alignment: 1)
+        }
     }
+
+    static let initialTextBytes = 2048
+    /// The text buffer's size now (tests).
+    var textCapacity: Int { text.count }
+    static let keptTextBytes = 64 << 10
 
     /// Adds `name: value`; with an empty value, `name:`, which libcurl never
     /// sends (and which stops it adding a header of that name itself).

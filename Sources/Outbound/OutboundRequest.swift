@@ -74,6 +74,10 @@ public final class CurlEasy {
     /// The request body as libcurl reads it (CURLOPT_POSTFIELDS does not copy):
     /// kept, and grown when a body needs more, from one request to the next.
     private var bodyStorage = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
+    /// What `bodyStorage` may stay at between requests.
+    static let keptBodyBytes = 64 << 10
+    /// The body buffer's size now (tests).
+    var bodyCapacity: Int { bodyStorage.count }
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: 256)
     /// The options that are the same for every request are set (until a reset).
     private var constantsSet = false
@@ -175,9 +179,13 @@ public final class CurlEasy {
         }
         // Always some (empty without a body): a POST without fields would read stdin.
         let body = r.body ?? []
-        if body.count > bodyStorage.count {
+        // A buffer grown for a large body is not kept for the small ones after
+        // it: a loop keeps up to 64 spare handles, each with its buffer.
+        let wanted = body.count > bodyStorage.count ? max(body.count, bodyStorage.count * 2)
+            : (bodyStorage.count > Self.keptBodyBytes && body.count <= Self.keptBodyBytes ? Self.keptBodyBytes : nil)
+        if let wanted {
             bodyStorage.deallocate()
-            bodyStorage = .allocate(byteCount: max(body.count, bodyStorage.count * 2), alignment: 1)
+            bodyStorage = .allocate(byteCount: wanted, alignment: 1)
         }
         body.withUnsafeBytes { bodyStorage.copyMemory(from: $0) }
         // The fields first: setting them makes the request a POST, which the

@@ -105,6 +105,18 @@ final class CurlEasyReuseTests: XCTestCase {
         XCTAssertEqual(OutboundRequest.host(of: "https://[::1]:443#f"), "[::1]:443")
         XCTAssertEqual(OutboundRequest.host(of: "api.example"), "api.example")
     }
+
+    /// A handle reused after a large body keeps a small buffer, not the large one
+    /// (edged keeps up to 64 spare handles per loop).
+    func testABufferGrownForALargeBodyIsNotKept() throws {
+        let big = OutboundRequest(method: "POST", url: "http://127.0.0.1:9/", body: [UInt8](repeating: 0x61, count: 4 << 20), idleTimeout: 5)
+        let easy = try CurlEasy(big)
+        XCTAssertGreaterThanOrEqual(easy.bodyCapacity, 4 << 20)
+        easy.reuse(for: OutboundRequest(method: "POST", url: "http://127.0.0.1:9/", body: Array("{}".utf8), idleTimeout: 5))
+        XCTAssertEqual(easy.bodyCapacity, CurlEasy.keptBodyBytes)
+        easy.reuse(for: OutboundRequest(method: "POST", url: "http://127.0.0.1:9/", body: [UInt8](repeating: 0x62, count: 100_000), idleTimeout: 5))
+        XCTAssertGreaterThanOrEqual(easy.bodyCapacity, 100_000)
+    }
 }
 
 /// Performs `easy` on this thread (libcurl's blocking interface), its result code.

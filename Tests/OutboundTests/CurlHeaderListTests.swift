@@ -31,4 +31,17 @@ final class CurlHeaderListTests: XCTestCase {
         list.append("Accept", "")
         XCTAssertEqual(Self.lines(list.list()), ["authorization: Bearer t", "Accept:"])
     }
+
+    /// One request's huge header (a client may send up to the head limit) does
+    /// not stay allocated in a spare handle for every request after it.
+    func testTextGrownForOneRequestIsNotKept() {
+        let list = CurlHeaderList()
+        list.append("x-big", String(repeating: "v", count: 200_000))
+        XCTAssertEqual(Self.lines(list.list()).first?.count, "x-big: ".count + 200_000)
+        XCTAssertGreaterThan(list.textCapacity, CurlHeaderList.keptTextBytes)
+        list.removeAll()
+        XCTAssertEqual(list.textCapacity, CurlHeaderList.initialTextBytes)
+        list.append("a", "b")
+        XCTAssertEqual(Self.lines(list.list()), ["a: b"])
+    }
 }
