@@ -36,8 +36,7 @@ public final class OutboundNetwork: Sendable {
                         connectTimeout: Double = 10, idleTimeout: Double, totalTimeout: Double? = nil) -> OutboundRequest {
         var r = OutboundRequest(method: method, url: url, headers: headers, body: body, caFile: caFile,
                                 connectTimeout: connectTimeout, idleTimeout: idleTimeout, totalTimeout: totalTimeout)
-        // (Without proxies every request goes direct: no host to look at.)
-        if !routes.proxies.isEmpty { r.route = routes.route(host: Self.bareHost(host ?? r.host)) }
+        r.route = routes.route(host: Self.bareHost(host ?? r.host))
         return r
     }
 

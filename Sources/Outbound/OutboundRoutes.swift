@@ -19,8 +19,9 @@ public final class OutboundRoutes: Sendable {
         noProxy = network.noProxy
     }
 
-    public func route(host: String) -> Route {
-        if proxies.isEmpty || noProxy.matches(host: host) { return .direct }
+    /// `host` is only worked out when there are proxies (it is on every Factory request's path).
+    public func route(host: @autoclosure () -> String) -> Route {
+        if proxies.isEmpty || noProxy.matches(host: host()) { return .direct }
         let n = next.wrappingAdd(1, ordering: .relaxed).oldValue
         return .proxy(proxies[(n % proxies.count + proxies.count) % proxies.count])
     }

@@ -9,12 +9,8 @@ import XCTest
 /// instead of removing and adding it each time (two epoll_ctl per request),
 /// and takes it out only when it closes or stirs while parked.
 final class FactoryConnectionReuseTests: XCTestCase {
-    static let messages = #"{"model":"claude-f","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}"#
+    static let messages = FactoryHostileTests.messages
     static let reply = #"{"id":"msg_1","type":"message","role":"assistant","content":[{"type":"text","text":"ok"}],"model":"claude-opus-4-6","stop_reason":"end_turn","usage":{"input_tokens":1,"output_tokens":1}}"#
-
-    static func keepAliveRequest(_ body: String) -> String {
-        "POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
-    }
 
     /// 50 requests on one client connection, over one kept Factory connection:
     /// edged makes (almost) no epoll_ctl calls for them. Before, each request
@@ -29,7 +25,7 @@ final class FactoryConnectionReuseTests: XCTestCase {
         let pid = try XCTUnwrap(try request(s.edgePort, "GET", "/healthz")?.json?["edged"]?["pid"]?.intValue)
         let c = try RawHTTP(port: s.edgePort)
         // The first request opens the Factory connection (and registers it).
-        try c.send(Self.keepAliveRequest(Self.messages))
+        try c.send(messagesPOST(Self.messages))
         XCTAssertEqual(try c.readResponse()?.status, 200)
 
         let log = s.dir.path + "/epoll.trace"
@@ -37,7 +33,7 @@ final class FactoryConnectionReuseTests: XCTestCase {
         XCTAssertTrue(eventually { PipelineTests.syscallsTraced(pid) }, "strace did not attach: \(tracer.text)")
         let n = 50
         for i in 0..<n {
-            try c.send(Self.keepAliveRequest(Self.messages))
+            try c.send(messagesPOST(Self.messages))
             XCTAssertEqual(try c.readResponse()?.status, 200, "request \(i)")
         }
         tracer.signal(SIGINT)

@@ -87,7 +87,7 @@ final class FactoryHostileTests: XCTestCase {
         defer { server.stop() }
         let s = try Self.stack(server)
         let c = try RawHTTP(port: s.edgePort)
-        try c.send("POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(Self.messages.utf8.count)\r\n\r\n\(Self.messages)")
+        try c.send(messagesPOST(Self.messages))
         let r = try XCTUnwrap(try c.readResponse())
         XCTAssertEqual(r.status, 502, r.bodyText)
         XCTAssertTrue(r.bodyText.contains("Content-Type carries a control character"), r.bodyText)
@@ -125,7 +125,7 @@ final class FactoryHostileTests: XCTestCase {
         let c = try RawHTTP(port: s.edgePort)
         let body = #"{"model":"claude-f","stream":true,"max_tokens":10,"messages":[{"role":"user","content":"hi"}]}"#
         let started = Date()
-        try c.send("POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        try c.send(messagesPOST(body))
         XCTAssertNotNil(try c.waitFor("\"type\":\"ping\"", timeout: 5), c.received)
         XCTAssertTrue(try c.waitForClose(timeout: 15), "the stream was still open after 15 s of silence")
         let took = Date().timeIntervalSince(started)

@@ -409,7 +409,7 @@ final class FactoryTests: XCTestCase {
         try s.next(#"{"events": 2048, "size": 67108864}"#)   // 64 MiB of text in 32 KiB deltas
         let c = try RawHTTP(port: s.edgePort)
         let body = #"{"model":"claude-f","stream":true,"max_tokens":100,"messages":[{"role":"user","content":"hi"}]}"#
-        try c.send("POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        try c.send(messagesPOST(body))
         // Read nothing for 3 s: edged pauses the transfer instead of queueing Factory's bytes.
         var peak = idle
         for _ in 0..<30 {
@@ -438,7 +438,7 @@ final class FactoryTests: XCTestCase {
         try s.next(#"{"events": \#(size >> 15), "size": \#(size)}"#)   // 32 KiB deltas
         let c = try RawHTTP(port: s.edgePort)
         let body = #"{"model":"claude-f","stream":true,"max_tokens":100,"messages":[{"role":"user","content":"hi"}]}"#
-        try c.send("POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        try c.send(messagesPOST(body))
         var peak = idle
         let whole = try c.readPaced(bytesPerSecond: 256 << 10, until: "\r\n0\r\n\r\n", timeout: Double(size >> 18) * 1.5 + 30) {
             peak = max(peak, Self.rss(pid))

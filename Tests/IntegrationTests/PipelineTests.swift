@@ -196,7 +196,7 @@ final class PipelineTests: XCTestCase {
         // strace says nothing when attached: wait until a traced edged answers (slowly).
         XCTAssertTrue(eventually { Self.syscallsTraced(pid) }, "strace did not attach: \(tracer.text)")
         let body = #"{"model":"claude-f","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}"#
-        let one = "POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        let one = messagesPOST(body)
         let n = 1200
         let c = try RawHTTP(port: s.edgePort)
         try c.send(String(repeating: one, count: n))

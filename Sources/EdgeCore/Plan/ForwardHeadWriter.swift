@@ -77,7 +77,7 @@ public enum ForwardHeadWriter {
 
     /// `Content-Length: n` with the digits written in place (no String per request).
     @inline(__always)
-    static func appendContentLength(_ n: Int, into out: inout [UInt8]) {
+    public static func appendContentLength(_ n: Int, into out: inout [UInt8]) {
         appendLiteral("Content-Length: ", into: &out)
         appendDecimal(n, into: &out)
         out.append(0x0d); out.append(0x0a)

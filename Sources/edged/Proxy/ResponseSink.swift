@@ -119,9 +119,7 @@ final class ResponseSink {
         connection.corsAnswer?.write(into: &pendingHead)
         if let contentLength, !clientIsHTTP10 {
             framing = .relayed
-            W.appendLiteral("Content-Length: ", into: &pendingHead)
-            W.appendDecimal(contentLength, into: &pendingHead)
-            W.appendLiteral("\r\n", into: &pendingHead)
+            W.appendContentLength(contentLength, into: &pendingHead)
         } else {
             framing = clientIsHTTP10 ? .untilClose : .chunked
             if framing == .chunked { W.appendLiteral("Transfer-Encoding: chunked\r\n", into: &pendingHead) }

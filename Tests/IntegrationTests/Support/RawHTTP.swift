@@ -174,3 +174,8 @@ func request(_ port: UInt16, _ method: String, _ path: String, body: String? = n
     try c.send(text)
     return try c.readResponse(timeout: timeout)
 }
+
+/// `POST /v1/messages` on a kept connection, `body` as JSON: the raw request the Factory tests send.
+func messagesPOST(_ body: String) -> String {
+    "POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+}
