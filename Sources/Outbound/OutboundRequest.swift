@@ -143,6 +143,10 @@ public final class CurlEasy {
             set(CCURLOPT_FOLLOWLOCATION, 0)
             set(CCURLOPT_HTTP_VERSION, Int(CCURL_HTTP_VERSION_2TLS))
             set(CCURLOPT_PIPEWAIT, 1)
+            // An empty exclusion list: libcurl would otherwise read no_proxy /
+            // NO_PROXY from the environment on every transfer and go around
+            // the proxy OutboundRoutes chose (network.noProxy decides).
+            set(CCURLOPT_NOPROXY, "")
             // Under 1 byte/s for idleTimeout seconds: the peer went silent.
             set(CCURLOPT_LOW_SPEED_LIMIT, 1)
         }

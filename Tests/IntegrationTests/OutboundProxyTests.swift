@@ -62,6 +62,27 @@ final class OutboundProxyTests: XCTestCase {
         XCTAssertEqual(a.tunnels, [])
     }
 
+    /// Proxy variables in the daemons' environment change nothing (the start
+    /// log says they are ignored): a `NO_PROXY` naming Factory's host does not
+    /// take the configured proxy away, and an `http_proxy` does not add one
+    /// where `network.noProxy` says direct. libcurl reads `no_proxy` itself
+    /// unless its own list is set.
+    func testProxyVariablesInTheEnvironmentAreIgnored() throws {
+        let a = try CountingConnectProxy()
+        let stray = try CountingConnectProxy()
+        let env = ["FACTORY_API_KEY": "fk-test", "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1",
+                   "http_proxy": stray.url, "HTTPS_PROXY": stray.url, "ALL_PROXY": stray.url]
+        let s = try Stack(env: env, withWorkOS: false, network: #"{"proxies": ["\#(a.url)"]}"#)
+        XCTAssertEqual(try s.post("/v1/chat/completions", Self.chat).status, 200, s.up.text)
+        XCTAssertEqual(a.tunnels(to: s.factoryPort), 1, "the configured proxy carried the call: \(a.tunnels)")
+        XCTAssertTrue(s.up.text.contains("ignoring"), s.up.text)
+
+        let direct = try Stack(env: env, withWorkOS: false, network: #"{"proxies": ["\#(a.url)"], "noProxy": ["127.0.0.1"]}"#)
+        XCTAssertEqual(try direct.post("/v1/chat/completions", Self.chat).status, 200, direct.up.text)
+        XCTAssertEqual(stray.tunnels, [], "no call through a proxy named only in the environment")
+        XCTAssertEqual(stray.requests.value.count, 0)
+    }
+
     /// A proxy that wants credentials droidgate was not given: the client gets
     /// a 502, the operator one line naming the proxy (without secrets) and the 407.
     func testAProxyThatRefusesTheTunnelIsReportedNotBypassed() throws {
