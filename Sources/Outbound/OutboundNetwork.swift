@@ -21,6 +21,14 @@ public final class OutboundNetwork: Sendable {
         if !inherited.isEmpty {
             Log.notice("\(daemon): ignoring \(inherited.joined(separator: ", ")) from the environment; outbound proxies are set with network.proxies in the config")
         }
+        // libcurl opens the file SSLKEYLOGFILE names when it initialises and
+        // appends every TLS session's secrets to it: the sessions that carry
+        // WorkOS refresh tokens and Factory access tokens. A path this daemon
+        // did not read from its config: removed before libcurl starts.
+        if !(Environment.get("SSLKEYLOGFILE") ?? "").isEmpty {
+            Environment.unset("SSLKEYLOGFILE")
+            Log.notice("\(daemon): ignoring SSLKEYLOGFILE from the environment; TLS session secrets are never written out")
+        }
         let n = config.network
         if !n.proxies.isEmpty {
             let direct = n.noProxy.matchesEverything ? "; every host direct (noProxy \"*\")"

@@ -120,10 +120,14 @@ final class OutboundProxyTests: XCTestCase {
         defer { socat.signal(SIGTERM) }
         XCTAssertTrue(eventually { (try? RawHTTP(port: tlsPort)) != nil }, socat.text)
 
-        let s = try Stack(env: ["FACTORY_API_KEY": "fk-test"], withWorkOS: false,
+        // SSLKEYLOGFILE in the environment: libcurl would write this TLS session's secrets there.
+        let keyLog = dir.path + "/tls-keys.log"
+        let s = try Stack(env: ["FACTORY_API_KEY": "fk-test", "SSLKEYLOGFILE": keyLog], withWorkOS: false,
                           network: #"{"proxies": ["https://127.0.0.1:\#(tlsPort)"], "caFile": "\#(cert)"}"#)
         XCTAssertEqual(try s.post("/v1/chat/completions", Self.chat).status, 200, s.up.text)
         XCTAssertEqual(inner.tunnels(to: s.factoryPort), 1, "the request went through the TLS proxy: \(inner.tunnels)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: keyLog), "TLS session secrets written to SSLKEYLOGFILE")
+        XCTAssertTrue(s.up.text.contains("ignoring SSLKEYLOGFILE"), s.up.text)
 
         let untrusted = try Stack(env: ["FACTORY_API_KEY": "fk-test"], withWorkOS: false,
                                   network: #"{"proxies": ["https://127.0.0.1:\#(tlsPort)"]}"#)
