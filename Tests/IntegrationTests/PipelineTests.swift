@@ -155,9 +155,8 @@ final class PipelineTests: XCTestCase {
     /// A client that writes its requests, closes its sending side and reads
     /// later (`nc -N` style): edged, holding answers for it, waits without
     /// using CPU, and every request gets its answer before edged closes. (Its
-    /// end of file reaches edged once the queue has drained here; when it
-    /// arrives with answers still queued, those are written before the close:
-    /// `readAvailable`.)
+    /// end of file reaches edged once the queue has drained here; the next
+    /// test has it arrive with answers still queued.)
     func testAClientThatHalfClosesAndReadsLaterGetsEveryAnswerWhileEdgedWaitsIdle() throws {
         let stack = try ProxyStack(logLevel: "warning")
         let pid = stack.edged.pid
@@ -179,6 +178,49 @@ final class PipelineTests: XCTestCase {
         let spent = cpuTicks(pid) - before
         XCTAssertLessThan(spent, 20, "edged used \(spent) ticks (1/100 s) of CPU in 1 s waiting for the client to read")
         XCTAssertEqual(try Self.countAnswers(c.socket, expected: n), n)
+        XCTAssertTrue(stack.edged.isRunning, stack.edged.text)
+    }
+
+    /// The end of file arrives while answers are still queued in edged: a
+    /// client on the Unix-socket listener (whose kernel buffers hold ~200 KiB,
+    /// where a loopback TCP connection's grow to MiBs) sends 2000 requests,
+    /// about 600 KB of answers, closes its sending side and reads only when
+    /// edged has gone quiet. edged has read every request and the end of file
+    /// by then, with the answers the kernel did not take (less than the 1 MiB
+    /// high-water mark) queued: they are written, then the connection closes.
+    /// Closing at the end of file lost them (the client got the ~170 the kernel held).
+    func testAnEndOfFileWithAnswersStillQueuedClosesOnlyOnceTheyAreWritten() throws {
+        let probe = TempDir()
+        let path = probe.path + "/http.sock"
+        let stack = try ProxyStack(config: #""clients": {"unixSocket": "\#(path)"}"#, logLevel: "warning")
+        // ProxyStack is up once the TCP port answers; the Unix socket listens just after.
+        var connected: Socket?
+        XCTAssertTrue(eventually { connected = try? Socket.connectUnix(path: path); return connected != nil }, stack.edged.text)
+        let pid = stack.edged.pid
+        let c = try XCTUnwrap(connected)
+        defer { c.close() }
+        let n = 2000
+        let requests = Self.healthz(n)
+        try c.fd.writeAll(requests)
+        XCTAssertEqual(shutdown(c.fd.rawValue, Int32(SHUT_WR)), 0)
+        // edged reads the requests and the end of file, and writes what the kernel takes.
+        var last = cpuTicks(pid)
+        XCTAssertTrue(eventually(timeout: 10) {
+            usleep(200_000)
+            let now = cpuTicks(pid)
+            defer { last = now }
+            return now - last <= 1
+        })
+        let before = cpuTicks(pid)
+        usleep(1_000_000)
+        XCTAssertLessThan(cpuTicks(pid) - before, 20, "edged spins while the client does not read")
+        var sent = 0
+        XCTAssertEqual(ioctl(c.fd.rawValue, UInt(FIONREAD), &sent), 0)
+        XCTAssertLessThan(sent, n * 250, "the kernel took every answer: the end of file came with none queued, nothing tested")
+        XCTAssertEqual(try Self.countAnswers(c, expected: n, quiet: 5), n)
+        var byte: UInt8 = 0
+        XCTAssertTrue(try Poll.readable(c.fd, timeoutMs: 5000))
+        XCTAssertEqual(recv(c.fd.rawValue, &byte, 1, 0), 0, "edged closes after the last answer")
         XCTAssertTrue(stack.edged.isRunning, stack.edged.text)
     }
 
