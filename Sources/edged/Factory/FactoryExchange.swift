@@ -341,7 +341,6 @@ final class FactoryExchange: CurlTransfer, CurlReceiver {
 /// (libcurl keeps what it read and stops reading the socket), a drained one
 /// lets it go on.
 extension FactoryExchange: ResponseProducer {
-    var canPause: Bool { true }
     func pause() { paused = true }
     func resume() {
         guard paused, inFlight else { return }

@@ -3,8 +3,7 @@ import Shared
 
 /// Something producing a response body that the sink can slow down.
 protocol ResponseProducer: AnyObject {
-    /// True when `pause` really stops reading from the producer's source.
-    var canPause: Bool { get }
+    /// Stops reading from the producer's source until `resume`.
     func pause()
     func resume()
     /// The client's side is gone or cut off: stop producing.
@@ -15,10 +14,8 @@ protocol ResponseProducer: AnyObject {
 /// it: begin (a head), body (→ "pause?"), end. Owns the framing edged adds
 /// itself (chunked for HTTP/1.1, close-delimited for HTTP/1.0) and the
 /// backpressure: when more than `highWater` bytes wait for a slow client the
-/// producer is paused, and resumed once they are written. A producer that
-/// cannot pause (the Factory route: FoundationNetworking on Linux has no
-/// receive pause) is cut off once `unpausableLimit` bytes wait, rather than
-/// buffered without bound.
+/// producer (a backend connection, or a Factory transfer libcurl pauses) is
+/// paused, and resumed once they are written.
 final class ResponseSink {
     enum Framing {
         /// The backend's head and framing, relayed as they are.
@@ -31,8 +28,6 @@ final class ResponseSink {
 
     /// Stop reading a producer while this much is queued for the client.
     static let highWater = 1 << 20
-    /// A producer that cannot pause is cut off past this much queued.
-    static let unpausableLimit = 16 << 20
 
     /// Unowned: the connection owns its sink. Every entry point loads it into
     /// a strong local first, because a write can end the connection (the
@@ -210,20 +205,11 @@ final class ResponseSink {
         let queued = c.queuedBytes
         guard queued >= Self.highWater else { return true }
         guard let p = producer else { return false }
-        if p.canPause {
-            if !paused {
-                paused = true
-                p.pause()
-            }
-            return false
+        if !paused {
+            paused = true
+            p.pause()
         }
-        if queued >= Self.unpausableLimit {
-            Log.warning("edged: client not reading: \(queued) bytes of a response queued from a producer that cannot pause, cutting it off")
-            producer = nil
-            p.cancel()
-            c.abortResponse(note: "client too slow")
-        }
-        return true
+        return false
     }
 
     private func write(_ bytes: UnsafeRawBufferPointer) {

@@ -348,8 +348,6 @@ final class UpstreamConnection: LoopHandler, ResponseProducer {
 
     // MARK: Flow control and teardown
 
-    var canPause: Bool { true }
-
     func pause() {
         paused = true
         setInterest(Epoll.peerClosedWriting)
