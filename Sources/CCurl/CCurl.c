@@ -75,12 +75,6 @@ int ccurl_setopt_socket_callbacks(ccurl_easy *e, void *user) {
     return rc;
 }
 
-long ccurl_response_code(ccurl_easy *e) {
-    long code = 0;
-    curl_easy_getinfo(e, CCURLINFO_RESPONSE_CODE, &code);
-    return code;
-}
-
 void *ccurl_private(ccurl_easy *e) {
     char *p = 0;
     curl_easy_getinfo(e, CCURLINFO_PRIVATE, &p);

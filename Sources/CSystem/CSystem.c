@@ -125,7 +125,6 @@ ssize_t csys_getrandom(void *buf, size_t len) { return getrandom(buf, len, 0); }
 #include <sys/prctl.h>
 int csys_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
 int csys_set_dumpable(int on) { return prctl(PR_SET_DUMPABLE, on ? 1 : 0, 0, 0, 0); }
-int csys_get_dumpable(void) { return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0); }
 
 int csys_enable_passcred(int fd) {
     int one = 1;

@@ -240,8 +240,6 @@ public final class CurlEasy {
     /// libcurl's detail for the last failure (empty when it gave none).
     public var errorDetail: String { String(cString: errorBuffer) }
 
-    public var responseCode: Int { Int(ccurl_response_code(handle)) }
-
     /// The outcome of a finished transfer as an error, or nil when it succeeded.
     public func failure(code: Int32) -> OutboundError? {
         guard code != CCURLE_OK else { return nil }

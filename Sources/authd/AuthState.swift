@@ -22,8 +22,6 @@ enum AuthLimits {
     static let upstream401Interval = 30.0
     /// WorkOS calls' timeout unless `auth.timeoutSeconds` says otherwise.
     static let workosTimeout = 30.0
-    /// Slack past a WorkOS call's own timeout before authd gives up waiting for URLSession.
-    static let workosTimeoutGrace = 5.0
     /// An imported access token valid for less than this is refreshed at once.
     static let importedTokenMinValidity = 60.0
     /// A refresh worker retries writing a rotated pair this often, this far apart.

@@ -66,7 +66,6 @@ typedef struct ccurl_multi ccurl_multi;   // CURLM
 #define CCURL_HTTP_VERSION_2TLS 4
 
 // Info
-#define CCURLINFO_RESPONSE_CODE 0x200002
 #define CCURLINFO_PRIVATE 0x100015
 
 // Multi options
@@ -114,7 +113,6 @@ int ccurl_setopt_long(ccurl_easy *easy, int option, long value);
 int ccurl_setopt_pointer(ccurl_easy *easy, int option, const void *value);
 int ccurl_setopt_offset(ccurl_easy *easy, int option, int64_t value);
 int ccurl_setopt_data_callback(ccurl_easy *easy, int option, ccurl_data_callback callback);
-long ccurl_response_code(ccurl_easy *easy);
 // The process's open and close callbacks (set once, before any handle uses them).
 void ccurl_socket_callbacks_init(ccurl_open_socket_callback open, ccurl_close_socket_callback close);
 // Every socket this handle's connections open and close goes through those

@@ -50,7 +50,6 @@ int csys_pidfd_open(pid_t pid);
 int csys_set_child_subreaper(void);
 /// PR_SET_DUMPABLE / PR_GET_DUMPABLE (prctl is variadic: Swift cannot call it).
 int csys_set_dumpable(int on);
-int csys_get_dumpable(void);
 /// SO_PASSCRED on a Unix socket, then recvmsg collecting the sender's pid.
 int csys_enable_passcred(int fd);
 ssize_t csys_recv_with_pid(int fd, void *buf, size_t len, pid_t *pid);

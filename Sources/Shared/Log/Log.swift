@@ -89,7 +89,4 @@ public enum Log {
         guard let id = Files.identity(of: .standardError) else { return false }
         return id.device == dev && id.inode == ino
     }
-
-    /// Re-reads JOURNAL_STREAM (tests, and after stderr was redirected).
-    public static func redetectJournal() { journal.store(stderrIsJournal(), ordering: .relaxed) }
 }

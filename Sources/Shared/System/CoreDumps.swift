@@ -14,7 +14,4 @@ extension Processes {
         var zero = rlimit(rlim_cur: 0, rlim_max: 0)
         _ = setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &zero)
     }
-
-    /// PR_GET_DUMPABLE of this process (1 dumpable, 0 not).
-    public static var isDumpable: Bool { csys_get_dumpable() == 1 }
 }

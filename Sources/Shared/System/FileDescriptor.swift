@@ -63,11 +63,6 @@ public struct FileDescriptor: Sendable, Hashable, CustomStringConvertible {
         try bytes.withBytes { (b) throws(SystemError) in try writeAll(b) }
     }
 
-    /// Non-blocking write: how many bytes went out (nil when the kernel buffer is full).
-    public func writeNonBlocking(_ buffer: UnsafeRawBufferPointer) throws(SystemError) -> Int? {
-        try nonBlockingSyscall("write") { Glibc.write(rawValue, buffer.baseAddress, buffer.count) }
-    }
-
     public func setNonBlocking(_ on: Bool = true) throws(SystemError) {
         let flags = try syscall("fcntl(F_GETFL)") { fcntl(rawValue, F_GETFL) }
         let new = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK

@@ -43,16 +43,6 @@ public enum Files {
         _ = try syscall("chmod", subject: path) { Glibc.chmod(path, mode) }
     }
 
-    /// A new directory, mode 0700, under $TMPDIR (or /tmp), named `prefix-XXXXXX` (mkdtemp(3)).
-    public static func makeTemporaryDirectory(prefix: String) throws(SystemError) -> String {
-        let base = Environment.get("TMPDIR").flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "/tmp"
-        var template = Array((base + "/" + prefix + "-XXXXXX").utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        guard let made else { throw SystemError("mkdtemp", errno: Glibc.errno, subject: base) }
-        // mkdtemp filled the template in place and returned it.
-        return String(cString: made)
-    }
-
     /// Reads a whole file, refusing files larger than `maxBytes`.
     public static func read(_ path: String, maxBytes: Int = 16 << 20) throws(SystemError) -> [UInt8] {
         let fd = try FileDescriptor.open(path, O_RDONLY)

@@ -3,7 +3,6 @@ import Glibc
 /// User and group look-ups (for IPC allow-lists and permission checks).
 public enum Users {
     public static var currentUID: uid_t { getuid() }
-    public static var currentGID: gid_t { getgid() }
     public static var currentPID: pid_t { getpid() }
 
     public static func uid(named name: String) -> uid_t? {

@@ -134,8 +134,6 @@ final class CurlLoop: LoopHandler, RoundEndHandler {
     /// The C side's pointers to `openSocket` and `closeSocket`, set once per process.
     private static let socketCallbacks: Void = ccurl_socket_callbacks_init(curlLoopOpenSocket, curlLoopCloseSocket)
 
-    var activeTransfers: Int { active.count }
-
     /// A transfer's identity as libcurl's private pointer (not retained: `active` holds it).
     private static func key(_ t: CurlTransfer) -> UnsafeMutableRawPointer {
         UnsafeMutableRawPointer(bitPattern: UInt(bitPattern: ObjectIdentifier(t)))!

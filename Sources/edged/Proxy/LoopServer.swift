@@ -76,7 +76,6 @@ final class LoopServer {
 
     /// A tunnel counts as a request in flight: a stop waits for it as for a stream.
     var activeRequests: Int { connections.reduce(0) { $0 + ($1.state == .idle ? 0 : 1) } + tunnels.count }
-    var connectionCount: Int { connections.count + tunnels.count }
 
     private func watchListeners() throws(SystemError) {
         for (l, a) in zip(listeners, acceptors) { try loop.register(l.fd, events: Epoll.readable | Epoll.exclusive, handler: a) }

@@ -19,8 +19,6 @@ final class UpstreamPool {
         self.gate = gate
     }
 
-    var idleCount: Int { idle.count }
-
     /// An idle connection to the backend `ticket` names, if any (one opened
     /// for another backend process is closed: that process is gone).
     func takeIdle(for ticket: BackendGate.Ticket) -> UpstreamConnection? {
