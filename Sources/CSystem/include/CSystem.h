@@ -48,7 +48,7 @@ ssize_t csys_recv_with_fds(int sock, void *buf, size_t len, int *fds, int maxfds
 int csys_pidfd_open(pid_t pid);
 /// PR_SET_CHILD_SUBREAPER: orphaned descendants are reparented to us.
 int csys_set_child_subreaper(void);
-/// PR_SET_DUMPABLE / PR_GET_DUMPABLE (prctl is variadic: Swift cannot call it).
+/// PR_SET_DUMPABLE (prctl is variadic: Swift cannot call it).
 int csys_set_dumpable(int on);
 /// SO_PASSCRED on a Unix socket, then recvmsg collecting the sender's pid.
 int csys_enable_passcred(int fd);
